@@ -1,0 +1,168 @@
+"""Run up or down files on a connection: one transaction per file, timeouts, errors with file and line."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql as psql
+
+from dbharness import history
+from dbharness.errors import MigrationError
+from dbharness.migrations import MigrationFile
+from dbharness.statements import Statement, index_target, split_statements
+
+Report = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """lock_timeout and statement_timeout for every migration statement."""
+
+    lock: str = "5s"
+    statement: str = "5min"
+
+
+def _quiet(_msg: str) -> None:
+    return None
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the working directory when possible, for messages."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def statement_error(path: Path, stmt: Statement, exc: psycopg.Error, note: str) -> MigrationError:
+    """A MigrationError naming file, line, the statement's first line and PostgreSQL's message."""
+    line = stmt.line
+    position = getattr(exc.diag, "statement_position", None)
+    if position and position.isdigit():
+        line += stmt.sql[: int(position) - 1].count("\n")
+    state = f" (SQLSTATE {exc.sqlstate})" if exc.sqlstate else ""
+    message = (exc.diag.message_primary or str(exc)).strip()
+    detail = f"\n  detail: {exc.diag.message_detail}" if exc.diag.message_detail else ""
+    return MigrationError(
+        f"{display_path(path)}:{line}: {message}{state}{detail}\n"
+        f"  statement: {stmt.first_line}\n  {note}")
+
+
+def _set_timeouts(conn: psycopg.Connection, timeouts: Timeouts, local: bool) -> None:
+    scope = psql.SQL("set local" if local else "set")
+    for name, value in (("lock_timeout", timeouts.lock), ("statement_timeout", timeouts.statement)):
+        conn.execute(psql.SQL("{} {} = {}").format(scope, psql.Identifier(name),
+                                                   psql.Literal(value)))
+
+
+def _run_in_transaction(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
+                        direction: str) -> None:
+    with conn.transaction():
+        _set_timeouts(conn, timeouts, local=True)
+        for stmt in mf.statements:
+            try:
+                conn.execute(stmt.sql)
+            except psycopg.Error as exc:
+                raise statement_error(mf.path, stmt, exc,
+                                      "Nothing of this file was applied.") from exc
+        if direction == "up":
+            history.record(conn, mf)
+        else:
+            history.forget(conn, mf.version)
+
+
+def _drop_index(conn: psycopg.Connection, schema: str, name: str, only_invalid: bool) -> bool:
+    row = conn.execute(
+        "select i.indisvalid from pg_index i join pg_class c on c.oid = i.indexrelid "
+        "join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s and c.relname = %s",
+        (schema, name)).fetchone()
+    if row is None or (only_invalid and row[0]):
+        return False
+    conn.execute(psql.SQL("drop index concurrently if exists {}.{}").format(
+        psql.Identifier(schema), psql.Identifier(name)))
+    return True
+
+
+def _run_outside_transaction(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
+                             direction: str) -> None:
+    _set_timeouts(conn, timeouts, local=False)
+    built: list[tuple[str, str]] = []
+    for stmt in mf.statements:
+        try:
+            conn.execute(stmt.sql)
+        except psycopg.Error as exc:
+            notes = _undo_indexes(conn, stmt, built)
+            raise statement_error(mf.path, stmt, exc, notes) from exc
+        target = index_target(stmt)
+        if target:
+            built.append(target)
+    with conn.transaction():
+        if direction == "up":
+            history.record(conn, mf)
+        else:
+            history.forget(conn, mf.version)
+
+
+def _undo_indexes(conn: psycopg.Connection, failed: Statement,
+                  built: list[tuple[str, str]]) -> str:
+    notes = []
+    target = index_target(failed)
+    if target and _drop_index(conn, *target, only_invalid=True):
+        notes.append(f"dropped the INVALID index {target[0]}.{target[1]} the failed build left")
+    for schema, name in reversed(built):
+        if _drop_index(conn, schema, name, only_invalid=False):
+            notes.append(f"dropped {schema}.{name}, built earlier in this file")
+    notes.append("the file was not recorded as applied")
+    return "; ".join(notes).capitalize() + "."
+
+
+def apply_file(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
+               direction: str = "up", report: Report = _quiet) -> float:
+    """Apply one file (up records history, down forgets it); returns milliseconds taken."""
+    if not conn.autocommit:
+        raise MigrationError("apply_file needs an autocommit connection")
+    mode = "" if mf.transactional else " (outside a transaction)"
+    verb = "Applying" if direction == "up" else "Rolling back"
+    started = time.perf_counter()
+    try:
+        if mf.transactional:
+            _run_in_transaction(conn, mf, timeouts, direction)
+        else:
+            _run_outside_transaction(conn, mf, timeouts, direction)
+    except MigrationError:
+        report(f"{verb} {mf.stem}{mode} ... FAILED")
+        raise
+    elapsed = (time.perf_counter() - started) * 1000
+    report(f"{verb} {mf.stem}{mode} ... done in {elapsed:.0f} ms")
+    return elapsed
+
+
+def apply_files(conn: psycopg.Connection, files: list[MigrationFile], timeouts: Timeouts,
+                direction: str = "up", report: Report = _quiet) -> dict[str, float]:
+    """Apply files in the given order; returns milliseconds per file stem."""
+    history.ensure_table(conn)
+    return {mf.stem: apply_file(conn, mf, timeouts, direction, report) for mf in files}
+
+
+def run_script(conn: psycopg.Connection, path: Path, timeouts: Timeouts | None = None) -> None:
+    """Run a plain SQL file (seed, exercise, compat, helpers) in one transaction, no history."""
+    text = path.read_text(encoding="utf-8")
+    run_sql(conn, text, path, timeouts)
+
+
+def run_sql(conn: psycopg.Connection, text: str, path: Path,
+            timeouts: Timeouts | None = None) -> None:
+    """Run SQL text in one transaction; errors name path and line."""
+    statements = split_statements(text, str(path))
+    with conn.transaction():
+        if timeouts:
+            _set_timeouts(conn, timeouts, local=True)
+        for stmt in statements:
+            try:
+                conn.execute(stmt.sql)
+            except psycopg.Error as exc:
+                raise statement_error(path, stmt, exc, "Nothing of this file was applied.") from exc

@@ -1,0 +1,143 @@
+"""One frozen settings object: paths, engine, timeouts and environments, read at call time."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dbharness.errors import ConfigError
+
+ENGINES = ("local", "docker", "auto")
+DEFAULT_IMAGE = "supabase/postgres:15.8.1.085"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A database the migrations are promoted to; its URL lives in an environment variable."""
+
+    name: str
+    url_env: str
+    requires: str | None = None
+
+
+@dataclass(frozen=True)
+class LintException:
+    """A lint finding declared acceptable, with the reason."""
+
+    rule: str
+    target: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the harness needs to know about a project, resolved once."""
+
+    root: Path
+    engine: str = "local"
+    pg_bindir: str | None = None
+    lock_timeout: str = "5s"
+    statement_timeout: str = "5min"
+    test_timeout: str = "60s"
+    docker_image: str = DEFAULT_IMAGE
+    seed_after: str | None = None
+    environments: dict[str, Environment] = field(default_factory=dict)
+    lint_exceptions: tuple[LintException, ...] = ()
+
+    @property
+    def migrations_dir(self) -> Path:
+        return self.root / "supabase" / "migrations"
+
+    @property
+    def rollbacks_dir(self) -> Path:
+        return self.root / "supabase" / "rollbacks"
+
+    @property
+    def exercise_dir(self) -> Path:
+        return self.rollbacks_dir / "exercise"
+
+    @property
+    def seed_file(self) -> Path:
+        return self.root / "supabase" / "seed.sql"
+
+    @property
+    def pgtap_dir(self) -> Path:
+        return self.root / "pgtap"
+
+    @property
+    def pgtap_setup_dir(self) -> Path:
+        return self.pgtap_dir / "setup"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.root / "reports"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.root / ".dbharness-cache"
+
+
+def _read_pyproject(root: Path) -> dict[str, Any]:
+    path = root / "pyproject.toml"
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    return data.get("tool", {}).get("dbharness", {})
+
+
+def _environments(raw: dict[str, Any]) -> dict[str, Environment]:
+    envs = {
+        "staging": Environment("staging", "STAGING_DATABASE_URL"),
+        "production": Environment("production", "PRODUCTION_DATABASE_URL", "staging"),
+    }
+    for name, spec in raw.items():
+        if not isinstance(spec, dict):
+            raise ConfigError(f"[tool.dbharness.environments.{name}] must be a table")
+        default = envs.get(name)
+        url_env = spec.get("url_env", default.url_env if default else f"{name.upper()}_DATABASE_URL")
+        requires = spec.get("requires", default.requires if default else None)
+        envs[name] = Environment(name, url_env, requires)
+    for env in envs.values():
+        if env.requires and env.requires not in envs:
+            raise ConfigError(f"environment {env.name!r} requires unknown environment {env.requires!r}")
+    return envs
+
+
+def _lint_exceptions(raw: dict[str, Any]) -> tuple[LintException, ...]:
+    items = []
+    for i, spec in enumerate(raw.get("exceptions", [])):
+        missing = [k for k in ("rule", "target", "reason") if not spec.get(k)]
+        if missing:
+            raise ConfigError(
+                f"[tool.dbharness.lint] exceptions[{i}] lacks {', '.join(missing)}: "
+                "every exception needs a rule, a target and a reason"
+            )
+        items.append(LintException(spec["rule"], spec["target"], spec["reason"]))
+    return tuple(items)
+
+
+def load(root: Path | str | None = None, **overrides: Any) -> Settings:
+    """Read pyproject.toml's [tool.dbharness] and DBHARNESS_* variables; overrides win."""
+    base = Path(root or os.environ.get("DBHARNESS_ROOT") or Path.cwd()).resolve()
+    raw = _read_pyproject(base)
+    values: dict[str, Any] = {
+        "engine": os.environ.get("DBHARNESS_ENGINE", raw.get("engine", "local")),
+        "pg_bindir": os.environ.get("DBHARNESS_PG_BINDIR", raw.get("pg_bindir")),
+        "lock_timeout": raw.get("lock_timeout", "5s"),
+        "statement_timeout": raw.get("statement_timeout", "5min"),
+        "test_timeout": raw.get("test_timeout", "60s"),
+        "docker_image": os.environ.get("DBHARNESS_DOCKER_IMAGE", raw.get("docker_image", DEFAULT_IMAGE)),
+        "seed_after": str(raw["seed_after"]) if raw.get("seed_after") else None,
+        "environments": _environments(raw.get("environments", {})),
+        "lint_exceptions": _lint_exceptions(raw.get("lint", {})),
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if values["engine"] not in ENGINES:
+        raise ConfigError(f"unknown engine {values['engine']!r}: choose one of {', '.join(ENGINES)}")
+    return Settings(root=base, **values)

@@ -1,0 +1,58 @@
+"""Throwaway servers behind one small interface: a Server to connect to, an Engine to run one."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class Server:
+    """Where a running throwaway PostgreSQL answers, and as whom to connect."""
+
+    host: str
+    port: int
+    user: str
+    password: str | None = None
+    dbname: str = "postgres"
+    socket_dir: str | None = None
+    version: int = 0
+
+    def conninfo(self, dbname: str | None = None) -> str:
+        """A libpq keyword string, preferring the private Unix socket when there is one."""
+        host = self.socket_dir or self.host
+        parts = [f"host={host}", f"port={self.port}", f"user={self.user}",
+                 f"dbname={dbname or self.dbname}"]
+        if self.password:
+            parts.append(f"password={self.password}")
+        return " ".join(parts)
+
+    def url(self, dbname: str | None = None, redact: bool = True) -> str:
+        """A postgresql:// URL over TCP; the password is shown as *** unless redact is False."""
+        auth = quote(self.user)
+        if self.password:
+            auth += ":" + ("***" if redact else quote(self.password))
+        return f"postgresql://{auth}@{self.host}:{self.port}/{dbname or self.dbname}"
+
+
+class Engine(Protocol):
+    """Starts a server, yields it, and always removes it afterwards (unless asked to keep it)."""
+
+    name: str
+
+    def running(self, keep: bool = False) -> AbstractContextManager[Server]:
+        """Context manager: a started, answering server; stopped and removed on exit."""
+        ...
+
+
+def make_engine(name: str, settings: object, report: object = None) -> Engine:
+    """Build the engine called name ('local', 'docker' or 'auto')."""
+    from dbharness.engines.select import choose_engine
+
+    return choose_engine(name, settings, report)
+
+
+__all__ = ["Engine", "Server", "make_engine", "Iterator"]

@@ -1,0 +1,237 @@
+"""The local engine: a throwaway cluster made with initdb in a temporary directory, always removed."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+from dbharness.engines import Server
+from dbharness.engines.pgbin import PgBinaries, find_binaries
+from dbharness.errors import EngineError, PrerequisiteError
+
+PREFIX = "dbharness-"
+SUPERUSER = "postgres"
+READY_TIMEOUT = 30.0
+# Durability is pointless for a server that is deleted in a few seconds.
+SERVER_SETTINGS = {
+    "listen_addresses": "127.0.0.1",
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "max_connections": "100",
+    "log_min_messages": "warning",
+}
+
+
+@dataclass(frozen=True)
+class OsUser:
+    """The unprivileged account the server runs as when the harness runs as root."""
+
+    name: str
+    uid: int
+    gid: int
+
+
+def server_os_user() -> OsUser | None:
+    """None when not root; otherwise the postgres account, or a clear error when there is none."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        entry = pwd.getpwnam("postgres")
+    except KeyError:
+        raise PrerequisiteError(
+            "running as root, and PostgreSQL refuses to run as root, but there is no 'postgres' "
+            "OS user to run the server as. Create one with: "
+            "useradd --system --user-group --home-dir /var/lib/postgresql postgres "
+            "(Debian's postgresql packages create it), or run the harness as a normal user."
+        ) from None
+    return OsUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LocalCluster:
+    """One initdb'd data directory and the postgres process serving it."""
+
+    def __init__(self, bins: PgBinaries, owner: OsUser | None) -> None:
+        self.bins = bins
+        self.owner = owner
+        self.base = Path(tempfile.mkdtemp(prefix=PREFIX))
+        self.data = self.base / "data"
+        self.sock = self.base / "sock"
+        self.log = self.base / "server.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.port = 0
+
+    def _run_kwargs(self) -> dict[str, object]:
+        if self.owner is None:
+            return {}
+        return {"user": self.owner.uid, "group": self.owner.gid, "extra_groups": []}
+
+    def _chown(self, path: Path) -> None:
+        if self.owner is not None:
+            os.chown(path, self.owner.uid, self.owner.gid)
+
+    def init(self) -> None:
+        """Run initdb into the temporary directory (no fsync, trust auth, C locale)."""
+        self._chown(self.base)
+        self.sock.mkdir(mode=0o700)
+        self._chown(self.sock)
+        cmd = [self.bins.path("initdb"), "-D", str(self.data), "-U", SUPERUSER,
+               "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=self.base,
+                             **self._run_kwargs())  # type: ignore[call-overload]
+        if out.returncode != 0:
+            raise EngineError(f"initdb failed ({' '.join(cmd)}):\n{out.stderr.strip()}")
+
+    def _command(self) -> list[str]:
+        settings = dict(SERVER_SETTINGS, port=str(self.port),
+                        unix_socket_directories=str(self.sock))
+        cmd = [self.bins.path("postgres"), "-D", str(self.data)]
+        for key, value in settings.items():
+            cmd += ["-c", f"{key}={value}"]
+        return cmd
+
+    def start(self) -> Server:
+        """Start postgres on a free port and wait until a real query answers."""
+        for attempt in range(3):
+            self.port = free_port()
+            with open(self.log, "ab") as log:
+                self._chown(self.log)
+                self.proc = subprocess.Popen(  # type: ignore[call-overload]
+                    self._command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.base,
+                    start_new_session=True, **self._run_kwargs())
+            server = Server("127.0.0.1", self.port, SUPERUSER, socket_dir=str(self.sock),
+                            version=self.bins.major)
+            if self._wait_ready(server):
+                return server
+            if "could not bind" not in self.log_tail() or attempt == 2:
+                break
+        raise EngineError(f"the local PostgreSQL server did not start:\n{self.log_tail()}")
+
+    def _wait_ready(self, server: Server) -> bool:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                return False
+            try:
+                with psycopg.connect(server.conninfo(), connect_timeout=2) as conn:
+                    conn.execute("select 1")
+                return True
+            except psycopg.OperationalError:
+                time.sleep(0.01)
+        self.stop()
+        raise EngineError(f"the server did not answer within {READY_TIMEOUT:.0f}s:\n{self.log_tail()}")
+
+    def alive(self) -> bool:
+        """True while the postgres process runs."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The last lines of the server log, for error messages."""
+        try:
+            text = self.log.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no server log)"
+        return "\n".join(text[-lines:]) or "(server log is empty)"
+
+    def stop(self) -> None:
+        """Fast shutdown; escalate to immediate shutdown and kill if it hangs."""
+        if not self.alive():
+            return
+        assert self.proc is not None
+        for sig, wait in ((signal.SIGINT, 10), (signal.SIGQUIT, 5), (signal.SIGKILL, 5)):
+            try:
+                self.proc.send_signal(sig)
+                self.proc.wait(timeout=wait)
+                return
+            except subprocess.TimeoutExpired:
+                continue
+            except ProcessLookupError:
+                return
+
+    def destroy(self) -> None:
+        """Stop the server and remove the whole temporary directory."""
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+
+class LocalEngine:
+    """The default engine: PostgreSQL server binaries of this machine, no Docker needed."""
+
+    name = "local"
+
+    def __init__(self, pg_bindir: str | None = None,
+                 report: Callable[[str], None] | None = None) -> None:
+        self.pg_bindir = pg_bindir
+        self.report = report or (lambda _msg: None)
+        self.cluster: LocalCluster | None = None
+
+    @contextmanager
+    def running(self, keep: bool = False) -> Iterator[Server]:
+        """A started cluster; stopped and removed on exit, error or Ctrl-C unless keep."""
+        bins = find_binaries(self.pg_bindir)
+        owner = server_os_user()
+        cluster = LocalCluster(bins, owner)
+        self.cluster = cluster
+        try:
+            cluster.init()
+            server = cluster.start()
+            yield server
+        except BaseException:
+            cluster.destroy()
+            raise
+        if keep:
+            self.report(keep_message(cluster, server))
+        else:
+            cluster.destroy()
+
+    def check_alive(self) -> None:
+        """Raise EngineError with the log when the server has died under us."""
+        if self.cluster is not None and not self.cluster.alive():
+            raise EngineError(f"the local server died:\n{self.cluster.log_tail()}")
+
+
+def keep_message(cluster: LocalCluster, server: Server) -> str:
+    """What to tell a user whose server was kept running with --keep."""
+    return (f"Server kept running: {server.url()}\n"
+            f"  psql '{server.url()}'\n"
+            f"  data directory: {cluster.base}\n"
+            "  remove it with: invoke clean")
+
+
+def clean_leftovers(report: Callable[[str], None]) -> int:
+    """Stop the servers of kept or killed runs and remove their directories; returns the count."""
+    count = 0
+    for base in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
+        pidfile = base / "data" / "postmaster.pid"
+        if pidfile.exists():
+            try:
+                pid = int(pidfile.read_text().splitlines()[0])
+                os.kill(pid, signal.SIGQUIT)
+                report(f"stopped server {pid} of {base}")
+            except (ValueError, IndexError, ProcessLookupError, PermissionError):
+                pass
+        shutil.rmtree(base, ignore_errors=True)
+        report(f"removed {base}")
+        count += 1
+    return count

@@ -1,0 +1,96 @@
+"""Find the PostgreSQL server binaries: explicit setting, pg_config, Debian's dirs, then PATH."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbharness.errors import PrerequisiteError
+
+NEEDED = ("initdb", "postgres", "pg_ctl")
+DEBIAN_GLOB = "/usr/lib/postgresql/*/bin"
+
+
+@dataclass(frozen=True)
+class PgBinaries:
+    """A directory holding initdb, postgres and pg_ctl, and their major version."""
+
+    bindir: Path
+    major: int
+
+    def path(self, name: str) -> str:
+        return str(self.bindir / name)
+
+
+def _has_all(bindir: Path) -> bool:
+    return all((bindir / name).is_file() for name in NEEDED)
+
+
+def _pg_config_bindir() -> Path | None:
+    exe = shutil.which("pg_config")
+    if not exe:
+        return None
+    try:
+        out = subprocess.run([exe, "--bindir"], capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else None
+
+
+def _debian_dirs() -> list[Path]:
+    def major(p: Path) -> int:
+        m = re.search(r"/(\d+)/bin$", str(p))
+        return int(m.group(1)) if m else 0
+
+    return sorted(Path("/").glob(DEBIAN_GLOB.lstrip("/")), key=major, reverse=True)
+
+
+def _path_dir() -> Path | None:
+    exe = shutil.which("initdb")
+    return Path(exe).resolve().parent if exe else None
+
+
+def candidates(explicit: str | None) -> list[tuple[str, Path | None]]:
+    """Every place searched, in order, labelled by where the idea came from."""
+    places: list[tuple[str, Path | None]] = []
+    if explicit:
+        places.append(("setting pg_bindir / DBHARNESS_PG_BINDIR", Path(explicit)))
+    places.append(("pg_config --bindir", _pg_config_bindir()))
+    places.extend((DEBIAN_GLOB, p) for p in _debian_dirs())
+    if not _debian_dirs():
+        places.append((DEBIAN_GLOB, None))
+    places.append(("PATH (initdb)", _path_dir()))
+    return places
+
+
+def server_major(bindir: Path) -> int:
+    """The major version that bindir's postgres reports."""
+    out = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True,
+                         text=True, timeout=10)
+    m = re.search(r"(\d+)(?:\.\d+)?", out.stdout)
+    if not m:
+        raise PrerequisiteError(f"cannot read the version of {bindir / 'postgres'}: {out.stdout!r}")
+    return int(m.group(1))
+
+
+def find_binaries(explicit: str | None = None) -> PgBinaries:
+    """The first candidate directory holding every needed binary, or an error listing them all."""
+    tried = []
+    for label, place in candidates(explicit):
+        if place is not None and _has_all(place):
+            return PgBinaries(place, server_major(place))
+        tried.append(f"  - {label}: {place if place else 'nothing found'}")
+        if explicit and label.startswith("setting"):
+            raise PrerequisiteError(
+                f"pg_bindir is set to {explicit} but it lacks one of {', '.join(NEEDED)}; "
+                "fix the setting or unset it to search automatically"
+            )
+    raise PrerequisiteError(
+        "no PostgreSQL server binaries (initdb, postgres, pg_ctl) were found. Searched:\n"
+        + "\n".join(tried)
+        + "\nInstall them with: apt-get install postgresql-15 (Debian/Ubuntu), "
+        "or set DBHARNESS_PG_BINDIR to the directory that holds initdb."
+    )

@@ -1,0 +1,52 @@
+"""HarnessError and its children: every message says what was checked and how to fix it."""
+
+from __future__ import annotations
+
+
+class HarnessError(Exception):
+    """Base of every expected failure; tasks.py turns it into a message and an exit code."""
+
+    exit_code = 1
+
+
+class ConfigError(HarnessError):
+    """A setting, a file name or a command-line value is wrong."""
+
+    exit_code = 2
+
+
+class PrerequisiteError(HarnessError):
+    """A binary, an OS user, an extension or a package the harness needs is missing."""
+
+    exit_code = 3
+
+
+class EngineError(HarnessError):
+    """A throwaway server could not be started, answered nothing, or died."""
+
+    exit_code = 4
+
+
+class MigrationError(HarnessError):
+    """A migration or rollback file failed; the message names file, line and statement."""
+
+    exit_code = 5
+
+
+class TestRunError(HarnessError):
+    """The pgTAP run could not complete (distinct from tests that ran and failed)."""
+
+    exit_code = 6
+    __test__ = False
+
+
+class CheckFailed(HarnessError):
+    """A check ran to its end and found problems (rollback, lint, tests)."""
+
+    exit_code = 1
+
+
+class PromotionRefused(HarnessError):
+    """A promotion or environment rollback was refused by one of its guards."""
+
+    exit_code = 7

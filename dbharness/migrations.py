@@ -1,0 +1,132 @@
+"""Pure: find and order migration and rollback files, and decide how each one must run."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from dbharness.errors import ConfigError, MigrationError
+from dbharness.statements import Statement, is_concurrent, split_statements
+
+NAME_RE = re.compile(r"^(?P<version>\d+)_(?P<name>[A-Za-z0-9_\-.]+)\.sql$")
+ROLLBACK_NONE_RE = re.compile(r"^\s*--\s*rollback:\s*none\b[\s:,.\-]*(?P<reason>.*)$",
+                              re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class MigrationFile:
+    """One up or down file named <version>_<name>.sql, as the Supabase CLI names them."""
+
+    version: str
+    name: str
+    path: Path
+
+    @property
+    def stem(self) -> str:
+        return f"{self.version}_{self.name}"
+
+    @cached_property
+    def text(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+    @cached_property
+    def statements(self) -> list[Statement]:
+        return split_statements(self.text, str(self.path))
+
+    @cached_property
+    def transactional(self) -> bool:
+        """False when every statement must run outside a transaction; refuses mixed files."""
+        return run_mode(self.statements, self.path)
+
+    @property
+    def rollback_none_reason(self) -> str | None:
+        """The reason of a '-- rollback: none <reason>' marker, or None when absent."""
+        match = ROLLBACK_NONE_RE.search(self.text)
+        if not match:
+            return None
+        return match.group("reason").strip() or "(no reason given)"
+
+
+def parse_name(path: Path) -> MigrationFile:
+    """A MigrationFile from a path, or a ConfigError naming the expected pattern."""
+    match = NAME_RE.match(path.name)
+    if not match:
+        raise ConfigError(
+            f"{path}: migration files must be named <digits>_<name>.sql "
+            "(for example 20251112120000_mt5_sync_logs.sql), as the Supabase CLI expects; rename it"
+        )
+    return MigrationFile(match.group("version"), match.group("name"), path)
+
+
+def discover(directory: Path) -> list[MigrationFile]:
+    """Every .sql file directly in directory, ordered by version as text; duplicates refused."""
+    if not directory.is_dir():
+        return []
+    files = [parse_name(p) for p in directory.iterdir() if p.is_file() and p.suffix == ".sql"]
+    files.sort(key=lambda f: f.version)
+    seen: dict[str, MigrationFile] = {}
+    for f in files:
+        if f.version in seen:
+            raise ConfigError(f"version {f.version} is used twice: {seen[f.version].path.name} "
+                              f"and {f.path.name}; give one of them a new version")
+        seen[f.version] = f
+    return files
+
+
+def run_mode(statements: list[Statement], path: Path) -> bool:
+    """True when the file runs in one transaction; False when it must run statement by statement."""
+    concurrent = [s for s in statements if is_concurrent(s)]
+    if not concurrent:
+        return True
+    others = [s for s in statements if not is_concurrent(s) and s.kind != "VariableSetStmt"]
+    if others:
+        first = others[0]
+        raise MigrationError(
+            f"{path}:{first.line}: this file mixes statements that cannot run in a transaction "
+            f"(line {concurrent[0].line}: {concurrent[0].first_line}) with ones that should "
+            f"(line {first.line}: {first.first_line}). Split it: put the CONCURRENTLY/VACUUM "
+            "statements in a migration file of their own."
+        )
+    return False
+
+
+@dataclass(frozen=True)
+class RollbackPairs:
+    """Which up migrations have a down file, which lack one, and down files without an up."""
+
+    pairs: list[tuple[MigrationFile, MigrationFile]]
+    missing: list[MigrationFile]
+    orphans: list[MigrationFile]
+
+
+def pair_rollbacks(ups: list[MigrationFile], rollbacks_dir: Path) -> RollbackPairs:
+    """Match rollback files to up migrations by version."""
+    downs = {d.version: d for d in discover(rollbacks_dir)}
+    pairs, missing = [], []
+    for up in ups:
+        down = downs.pop(up.version, None)
+        if down is None:
+            missing.append(up)
+        else:
+            pairs.append((up, down))
+    return RollbackPairs(pairs, missing, sorted(downs.values(), key=lambda d: d.version))
+
+
+def select_range(files: list[MigrationFile], from_version: str | None = None,
+                 only: str | None = None, to: str | None = None) -> list[MigrationFile]:
+    """Files with version >= from_version, == only, or <= to; unknown versions refused."""
+    known = {f.version for f in files}
+    for label, value in (("--from", from_version), ("--only", only), ("--to", to)):
+        if value is not None and value not in known:
+            raise ConfigError(f"{label} {value}: no migration has this version; "
+                              f"known versions: {', '.join(sorted(known)) or 'none'}")
+    chosen = files
+    if only is not None:
+        chosen = [f for f in chosen if f.version == only]
+    if from_version is not None:
+        chosen = [f for f in chosen if f.version >= from_version]
+    if to is not None:
+        chosen = [f for f in chosen if f.version <= to]
+    return chosen

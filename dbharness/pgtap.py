@@ -1,0 +1,108 @@
+"""Run pgTAP files against a database, each in a rolled-back transaction, and collect their TAP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psycopg
+from psycopg import sql as psql
+
+from dbharness.apply import display_path, run_script
+from dbharness.errors import ConfigError, HarnessError, PrerequisiteError
+from dbharness.statements import is_transaction_control, split_statements, strip_psql_meta
+from dbharness.tapresults import FileResult, parse_tap
+
+PATTERN = "*.test.sql"
+INSTALL_HINT = ("install pgTAP for this PostgreSQL: apt-get install postgresql-{major}-pgtap "
+                "(or run: invoke setup)")
+
+
+def discover(pgtap_dir: Path, chosen: list[str] | None = None) -> list[Path]:
+    """The chosen files (checked to exist), or every pgtap/**/*.test.sql in name order."""
+    if chosen:
+        paths = [Path(c) for c in chosen]
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            raise ConfigError(f"no such pgTAP file: {', '.join(missing)}")
+        return paths
+    return sorted(pgtap_dir.rglob(PATTERN))
+
+
+def prepare(conn: psycopg.Connection, setup_dir: Path, major: int) -> None:
+    """Install the pgtap extension (in schema extensions) and the SQL test helpers."""
+    available = conn.execute(
+        "select 1 from pg_available_extensions where name = 'pgtap'").fetchone()
+    if not available:
+        raise PrerequisiteError("the pgtap extension is not available on the server; "
+                                + INSTALL_HINT.format(major=major or 15))
+    conn.execute("create schema if not exists extensions")
+    conn.execute("create extension if not exists pgtap with schema extensions")
+    for helper in sorted(setup_dir.glob("*.sql")) if setup_dir.is_dir() else []:
+        run_script(conn, helper)
+
+
+def _rows_to_tap(cur: psycopg.Cursor) -> list[str]:
+    if cur.description is None:
+        return []
+    lines: list[str] = []
+    for row in cur.fetchall():
+        if row and row[0] is not None:
+            lines.extend(str(row[0]).split("\n"))
+    return lines
+
+
+def _run_statements(conn: psycopg.Connection, path: Path, timeout: str) -> tuple[list[str], str | None]:
+    text = strip_psql_meta(path.read_text(encoding="utf-8"))
+    statements = split_statements(text, display_path(path))
+    out: list[str] = []
+    conn.execute(psql.SQL("set local statement_timeout = {}").format(psql.Literal(timeout)))
+    for stmt in statements:
+        if is_transaction_control(stmt):
+            continue
+        try:
+            out.extend(_rows_to_tap(conn.execute(stmt.sql)))
+        except psycopg.Error as exc:
+            return out, _describe_error(path, stmt.line, stmt.first_line, exc, timeout)
+    return out, None
+
+
+def _describe_error(path: Path, line: int, first: str, exc: psycopg.Error, timeout: str) -> str:
+    if exc.sqlstate == "57014":
+        what = f"timed out: a statement ran longer than the test timeout ({timeout})"
+    else:
+        what = f"SQL error: {(exc.diag.message_primary or str(exc)).strip()} (SQLSTATE {exc.sqlstate})"
+    return f"{display_path(path)}:{line}: {what}\n  statement: {first}"
+
+
+def run_file(conninfo: str, path: Path, timeout: str) -> FileResult:
+    """Run one file on its own connection inside a transaction that is always rolled back."""
+    started = time.perf_counter()
+    result = FileResult(display_path(path))
+    try:
+        with psycopg.connect(conninfo, autocommit=False) as conn:
+            tap, error = _run_statements(conn, path, timeout)
+            conn.rollback()
+    except HarnessError as exc:
+        tap, error = [], str(exc)
+    except psycopg.Error as exc:
+        tap, error = [], f"{display_path(path)}: cannot run: {str(exc).strip()}"
+    parse_tap("\n".join(tap), result)
+    result.error = error
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def run_files(conninfo: str, paths: list[Path], jobs: int, timeout: str,
+              on_result: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+    """Run files in parallel on jobs connections; results in the order of paths."""
+    def one(path: Path) -> FileResult:
+        res = run_file(conninfo, path, timeout)
+        if on_result:
+            on_result(res)
+        return res
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        return list(pool.map(one, paths))

@@ -1,0 +1,74 @@
+"""`invoke setup`: check prerequisites and install pgTAP for the local PostgreSQL when possible."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from dbharness.engines.local import server_os_user
+from dbharness.engines.pgbin import PgBinaries, find_binaries
+from dbharness.errors import PrerequisiteError
+
+
+def pgtap_installed(bins: PgBinaries) -> bool:
+    """True when the server's extension directory holds pgtap.control."""
+    sharedir = _sharedir(bins)
+    return (sharedir / "extension" / "pgtap.control").exists()
+
+
+def _sharedir(bins: PgBinaries) -> Path:
+    debian = Path(f"/usr/share/postgresql/{bins.major}")
+    if debian.is_dir():
+        return debian
+    pg_config = bins.bindir / "pg_config"
+    exe = str(pg_config) if pg_config.exists() else shutil.which("pg_config")
+    if exe:
+        out = subprocess.run([exe, "--sharedir"], capture_output=True, text=True)
+        if out.returncode == 0:
+            return Path(out.stdout.strip())
+    return debian
+
+
+def install_command(major: int) -> list[str]:
+    """The apt-get command that installs pgTAP for this major version."""
+    return ["apt-get", "install", "-y", "--no-install-recommends", f"postgresql-{major}-pgtap"]
+
+
+def _can_apt() -> bool:
+    return os.geteuid() == 0 and shutil.which("apt-get") is not None
+
+
+def ensure_pgtap(bins: PgBinaries, report: Callable[[str], None]) -> None:
+    """Install postgresql-<N>-pgtap as root on Debian/Ubuntu; otherwise say the exact command."""
+    if pgtap_installed(bins):
+        report(f"pgTAP: installed for PostgreSQL {bins.major}")
+        return
+    cmd = install_command(bins.major)
+    if not _can_apt():
+        raise PrerequisiteError(
+            f"pgTAP is not installed for PostgreSQL {bins.major}. Run as root: "
+            f"apt-get update && {' '.join(cmd)}")
+    report(f"pgTAP: installing with {' '.join(cmd)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=env)
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if out.returncode != 0 or not pgtap_installed(bins):
+        raise PrerequisiteError(f"installing pgTAP failed:\n{out.stderr.strip()[-2000:]}")
+    report(f"pgTAP: installed for PostgreSQL {bins.major}")
+
+
+def check(pg_bindir: str | None, report: Callable[[str], None]) -> PgBinaries:
+    """Every prerequisite of the local engine, installing pgTAP when it can."""
+    bins = find_binaries(pg_bindir)
+    report(f"PostgreSQL {bins.major}: {bins.bindir}")
+    owner = server_os_user()
+    report(f"server runs as: {owner.name if owner else 'the current user'}")
+    ensure_pgtap(bins, report)
+    squawk = shutil.which("squawk")
+    report(f"squawk: {squawk or 'missing (pip install squawk-cli); needed by invoke lint'}")
+    return bins

@@ -1,0 +1,87 @@
+"""Split SQL into statements with PostgreSQL's own parser (pglast) and classify them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pglast import ast, parse_sql
+from pglast.parser import ParseError, split
+
+from dbharness.errors import MigrationError
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One SQL statement of a file: its text, 1-based first line, and parse tree node."""
+
+    sql: str
+    line: int
+    node: object
+
+    @property
+    def first_line(self) -> str:
+        """The statement's first non-empty line, for messages."""
+        for text in self.sql.splitlines():
+            if text.strip():
+                return text.strip()
+        return ""
+
+    @property
+    def kind(self) -> str:
+        """The parse node's class name, such as IndexStmt."""
+        return type(self.node).__name__
+
+
+def strip_psql_meta(sql: str) -> str:
+    """Blank out psql backslash lines (\\set, \\pset ...), keeping line numbers, for pgTAP files."""
+    lines = sql.split("\n")
+    return "\n".join("" if ln.lstrip().startswith("\\") else ln for ln in lines)
+
+
+def split_statements(sql: str, source: str = "<sql>") -> list[Statement]:
+    """Statements of sql in order, each with the line it starts on."""
+    try:
+        slices = split(sql, with_parser=True, only_slices=True)
+        nodes = [raw.stmt for raw in parse_sql(sql)]
+    except ParseError as exc:
+        location = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+        line = sql[:location].count("\n") + 1
+        raise MigrationError(f"{source}:{line}: SQL syntax error: {exc.args[0]}") from exc
+    statements = []
+    for piece, node in zip(slices, nodes, strict=True):
+        text = sql[piece]
+        statements.append(Statement(text, sql[: piece.start].count("\n") + 1, node))
+    return statements
+
+
+def is_concurrent(stmt: Statement) -> bool:
+    """True for statements PostgreSQL refuses inside a transaction block."""
+    node = stmt.node
+    if isinstance(node, ast.IndexStmt):
+        return bool(node.concurrent)
+    if isinstance(node, ast.DropStmt):
+        return bool(node.concurrent)
+    if isinstance(node, ast.ReindexStmt):
+        return any(getattr(p, "defname", None) == "concurrently" for p in node.params or ())
+    if isinstance(node, ast.VacuumStmt):
+        return True
+    if isinstance(node, ast.CreatedbStmt | ast.DropdbStmt):
+        return True
+    return False
+
+
+def is_transaction_control(stmt: Statement) -> bool:
+    """BEGIN, COMMIT, ROLLBACK or END (not savepoints), which the harness manages itself."""
+    node = stmt.node
+    if not isinstance(node, ast.TransactionStmt):
+        return False
+    return node.kind.name in {"TRANS_STMT_BEGIN", "TRANS_STMT_START", "TRANS_STMT_COMMIT",
+                              "TRANS_STMT_ROLLBACK"}
+
+
+def index_target(stmt: Statement) -> tuple[str, str] | None:
+    """(schema, index name) of a CREATE INDEX, for cleaning up an INVALID concurrent build."""
+    node = stmt.node
+    if not isinstance(node, ast.IndexStmt) or not node.idxname:
+        return None
+    return (node.relation.schemaname or "public", node.idxname)

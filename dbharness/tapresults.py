@@ -1,0 +1,125 @@
+"""TAP text to result objects, with the tap.py parser; a file's verdict and the run's counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tap.parser import Parser
+
+
+@dataclass
+class Assertion:
+    """One 'ok' or 'not ok' line and the diagnostics that follow it."""
+
+    number: int
+    ok: bool
+    description: str
+    skip: bool = False
+    todo: bool = False
+    reason: str = ""
+    diagnostics: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """passed, failed or skipped (SKIP and TODO count as skipped, as pg_prove does)."""
+        if self.skip or self.todo:
+            return "skipped"
+        return "passed" if self.ok else "failed"
+
+
+@dataclass
+class FileResult:
+    """The outcome of one pgTAP file: its assertions, plan, and any file-level error."""
+
+    path: str
+    assertions: list[Assertion] = field(default_factory=list)
+    planned: int | None = None
+    error: str | None = None
+    bail: str | None = None
+    seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        """How many assertions have this status."""
+        return sum(1 for a in self.assertions if a.status == status)
+
+    @property
+    def plan_problem(self) -> str | None:
+        """A message when the plan is missing or does not match the assertions run."""
+        if self.planned is None:
+            return "no plan: the file never called plan() or no_plan()/done_testing()"
+        if self.planned != len(self.assertions):
+            return f"planned {self.planned} tests but ran {len(self.assertions)}"
+        return None
+
+    @property
+    def file_failure(self) -> str | None:
+        """Why the file as a whole failed (error, bail-out, plan), or None."""
+        if self.error:
+            return self.error
+        if self.bail is not None:
+            return f"bail out: {self.bail}"
+        return self.plan_problem
+
+    @property
+    def passed(self) -> bool:
+        """True when no assertion failed and the file itself did not fail."""
+        return self.file_failure is None and self.count("failed") == 0
+
+
+def _description(raw: str) -> str:
+    text = raw.strip()
+    return text[2:].strip() if text.startswith("- ") else text.lstrip("-").strip()
+
+
+def parse_tap(text: str, result: FileResult) -> FileResult:
+    """Fill result from TAP text; diagnostics attach to the assertion before them."""
+    last: Assertion | None = None
+    for line in Parser().parse_text(text):
+        if line.category == "plan":
+            result.planned = line.expected_tests
+        elif line.category == "test":
+            reason = line.directive.reason if line.directive and line.directive.reason else ""
+            last = Assertion(line.number or len(result.assertions) + 1, bool(line.ok),
+                             _description(line.description or ""), bool(line.skip),
+                             bool(line.todo), reason or "")
+            result.assertions.append(last)
+        elif line.category == "diagnostic":
+            note = line.text.lstrip("#").rstrip()
+            if last is not None and not last.ok:
+                last.diagnostics.append(note)
+            else:
+                result.notes.append(note)
+        elif line.category == "bail":
+            result.bail = line.reason or "(no reason)"
+    return result
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Counts over a whole run."""
+
+    passed: int
+    failed: int
+    skipped: int
+    failed_files: int
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0 and self.failed_files == 0
+
+    def line(self) -> str:
+        """The closing line: 'N passed, N failed' plus ', N skipped' when any."""
+        failed = self.failed + self.failed_files
+        text = f"{self.passed} passed, {failed} failed"
+        return text + (f", {self.skipped} skipped" if self.skipped else "")
+
+
+def totals(results: list[FileResult]) -> Totals:
+    """Sum the counts; a file that failed as a whole counts as one failure of its own."""
+    return Totals(
+        passed=sum(r.count("passed") for r in results),
+        failed=sum(r.count("failed") for r in results),
+        skipped=sum(r.count("skipped") for r in results),
+        failed_files=sum(1 for r in results if r.file_failure is not None),
+    )

@@ -1,0 +1,66 @@
+-- SQL helpers for the pgTAP suite, installed by the harness in the throwaway database only
+-- (never a migration): create users and act as anon, a user or service_role, the way
+-- PostgREST does it (role plus request.jwt.claims).
+
+create schema if not exists tests;
+grant usage on schema tests to anon, authenticated, service_role;
+
+create or replace function tests.create_user(p_email text, p_id uuid default gen_random_uuid())
+returns uuid
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  insert into auth.users (id, email, aud, role, raw_app_meta_data, raw_user_meta_data,
+                          created_at, updated_at)
+  values (p_id, p_email, 'authenticated', 'authenticated', '{}'::jsonb, '{}'::jsonb, now(), now());
+  insert into public.profiles (user_id, display_name) values (p_id, split_part(p_email, '@', 1));
+  return p_id;
+end
+$$;
+
+create or replace function tests.authenticate_as(p_user uuid)
+returns void
+language plpgsql
+as $$
+declare
+  v_email text;
+begin
+  -- read the e-mail while still privileged: authenticated may not read auth.users
+  select u.email into v_email from auth.users u where u.id = p_user;
+  perform set_config('request.jwt.claims',
+    json_build_object('sub', p_user, 'role', 'authenticated', 'email', v_email)::text, true);
+  perform set_config('role', 'authenticated', true);
+end
+$$;
+
+create or replace function tests.authenticate_as_anon()
+returns void
+language plpgsql
+as $$
+begin
+  perform set_config('role', 'anon', true);
+  perform set_config('request.jwt.claims', json_build_object('role', 'anon')::text, true);
+end
+$$;
+
+create or replace function tests.authenticate_as_service_role()
+returns void
+language plpgsql
+as $$
+begin
+  perform set_config('role', 'service_role', true);
+  perform set_config('request.jwt.claims', json_build_object('role', 'service_role')::text, true);
+end
+$$;
+
+create or replace function tests.clear_authentication()
+returns void
+language plpgsql
+as $$
+begin
+  perform set_config('role', 'none', true);
+  perform set_config('request.jwt.claims', '', true);
+end
+$$;
+
+grant execute on all functions in schema tests to anon, authenticated, service_role;

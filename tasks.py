@@ -1,0 +1,130 @@
+"""invoke tasks: thin wrappers over dbharness; the only place that prints and picks exit codes."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from invoke import Exit, task
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from dbharness import config, console, testrun  # noqa: E402
+from dbharness.errors import HarnessError  # noqa: E402
+
+
+def say(message: str) -> None:
+    """Print a line at once (the harness reports progress while it works)."""
+    print(message, flush=True)
+
+
+def _sigterm(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Turn HarnessError into a message and exit code; SIGTERM and Ctrl-C clean up first."""
+    previous = signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        yield
+    except HarnessError as exc:
+        raise Exit(f"error: {exc}", code=exc.exit_code) from None
+    except KeyboardInterrupt:
+        raise Exit("interrupted: every started server was stopped and removed", code=130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def settings(**overrides: Any) -> config.Settings:
+    """The project's settings, read now."""
+    return config.load(os.environ.get("DBHARNESS_ROOT") or ROOT, **overrides)
+
+
+def _jobs(jobs: int | None) -> int:
+    if jobs is not None and jobs < 1:
+        raise Exit("error: --jobs must be at least 1", code=2)
+    return jobs or os.cpu_count() or 1
+
+
+def _print_result(result: Any) -> None:
+    say(console.file_line(result))
+    for line in console.failure_details(result):
+        say(line)
+
+
+@task(help={"pg-bindir": "directory holding initdb/postgres (default: searched)"})
+def setup(c, pg_bindir=None):
+    """Check prerequisites; as root on Debian/Ubuntu install pgTAP for the local PostgreSQL."""
+    from dbharness import setup as setup_mod
+
+    with guarded():
+        setup_mod.check(pg_bindir or settings().pg_bindir, say)
+        say("setup: all prerequisites present")
+
+
+@task(
+    iterable=["file"],
+    help={
+        "file": "a pgTAP file to run (repeatable); or list files after '--' "
+                "(default: every pgtap/**/*.test.sql)",
+        "engine": "local (default), docker, or auto",
+        "jobs": "pgTAP files run in parallel (default: number of CPUs)",
+        "junit": "JUnit XML path (default: reports/junit/pgtap.xml)",
+        "keep": "leave the server running and print its connection string",
+        "no-lint": "skip invoke lint before the tests",
+    },
+)
+def test(c, file=None, engine=None, jobs=None, junit=None, keep=False, no_lint=False):
+    """Start a throwaway PostgreSQL, apply every migration, run the pgTAP suite, write JUnit.
+
+    Run chosen files with: invoke test -- pgtap/some.test.sql [more files]
+    """
+    files = [*(file or []), *shlex.split(getattr(c, "remainder", "") or "")]
+    with guarded():
+        cfg = settings(engine=engine)
+        if not no_lint:
+            _run_lint(cfg, engine=cfg.engine, strict=False, quiet=True)
+        started = time.perf_counter()
+        outcome = testrun.run(
+            cfg, engine=cfg.engine, files=files or None,
+            jobs=_jobs(jobs), junit_path=Path(junit) if junit else cfg.reports_dir / "junit" / "pgtap.xml",
+            keep=keep, report=say, on_result=_print_result)
+        elapsed = time.perf_counter() - started
+        say(f"JUnit: {outcome.junit_path}")
+        say(f"phases: {console.phase_table(outcome.phases.seconds)}")
+        for line in console.summary(outcome.totals, len(outcome.results), elapsed):
+            say(line)
+        if not outcome.totals.ok:
+            raise Exit(code=1)
+
+
+def _run_lint(cfg: config.Settings, engine: str, strict: bool, quiet: bool) -> None:
+    """Placeholder wiring until invoke lint exists: nothing to run yet."""
+    return None
+
+
+@task
+def clean(c):
+    """Stop and remove servers left by --keep or by a killed run, and delete reports/."""
+    import shutil
+
+    from dbharness.engines.local import clean_leftovers
+
+    with guarded():
+        count = clean_leftovers(say)
+        reports = settings().reports_dir
+        if reports.exists():
+            shutil.rmtree(reports)
+            say(f"removed {reports}")
+        say(f"clean: {count} leftover server director{'y' if count == 1 else 'ies'} removed")
+
+
