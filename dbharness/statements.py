@@ -63,11 +63,7 @@ def is_concurrent(stmt: Statement) -> bool:
         return bool(node.concurrent)
     if isinstance(node, ast.ReindexStmt):
         return any(getattr(p, "defname", None) == "concurrently" for p in node.params or ())
-    if isinstance(node, ast.VacuumStmt):
-        return True
-    if isinstance(node, ast.CreatedbStmt | ast.DropdbStmt):
-        return True
-    return False
+    return isinstance(node, ast.VacuumStmt | ast.CreatedbStmt | ast.DropdbStmt)
 
 
 def is_transaction_control(stmt: Statement) -> bool:

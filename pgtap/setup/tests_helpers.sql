@@ -25,7 +25,8 @@ as $$
 declare
   v_email text;
 begin
-  -- read the e-mail while still privileged: authenticated may not read auth.users
+  -- back to the session user first, so the e-mail can be read whoever we were acting as
+  perform set_config('role', 'none', true);
   select u.email into v_email from auth.users u where u.id = p_user;
   perform set_config('request.jwt.claims',
     json_build_object('sub', p_user, 'role', 'authenticated', 'email', v_email)::text, true);
@@ -61,6 +62,24 @@ begin
   perform set_config('role', 'none', true);
   perform set_config('request.jwt.claims', '', true);
 end
+$$;
+
+grant execute on all functions in schema tests to anon, authenticated, service_role;
+
+create or replace function tests.column_comment(p_table regclass, p_column text)
+returns text
+language sql stable
+as $$
+  select pg_catalog.col_description(p_table, a.attnum)
+    from pg_catalog.pg_attribute a
+   where a.attrelid = p_table and a.attname = p_column and not a.attisdropped
+$$;
+
+create or replace function tests.index_def(p_index text)
+returns text
+language sql stable
+as $$
+  select pg_catalog.pg_get_indexdef(to_regclass(p_index))
 $$;
 
 grant execute on all functions in schema tests to anon, authenticated, service_role;
