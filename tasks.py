@@ -49,9 +49,9 @@ def settings(**overrides: Any) -> config.Settings:
     return config.load(os.environ.get("DBHARNESS_ROOT") or ROOT, **overrides)
 
 
-def _jobs(jobs: int | None) -> int:
-    if jobs is not None and jobs < 1:
-        raise Exit("error: --jobs must be at least 1", code=2)
+def _jobs(jobs: int) -> int:
+    if jobs < 0:
+        raise Exit("error: --jobs must be 1 or more (0 means one per CPU)", code=2)
     return jobs or os.cpu_count() or 1
 
 
@@ -77,13 +77,13 @@ def setup(c, pg_bindir=None):
         "file": "a pgTAP file to run (repeatable); or list files after '--' "
                 "(default: every pgtap/**/*.test.sql)",
         "engine": "local (default), docker, or auto",
-        "jobs": "pgTAP files run in parallel (default: number of CPUs)",
+        "jobs": "pgTAP files run in parallel (default 0: one per CPU)",
         "junit": "JUnit XML path (default: reports/junit/pgtap.xml)",
         "keep": "leave the server running and print its connection string",
         "no-lint": "skip invoke lint before the tests",
     },
 )
-def test(c, file=None, engine=None, jobs=None, junit=None, keep=False, no_lint=False):
+def test(c, file=None, engine=None, jobs=0, junit=None, keep=False, no_lint=False):
     """Start a throwaway PostgreSQL, apply every migration, run the pgTAP suite, write JUnit.
 
     Run chosen files with: invoke test -- pgtap/some.test.sql [more files]

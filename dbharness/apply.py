@@ -117,7 +117,8 @@ def _undo_indexes(conn: psycopg.Connection, failed: Statement,
         if _drop_index(conn, schema, name, only_invalid=False):
             notes.append(f"dropped {schema}.{name}, built earlier in this file")
     notes.append("the file was not recorded as applied")
-    return "; ".join(notes).capitalize() + "."
+    text = "; ".join(notes)
+    return text[0].upper() + text[1:] + "."
 
 
 def apply_file(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,

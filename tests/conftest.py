@@ -1,0 +1,68 @@
+"""Shared fixtures: a real throwaway PostgreSQL (the harness's own local engine) for integration tests."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from dbharness import bootstrap
+from dbharness.engines import Server
+from dbharness.engines.local import LocalEngine
+
+REPO = Path(__file__).resolve().parents[1]
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    """One throwaway server for the whole session; each test makes its own databases on it."""
+    with LocalEngine().running() as srv:
+        yield srv
+
+
+@pytest.fixture
+def fresh_db(server: Server) -> Iterator[str]:
+    """A new database with the Supabase compat applied; dropped afterwards. Yields its conninfo."""
+    name = f"t{next(_counter)}"
+    with psycopg.connect(server.conninfo(), autocommit=True) as admin:
+        admin.execute(f"create database {name}")
+    conninfo = server.conninfo(name)
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        bootstrap.install_compat(conn)
+    yield conninfo
+    with psycopg.connect(server.conninfo(), autocommit=True) as admin:
+        admin.execute(f"drop database {name} with (force)")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """An empty fixture project: pyproject, supabase/migrations, rollbacks and pgtap dirs."""
+    (tmp_path / "supabase" / "migrations").mkdir(parents=True)
+    (tmp_path / "supabase" / "rollbacks").mkdir(parents=True)
+    (tmp_path / "pgtap").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[tool.dbharness]\ntest_timeout = "2s"\n')
+    return tmp_path
+
+
+def copy_project(dest: Path) -> Path:
+    """A copy of this repository's schema, pgTAP suite and settings, for tests that break them."""
+    for part in ("supabase", "pgtap"):
+        shutil.copytree(REPO / part, dest / part)
+    shutil.copy(REPO / "pyproject.toml", dest / "pyproject.toml")
+    return dest
+
+
+def run_invoke(*args: str, root: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    """Run `invoke ARGS` from the repository, on the fixture project at root if given."""
+    env = {k: v for k, v in __import__("os").environ.items() if k != "DBHARNESS_ROOT"}
+    if root is not None:
+        env["DBHARNESS_ROOT"] = str(root)
+    return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)

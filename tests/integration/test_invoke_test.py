@@ -1,0 +1,105 @@
+"""`invoke test` end to end, as a user runs it: results, JUnit, and clear errors for bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from junitparser import JUnitXml
+
+from tests.conftest import REPO, copy_project, run_invoke
+
+
+def last_line(text: str) -> str:
+    return text.strip().splitlines()[-1]
+
+
+def test_the_project_suite_passes_and_junit_matches(tmp_path):
+    junit = tmp_path / "pgtap.xml"
+    out = run_invoke("test", "--no-lint", "--junit", str(junit))
+    assert out.returncode == 0, out.stdout + out.stderr
+    summary = last_line(out.stdout)
+    passed = int(summary.split()[0])
+    assert summary == f"{passed} passed, 0 failed"
+    assert "Applying 20251112120200_mt5_sync_logs ... done in" in out.stdout
+    suites = list(JUnitXml.fromfile(str(junit)))
+    assert sum(s.tests for s in suites) == passed
+    assert {s.name for s in suites} == {str(p.relative_to(REPO)) for p in (REPO / "pgtap").rglob("*.test.sql")}
+    assert "Traceback" not in out.stderr
+
+
+def test_jobs_1_gives_the_same_results(tmp_path):
+    many = run_invoke("test", "--no-lint", "--junit", str(tmp_path / "a.xml"))
+    one = run_invoke("test", "--no-lint", "--jobs", "1", "--junit", str(tmp_path / "b.xml"))
+    assert one.returncode == many.returncode == 0
+    assert last_line(one.stdout) == last_line(many.stdout)
+
+
+def test_chosen_files_after_double_dash(tmp_path):
+    out = run_invoke("test", "--no-lint", "--junit", str(tmp_path / "x.xml"), "--",
+                     "pgtap/mt5/indexes.test.sql")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "indexes.test.sql" in out.stdout and "baseline_schema" not in out.stdout
+
+
+def test_a_failing_assertion_fails_the_run_with_its_diagnostics(tmp_path):
+    root = copy_project(tmp_path / "p")
+    mig = root / "supabase" / "migrations" / "20251112120000_mt5_trading_accounts_extensions.sql"
+    mig.write_text(mig.read_text().replace("sync_failure_count integer not null default 0",
+                                           "sync_failure_count integer not null default 1"))
+    out = run_invoke("test", "--no-lint", root=root)
+    assert out.returncode == 1
+    assert "not ok" in out.stdout and "sync_failure_count defaults to 0" in out.stdout
+    assert "have: 1" in out.stdout
+    assert ", 0 failed" not in last_line(out.stdout)
+
+
+def test_no_postgresql_binaries_is_a_clear_error(tmp_path):
+    import os
+
+    env_before = os.environ.get("DBHARNESS_PG_BINDIR")
+    os.environ["DBHARNESS_PG_BINDIR"] = str(tmp_path)
+    try:
+        out = run_invoke("test", "--no-lint")
+    finally:
+        if env_before is None:
+            del os.environ["DBHARNESS_PG_BINDIR"]
+        else:
+            os.environ["DBHARNESS_PG_BINDIR"] = env_before
+    assert out.returncode == 3
+    assert "lacks one of initdb, postgres, pg_ctl" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def _project_with(project: Path, name: str, sql: str) -> Path:
+    (project / "supabase" / "migrations" / name).write_text(sql)
+    return project
+
+
+def test_misnamed_migration_is_a_clear_error(project):
+    out = run_invoke("test", "--no-lint", root=_project_with(project, "add_table.sql", "select 1;"))
+    assert out.returncode == 2
+    assert "must be named <digits>_<name>.sql" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_sql_error_names_file_and_line(project):
+    root = _project_with(project, "1_bad.sql", "create table public.a (x int);\nalter table public.a add y nope;")
+    out = run_invoke("test", "--no-lint", root=root)
+    assert out.returncode == 5
+    assert "1_bad.sql:2: type \"nope\" does not exist" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_mixed_concurrent_file_is_refused(project):
+    root = _project_with(project, "1_mixed.sql",
+                         "create table public.a (x int);\ncreate index concurrently i on public.a (x);")
+    out = run_invoke("test", "--no-lint", root=root)
+    assert out.returncode == 5
+    assert "Split it" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_unknown_test_file_is_a_clear_error():
+    out = run_invoke("test", "--no-lint", "--", "pgtap/nope.test.sql")
+    assert out.returncode == 2
+    assert "no such pgTAP file: pgtap/nope.test.sql" in out.stderr

@@ -1,0 +1,93 @@
+"""Discovery, naming, ordering and run mode of migration files, without a database."""
+
+from pathlib import Path
+
+import pytest
+
+from dbharness.errors import ConfigError, MigrationError
+from dbharness.migrations import discover, pair_rollbacks, parse_name, select_range
+
+
+def write(directory: Path, name: str, sql: str = "select 1;") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_text(sql)
+    return path
+
+
+def test_files_are_ordered_by_version_as_text(tmp_path):
+    for name in ("20251112120100_b.sql", "20251101000000_a.sql", "20251112120000_c.sql"):
+        write(tmp_path, name)
+    write(tmp_path, "README.md", "not a migration")
+    assert [f.stem for f in discover(tmp_path)] == [
+        "20251101000000_a", "20251112120000_c", "20251112120100_b"]
+
+
+def test_version_and_name_are_split_like_the_supabase_cli():
+    mf = parse_name(Path("20251112120000_mt5_sync_logs.sql"))
+    assert (mf.version, mf.name) == ("20251112120000", "mt5_sync_logs")
+
+
+@pytest.mark.parametrize("name", ["mt5_sync_logs.sql", "2025-11-12_x.sql", "20251112_.sql", "123.sql"])
+def test_misnamed_files_are_refused_with_the_expected_pattern(tmp_path, name):
+    write(tmp_path, name)
+    with pytest.raises(ConfigError, match=r"<digits>_<name>\.sql"):
+        discover(tmp_path)
+
+
+def test_duplicate_versions_are_refused(tmp_path):
+    write(tmp_path, "1_a.sql")
+    write(tmp_path, "1_b.sql")
+    with pytest.raises(ConfigError, match="version 1 is used twice"):
+        discover(tmp_path)
+
+
+def test_missing_directory_means_no_migrations(tmp_path):
+    assert discover(tmp_path / "nope") == []
+
+
+def test_plain_file_is_transactional(tmp_path):
+    mf = parse_name(write(tmp_path, "1_a.sql", "create table t (a int);\ncreate index i on t (a);"))
+    assert mf.transactional is True
+
+
+def test_concurrent_only_file_runs_outside_a_transaction(tmp_path):
+    sql = "set lock_timeout = '5s';\ncreate index concurrently i on t (a);\ndrop index concurrently j;"
+    assert parse_name(write(tmp_path, "1_a.sql", sql)).transactional is False
+
+
+def test_mixed_file_is_refused_with_both_lines_and_advice(tmp_path):
+    sql = "create table t (a int);\n\ncreate index concurrently i on t (a);"
+    mf = parse_name(write(tmp_path, "1_a.sql", sql))
+    with pytest.raises(MigrationError) as err:
+        _ = mf.transactional
+    text = str(err.value)
+    assert "line 3: create index concurrently" in text
+    assert "line 1: create table t" in text
+    assert "Split it" in text
+
+
+def test_rollbacks_pair_by_version_and_report_gaps(tmp_path):
+    ups = [parse_name(write(tmp_path / "m", n)) for n in ("1_a.sql", "2_b.sql", "3_c.sql")]
+    write(tmp_path / "r", "1_a.sql")
+    write(tmp_path / "r", "3_c.sql")
+    write(tmp_path / "r", "4_orphan.sql")
+    pairs = pair_rollbacks(ups, tmp_path / "r")
+    assert [(u.version, d.version) for u, d in pairs.pairs] == [("1", "1"), ("3", "3")]
+    assert [m.version for m in pairs.missing] == ["2"]
+    assert [o.stem for o in pairs.orphans] == ["4_orphan"]
+
+
+def test_rollback_none_marker_gives_its_reason(tmp_path):
+    mf = parse_name(write(tmp_path, "1_a.sql", "-- rollback: none - baseline schema\nselect 1;"))
+    assert mf.rollback_none_reason == "baseline schema"
+    assert parse_name(write(tmp_path, "2_b.sql")).rollback_none_reason is None
+
+
+def test_select_range_by_from_only_and_to(tmp_path):
+    files = [parse_name(write(tmp_path, f"{v}_x{v}.sql")) for v in ("1", "2", "3")]
+    assert [f.version for f in select_range(files, from_version="2")] == ["2", "3"]
+    assert [f.version for f in select_range(files, only="2")] == ["2"]
+    assert [f.version for f in select_range(files, to="2")] == ["1", "2"]
+    with pytest.raises(ConfigError, match="--from 9: no migration has this version"):
+        select_range(files, from_version="9")
