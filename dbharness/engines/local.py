@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
@@ -22,6 +23,7 @@ from dbharness.engines.pgbin import PgBinaries, find_binaries
 from dbharness.errors import EngineError, PrerequisiteError
 
 PREFIX = "dbharness-"
+OWNER_FILE = "harness.json"
 SUPERUSER = "postgres"
 READY_TIMEOUT = 30.0
 # Durability is pointless for a server that is deleted in a few seconds.
@@ -79,6 +81,11 @@ class LocalCluster:
         self.log = self.base / "server.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.port = 0
+        self.mark(kept=False)
+
+    def mark(self, kept: bool) -> None:
+        """Record which harness process owns this directory, so clean spares live runs."""
+        (self.base / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "kept": kept}))
 
     def _run_kwargs(self) -> dict[str, object]:
         if self.owner is None:
@@ -201,6 +208,7 @@ class LocalEngine:
             cluster.destroy()
             raise
         if keep:
+            cluster.mark(kept=True)
             self.report(keep_message(cluster, server))
         else:
             cluster.destroy()
@@ -219,10 +227,32 @@ def keep_message(cluster: LocalCluster, server: Server) -> str:
             "  remove it with: invoke clean")
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def in_use(base: Path) -> bool:
+    """True when the harness process that made base still runs and did not hand it over (--keep)."""
+    try:
+        owner = json.loads((base / OWNER_FILE).read_text())
+    except (OSError, ValueError):
+        return False
+    return not owner.get("kept") and _pid_alive(int(owner.get("pid", 0)))
+
+
 def clean_leftovers(report: Callable[[str], None]) -> int:
     """Stop the servers of kept or killed runs and remove their directories; returns the count."""
     count = 0
     for base in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
+        if in_use(base):
+            report(f"left {base}: a running harness process is using it")
+            continue
         pidfile = base / "data" / "postmaster.pid"
         if pidfile.exists():
             try:
