@@ -112,6 +112,33 @@ def _run_lint(cfg: config.Settings, engine: str, strict: bool, quiet: bool) -> N
     return None
 
 
+@task(help={
+    "from": "check only the migrations with this version and newer",
+    "only": "check only the migration with this version",
+    "engine": "local (default), docker, or auto",
+    "junit": "JUnit XML path (default: reports/junit/rollback.xml)",
+})
+def rollback_check(c, from_=None, only=None, engine=None, junit=None):
+    """Prove that every rollback restores the schema exactly and loses no pre-existing data."""
+    from dbharness import junit as junit_mod
+    from dbharness import rollback
+
+    with guarded():
+        cfg = settings(engine=engine)
+        started = time.perf_counter()
+        checks = rollback.check(cfg, cfg.engine, from_version=from_, only=only, report=say)
+        path = Path(junit) if junit else cfg.reports_dir / "junit" / "rollback.xml"
+        junit_mod.write(path, [junit_mod.check_suite("rollback-check", checks)])
+        bad = rollback.failed(checks)
+        skipped = sum(1 for ch in checks if ch.skipped)
+        say(f"JUnit: {path}")
+        say(f"rollback-check in {time.perf_counter() - started:.2f}s")
+        say(f"{len(checks) - len(bad) - skipped} passed, {len(bad)} failed"
+            + (f", {skipped} skipped" if skipped else ""))
+        if bad:
+            raise Exit(code=1)
+
+
 @task
 def clean(c):
     """Stop and remove servers left by --keep or by a killed run, and delete reports/."""

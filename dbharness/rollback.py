@@ -1,0 +1,187 @@
+"""The rollback check: up, exercise, down must restore the catalog and keep pre-existing rows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from dbharness import bootstrap, pgtap, snapshot
+from dbharness.apply import Report, apply_files, run_script
+from dbharness.config import Settings
+from dbharness.errors import ConfigError, HarnessError
+from dbharness.junit import Check
+from dbharness.migrations import MigrationFile, discover, pair_rollbacks, select_range
+from dbharness.tapresults import totals
+
+
+@dataclass
+class Plan:
+    """What the check covers: older files applied first, then pairs checked, and gaps reported."""
+
+    older: list[MigrationFile]
+    pairs: list[tuple[MigrationFile, MigrationFile]]
+    checks: list[Check] = field(default_factory=list)
+
+
+class StepFailed(Exception):
+    """A step failed; later steps cannot run."""
+
+
+def plan(settings: Settings, from_version: str | None = None, only: str | None = None) -> Plan:
+    """Decide which migrations are checked; report missing rollbacks and refuse orphans."""
+    ups = discover(settings.migrations_dir)
+    found = pair_rollbacks(ups, settings.rollbacks_dir)
+    if found.orphans:
+        names = ", ".join(o.path.name for o in found.orphans)
+        raise ConfigError(f"rollback files without a matching up migration: {names} "
+                          f"(in {settings.rollbacks_dir}); rename or remove them")
+    chosen = select_range(ups, from_version, only) if (from_version or only) else ups
+    downs = dict((u.version, d) for u, d in found.pairs)
+    result = Plan([], [])
+    for up in chosen:
+        if up.version in downs:
+            result.pairs.append((up, downs[up.version]))
+            continue
+        result.checks.append(_missing_check(up))
+        if result.pairs:
+            blocked = ", ".join(u.stem for u, _ in result.pairs)
+            result.checks.append(Check("rollback chain", "rollback", failure=(
+                f"{blocked} cannot be rolled back past {up.stem}, which has no rollback")))
+            result.pairs = []
+    first = result.pairs[0][0].version if result.pairs else None
+    result.older = [u for u in ups if first is not None and u.version < first]
+    return result
+
+
+def _missing_check(up: MigrationFile) -> Check:
+    reason = up.rollback_none_reason
+    if reason:
+        return Check(f"{up.stem}: no rollback", "rollback", skipped=f"rollback: none - {reason}")
+    return Check(f"{up.stem}: no rollback", "rollback", failure=(
+        f"{up.stem} has no rollback file (expected supabase/rollbacks/{up.path.name}); "
+        "write one, or mark the migration with '-- rollback: none <reason>'"))
+
+
+@dataclass
+class Runner:
+    """Runs the steps on one database, recording a timed Check per step."""
+
+    settings: Settings
+    conn: psycopg.Connection
+    conninfo: str
+    report: Report
+    checks: list[Check]
+
+    @contextmanager
+    def step(self, name: str, fatal: bool = True) -> Iterator[Check]:
+        """Time a step and record it; a failed fatal step stops the check (later ones cannot run)."""
+        check = Check(name, "rollback")
+        started = time.perf_counter()
+        try:
+            yield check
+        except HarnessError as exc:
+            check.failure = str(exc)
+        finally:
+            check.seconds = time.perf_counter() - started
+            self.checks.append(check)
+            verdict = "FAILED" if check.failure else ("skipped" if check.skipped else "ok")
+            self.report(f"  {name} ... {verdict} ({check.seconds * 1000:.0f} ms)")
+            for line in (check.failure or "").splitlines():
+                self.report(f"      {line}")
+        if check.failure and fatal:
+            raise StepFailed(name)
+
+    def apply(self, files: list[MigrationFile], direction: str) -> None:
+        apply_files(self.conn, files, bootstrap.timeouts(self.settings), direction, self.report)
+
+    def run_suite(self, check: Check) -> None:
+        paths = pgtap.discover(self.settings.pgtap_dir)
+        results = pgtap.run_files(self.conninfo, paths, 2, self.settings.test_timeout)
+        total = totals(results)
+        check.output = total.line()
+        if not total.ok:
+            bad = [r.path for r in results if not r.passed]
+            check.failure = f"pgTAP suite: {total.line()}; failing files: {', '.join(bad)}"
+
+
+def exercise_file(settings: Settings, up: MigrationFile) -> Path | None:
+    """supabase/rollbacks/exercise/<same name>.sql, when there is one."""
+    path = settings.exercise_dir / up.path.name
+    return path if path.is_file() else None
+
+
+def run_steps(r: Runner, p: Plan, suite_applies: bool) -> None:
+    """The check itself, step by step; raises StepFailed at the first step that fails."""
+    ups = [u for u, _ in p.pairs]
+    downs = [d for _, d in reversed(p.pairs)]
+    with r.step("apply older migrations and seed"):
+        r.apply(p.older, "up")
+        if r.settings.seed_file.exists():
+            run_script(r.conn, r.settings.seed_file)
+        pgtap.prepare(r.conn, r.settings.pgtap_setup_dir, 0)
+    with r.step("snapshot before"):
+        before = snapshot.take(r.conn)
+        data = snapshot.fingerprint(r.conn, before)
+    with r.step("apply migrations under check"):
+        r.apply(ups, "up")
+    with r.step("pgTAP suite after up") as check:
+        _suite_or_skip(r, check, suite_applies)
+    with r.step("exercise the new schema") as check:
+        files = [f for f in (exercise_file(r.settings, u) for u in ups) if f]
+        for path in files:
+            run_script(r.conn, path)
+        check.output = ", ".join(f.name for f in files) or "no exercise files"
+    with r.step("apply rollbacks newest first"):
+        r.apply(downs, "down")
+    with r.step("schema equals the snapshot before", fatal=False):
+        differences = snapshot.diff(before, snapshot.take(r.conn))
+        if differences:
+            raise ConfigError("\n".join(str(d) for d in differences))
+    with r.step("pre-existing data intact", fatal=False):
+        losses = snapshot.data_losses(data, r.conn)
+        if losses:
+            raise ConfigError("\n".join(losses))
+    with r.step("re-apply migrations (up, down, up)"):
+        r.apply(ups, "up")
+    with r.step("pgTAP suite after re-apply") as check:
+        _suite_or_skip(r, check, suite_applies)
+
+
+def _suite_or_skip(r: Runner, check: Check, suite_applies: bool) -> None:
+    if suite_applies:
+        r.run_suite(check)
+    else:
+        check.skipped = "newer migrations are not applied; the suite pins the newest schema"
+
+
+def check(settings: Settings, engine: str, from_version: str | None = None, only: str | None = None,
+          report: Report = print, make_engine: Callable[..., object] | None = None) -> list[Check]:
+    """Run the whole rollback check; returns every Check (failures included)."""
+    from dbharness.engines import make_engine as default_engine
+
+    p = plan(settings, from_version, only)
+    for c in p.checks:
+        report(f"{c.name}: {'skipped, ' + c.skipped if c.skipped else 'FAILED, ' + (c.failure or '')}")
+    if not p.pairs:
+        return p.checks
+    newest = discover(settings.migrations_dir)[-1].version
+    suite_applies = p.pairs[-1][0].version == newest
+    report(f"Checking rollbacks of {', '.join(u.stem for u, _ in p.pairs)}")
+    eng = (make_engine or default_engine)(engine, settings, report)
+    checks = list(p.checks)
+    with eng.running() as server, bootstrap.connect(server.conninfo()) as conn:
+        bootstrap.install_compat(conn)
+        runner = Runner(settings, conn, server.conninfo(), report, checks)
+        with suppress(StepFailed):
+            run_steps(runner, p, suite_applies)
+    return checks
+
+
+def failed(checks: list[Check]) -> list[Check]:
+    """The checks that failed."""
+    return [c for c in checks if c.failure]

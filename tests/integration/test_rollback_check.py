@@ -1,0 +1,194 @@
+"""invoke rollback-check on small fixture projects: each broken rollback fails, naming what differs."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from dbharness import config, rollback
+from dbharness.engines import Server
+from dbharness.errors import ConfigError
+from tests.conftest import run_invoke
+
+_names = itertools.count()
+
+BASE = """create table public.items (
+  id int primary key,
+  name text not null,
+  qty int default 1 constraint items_qty_check check (qty >= 0)
+);
+create table public.notes (id int primary key, body text);
+"""
+SEED = "insert into public.items values (1, 'a', 1), (2, 'b', 5);\ninsert into public.notes values (1, 'x');\n"
+
+UP = """alter table public.items add column color text default 'red';
+alter table public.items alter column qty set default 2;
+alter table public.items drop constraint items_qty_check;
+alter table public.items add constraint items_qty_check check (qty >= -1) not valid;
+create index items_name_idx on public.items (name);
+"""
+GOOD_DOWN = """drop index public.items_name_idx;
+alter table public.items drop constraint items_qty_check;
+alter table public.items add constraint items_qty_check check (qty >= 0);
+alter table public.items alter column qty set default 1;
+alter table public.items drop column color;
+"""
+
+
+class DatabaseEngine:
+    """A real database on the session's throwaway server, made fresh for each check."""
+
+    name = "local"
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    @contextmanager
+    def running(self, keep: bool = False) -> Iterator[Server]:
+        name = f"rb{next(_names)}"
+        with psycopg.connect(self.server.conninfo(), autocommit=True) as admin:
+            admin.execute(f"create database {name}")
+        try:
+            yield replace(self.server, dbname=name)
+        finally:
+            with psycopg.connect(self.server.conninfo(), autocommit=True) as admin:
+                admin.execute(f"drop database {name} with (force)")
+
+
+def make_project(root: Path, down: str, up: str = UP, extra: dict[str, str] | None = None) -> config.Settings:
+    files = {
+        "supabase/migrations/1_base.sql": "-- rollback: none - fixture baseline\n" + BASE,
+        "supabase/migrations/2_change.sql": up,
+        "supabase/rollbacks/2_change.sql": down,
+        "supabase/seed.sql": SEED,
+        **(extra or {}),
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    (root / "pgtap").mkdir(exist_ok=True)
+    return config.load(root)
+
+
+def run_check(server: Server, settings: config.Settings):
+    checks = rollback.check(settings, "local", report=lambda _m: None,
+                            make_engine=lambda *_a: DatabaseEngine(server))
+    return checks, rollback.failed(checks)
+
+
+def only_failure(failed) -> str:
+    assert len(failed) == 1, [c.name for c in failed]
+    return failed[0].failure
+
+
+def test_a_correct_pair_passes(server, tmp_path):
+    checks, failed = run_check(server, make_project(tmp_path, GOOD_DOWN))
+    assert failed == []
+    names = [c.name for c in checks]
+    assert names[0] == "1_base: no rollback" and checks[0].skipped == "rollback: none - fixture baseline"
+    assert "schema equals the snapshot before" in names and "re-apply migrations (up, down, up)" in names
+
+
+def test_dropping_a_pre_existing_column_is_caught(server, tmp_path):
+    down = GOOD_DOWN + "alter table public.notes drop column body;\n"
+    checks, failed = run_check(server, make_project(tmp_path, down))
+    assert failed[0].name == "schema equals the snapshot before"
+    assert "public.notes.body (column): existed before, missing after" in failed[0].failure
+
+
+def test_a_default_not_restored_is_caught(server, tmp_path):
+    down = GOOD_DOWN.replace("alter table public.items alter column qty set default 1;\n", "")
+    _, failed = run_check(server, make_project(tmp_path, down))
+    assert "public.items.qty (column): default differs: before '1', after '2'" in only_failure(failed)
+
+
+def test_a_check_not_restored_is_caught(server, tmp_path):
+    down = GOOD_DOWN.replace(
+        "alter table public.items drop constraint items_qty_check;\n"
+        "alter table public.items add constraint items_qty_check check (qty >= 0);\n", "")
+    _, failed = run_check(server, make_project(tmp_path, down))
+    text = only_failure(failed)
+    assert "public.items.items_qty_check (constraint): definition differs" in text
+    assert "(qty >= 0)" in text and "(qty >= '-1'::integer)" in text
+    assert "public.items.items_qty_check (constraint): validated differs: before True, after False" in text
+
+
+def test_an_index_left_behind_is_caught(server, tmp_path):
+    down = GOOD_DOWN.replace("drop index public.items_name_idx;\n", "")
+    _, failed = run_check(server, make_project(tmp_path, down))
+    assert failed[0].name == "schema equals the snapshot before"
+    assert "public.items_name_idx (index): did not exist before, left behind" in failed[0].failure
+    assert 'relation "items_name_idx" already exists' in failed[1].failure  # and up cannot run again
+
+
+def test_lost_rows_of_a_pre_existing_table_are_caught(server, tmp_path):
+    down = GOOD_DOWN + "delete from public.notes;\nupdate public.items set name = 'zz' where id = 2;\n"
+    _, failed = run_check(server, make_project(tmp_path, down))
+    assert failed[0].name == "pre-existing data intact"
+    text = failed[0].failure
+    assert "public.notes: 1 of 1 pre-existing rows lost or altered" in text and "1 deleted (keys (1))" in text
+    assert "public.items: 1 of 2 pre-existing rows lost or altered" in text and "1 changed (keys (2))" in text
+
+
+def test_an_up_migration_that_cannot_run_twice_is_caught(server, tmp_path):
+    up = UP + "create table public.audit (id int);\n"
+    down = GOOD_DOWN  # forgets to drop public.audit
+    checks, failed = run_check(server, make_project(tmp_path, down, up=up))
+    names = [c.name for c in failed]
+    assert "schema equals the snapshot before" in names
+    assert "re-apply migrations (up, down, up)" in names
+    reapply = next(c for c in failed if c.name.startswith("re-apply"))
+    assert 'relation "audit" already exists' in reapply.failure and "2_change.sql:6" in reapply.failure
+
+
+def test_a_failing_rollback_names_its_line_and_leaves_no_half_state(server, tmp_path):
+    down = GOOD_DOWN + "drop table public.nope;\n"
+    _, failed = run_check(server, make_project(tmp_path, down))
+    assert failed[0].name == "apply rollbacks newest first"
+    assert "rollbacks/2_change.sql:6" in failed[0].failure and "Nothing of this file was applied" in failed[0].failure
+
+
+def test_exercise_rows_are_written_between_up_and_down(server, tmp_path):
+    extra = {"supabase/rollbacks/exercise/2_change.sql": "insert into public.items values (3, 'c', -1, 'blue');"}
+    down = GOOD_DOWN  # the restored check (qty >= 0) refuses the exercised row -> rollback fails
+    _, failed = run_check(server, make_project(tmp_path, down, extra=extra))
+    assert failed[0].name == "apply rollbacks newest first"
+    assert "items_qty_check" in failed[0].failure
+
+
+def test_missing_rollback_is_a_failure_and_orphans_are_refused(server, tmp_path):
+    settings = make_project(tmp_path, GOOD_DOWN, extra={"supabase/migrations/3_more.sql": "select 1;"})
+    checks, failed = run_check(server, settings)
+    assert [c.name for c in failed] == ["3_more: no rollback", "rollback chain"]
+    assert "expected supabase/rollbacks/3_more.sql" in failed[0].failure
+    (tmp_path / "supabase/rollbacks/9_orphan.sql").write_text("select 1;")
+    with pytest.raises(ConfigError, match="without a matching up migration: 9_orphan.sql"):
+        rollback.plan(settings)
+
+
+def test_the_task_passes_on_this_project_and_writes_junit(tmp_path):
+    from junitparser import JUnitXml
+
+    junit = tmp_path / "rollback.xml"
+    out = run_invoke("rollback-check", "--junit", str(junit))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.strip().splitlines()[-1].endswith("0 failed, 1 skipped")
+    suite = next(iter(JUnitXml.fromfile(str(junit))))
+    assert suite.failures == 0 and suite.tests == 11
+
+
+def test_the_task_fails_on_a_broken_copy_of_this_project(tmp_path):
+    from tests.conftest import copy_project
+
+    root = copy_project(tmp_path / "p")
+    down = root / "supabase/rollbacks/20251112120000_mt5_trading_accounts_extensions.sql"
+    down.write_text(down.read_text().replace("comment on column public.trading_accounts.connection_status is null;", ""))
+    out = run_invoke("rollback-check", "--junit", str(tmp_path / "r.xml"), root=root)
+    assert out.returncode == 1
+    assert "public.trading_accounts.connection_status (column): comment differs: before none" in out.stdout
