@@ -1,7 +1,7 @@
 -- Row-level security on sync_logs as a matrix by behaviour: anon, another user, the owner and
 -- service_role, each trying select, insert, update and delete.
 begin;
-select plan(22);
+select plan(23);
 
 select is((select relrowsecurity from pg_class where oid = 'public.sync_logs'::regclass), true,
   'sync_logs has row-level security enabled');
@@ -9,6 +9,12 @@ select policies_are('public', 'sync_logs', array['sync_logs_select_own'], 'sync_
 select policy_cmd_is('public', 'sync_logs', 'sync_logs_select_own', 'select', 'the policy is for select');
 select policy_roles_are('public', 'sync_logs', 'sync_logs_select_own', array['authenticated'],
   'the policy applies to authenticated only');
+select is((select qual from pg_policies where schemaname = 'public' and tablename = 'sync_logs'
+             and policyname = 'sync_logs_select_own'),
+  '(EXISTS ( SELECT 1
+   FROM trading_accounts a
+  WHERE ((a.id = sync_logs.account_id) AND (a.user_id = ( SELECT auth.uid() AS uid)))))',
+  'the policy admits the account''s owner only, with auth.uid() evaluated once per query');
 select table_privs_are('public', 'sync_logs', 'anon', array[]::text[], 'anon has no privilege on sync_logs');
 select table_privs_are('public', 'sync_logs', 'authenticated', array['SELECT'], 'authenticated may only select');
 
