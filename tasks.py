@@ -6,6 +6,7 @@ import os
 import shlex
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,9 +22,14 @@ from dbharness import config, console, testrun  # noqa: E402
 from dbharness.errors import HarnessError  # noqa: E402
 
 
+_OUTPUT = threading.Lock()
+
+
 def say(message: str) -> None:
-    """Print a line at once (the harness reports progress while it works)."""
-    print(message, flush=True)
+    """Print a line at once, whole even when pgTAP workers report at the same time."""
+    with _OUTPUT:
+        sys.stdout.write(message + "\n")
+        sys.stdout.flush()
 
 
 def _sigterm(_signum: int, _frame: Any) -> None:
@@ -91,13 +97,12 @@ def test(c, file=None, engine=None, jobs=0, junit=None, keep=False, no_lint=Fals
     files = [*(file or []), *shlex.split(getattr(c, "remainder", "") or "")]
     with guarded():
         cfg = settings(engine=engine)
-        if not no_lint:
-            _run_lint(cfg, engine=cfg.engine, strict=False, quiet=True)
         started = time.perf_counter()
+        lint_hook = None if no_lint else (lambda report: _finish_lint(cfg, report, False, None))
         outcome = testrun.run(
             cfg, engine=cfg.engine, files=files or None,
             jobs=_jobs(jobs), junit_path=Path(junit) if junit else cfg.reports_dir / "junit" / "pgtap.xml",
-            keep=keep, report=say, on_result=_print_result)
+            keep=keep, report=say, on_result=_print_result, lint_hook=lint_hook)
         elapsed = time.perf_counter() - started
         say(f"JUnit: {outcome.junit_path}")
         say(f"phases: {console.phase_table(outcome.phases.seconds)}")
@@ -107,9 +112,33 @@ def test(c, file=None, engine=None, jobs=0, junit=None, keep=False, no_lint=Fals
             raise Exit(code=1)
 
 
-def _run_lint(cfg: config.Settings, engine: str, strict: bool, quiet: bool) -> None:
-    """Placeholder wiring until invoke lint exists: nothing to run yet."""
-    return None
+@task(help={
+    "strict": "fail on warnings too, not only on errors",
+    "engine": "local (default), docker, or auto",
+    "junit": "JUnit XML path (default: reports/junit/lint.xml)",
+})
+def lint(c, strict=False, engine=None, junit=None):
+    """squawk on every migration and rollback, and Supabase security checks on the migrated schema."""
+    from dbharness import lint as lint_mod
+
+    with guarded():
+        cfg = settings(engine=engine)
+        report = lint_mod.run(cfg, cfg.engine, say)
+        _finish_lint(cfg, report, strict, junit)
+
+
+def _finish_lint(cfg: config.Settings, report: Any, strict: bool, junit: str | None) -> None:
+    """Print the findings, write lint.xml, and fail on errors (or warnings with strict)."""
+    from dbharness import lint as lint_mod
+
+    for line in lint_mod.console_lines(report):
+        say(line)
+    path = lint_mod.write_junit(Path(junit) if junit else cfg.reports_dir / "junit" / "lint.xml", report)
+    say(f"JUnit: {path}")
+    if report.failed(strict):
+        what = "errors or warnings (--strict)" if strict else "errors"
+        raise Exit(f"lint failed: fix the {what} above, or declare a justified exception "
+                   "in [tool.dbharness.lint] of pyproject.toml", code=1)
 
 
 @task(help={

@@ -8,11 +8,14 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dbharness import bootstrap, junit, pgtap
+import psycopg
+
+from dbharness import bootstrap, junit, lint, pgtap
 from dbharness.apply import Report
 from dbharness.config import Settings
 from dbharness.engines import Server, make_engine
 from dbharness.errors import HarnessError
+from dbharness.lint import LintReport
 from dbharness.tapresults import FileResult, Totals, totals
 
 
@@ -45,16 +48,26 @@ class TestOutcome:
 
 def run(settings: Settings, *, engine: str, files: list[str] | None, jobs: int,
         junit_path: Path, keep: bool = False, report: Report = print,
-        on_result: Callable[[FileResult], None] | None = None) -> TestOutcome:
-    """Start a server, migrate it, run the pgTAP files, write JUnit; the server is always removed."""
+        on_result: Callable[[FileResult], None] | None = None,
+        lint_hook: Callable[[LintReport], None] | None = None) -> TestOutcome:
+    """Start a server, migrate it, run the pgTAP files, write JUnit; the server is always removed.
+
+    With lint_hook, squawk runs before the server starts and the security checks right after the
+    migrations; the hook sees the report first and may stop the run before pgTAP.
+    """
     phases = Phases()
     paths = pgtap.discover(settings.pgtap_dir, files)
+    linted = None
+    if lint_hook is not None:
+        with phases.timed("lint"):
+            linted = lint.lint_files(settings)
     eng = make_engine(engine, settings, report)
     with ExitStack() as stack:
         with phases.timed("server start"):
             server = stack.enter_context(eng.running(keep=keep))
         try:
-            results = _migrate_and_test(settings, server, paths, jobs, phases, report, on_result)
+            results = _migrate_and_test(settings, server, paths, jobs, phases, report, on_result,
+                                        _lint_step(settings, linted, lint_hook))
         except HarnessError:
             check_alive(eng)
             raise
@@ -73,14 +86,29 @@ def check_alive(eng: object) -> None:
         probe()
 
 
+def _lint_step(settings: Settings, linted: tuple[list, list[str]] | None,
+               hook: Callable[[LintReport], None] | None) -> Callable[[psycopg.Connection], None] | None:
+    if hook is None or linted is None:
+        return None
+
+    def step(conn: psycopg.Connection) -> None:
+        hook(lint.build_report(settings, linted[0], linted[1], lint.lint_database(conn)))
+
+    return step
+
+
 def _migrate_and_test(settings: Settings, server: Server, paths: list[Path], jobs: int,
                       phases: Phases, report: Report,
-                      on_result: Callable[[FileResult], None] | None) -> list[FileResult]:
+                      on_result: Callable[[FileResult], None] | None,
+                      lint_step: Callable[[psycopg.Connection], None] | None) -> list[FileResult]:
     with bootstrap.connect(server.conninfo()) as conn:
         with phases.timed("compat"):
             bootstrap.install_compat(conn)
         with phases.timed("migrations"):
             bootstrap.migrate_and_seed(conn, settings, report)
+        if lint_step is not None:
+            with phases.timed("lint"):
+                lint_step(conn)
         with phases.timed("pgtap setup"):
             pgtap.prepare(conn, settings.pgtap_setup_dir, server.version)
     with phases.timed("pgtap"):

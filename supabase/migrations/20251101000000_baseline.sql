@@ -6,8 +6,10 @@
 --   point to prove that they, and their rollbacks, keep existing data intact.
 -- Depends on: auth.users (Supabase, or dbharness/supabase_compat.sql in the harness).
 -- Used by: every later migration; the journal's web app; supabase/seed.sql.
--- Rollback: none, this is the baseline. Rolling it back would mean dropping the journal.
+-- Rollback: there is none; rolling the baseline back would mean dropping the journal.
 -- rollback: none - baseline schema; nothing older to return to
+
+set local lock_timeout = '5s';
 
 create table public.profiles (
   user_id uuid primary key references auth.users (id) on delete cascade,

@@ -36,7 +36,7 @@ create table public.sync_logs (
     check (completed_at is null or completed_at >= started_at)
 );
 
--- squawk-ignore require-concurrent-index-creation: sync_logs is created above, in this transaction
+-- No CONCURRENTLY: sync_logs is created above, in this transaction, so nobody writes to it yet.
 create index idx_sync_logs_account on public.sync_logs (account_id, started_at desc);
 
 comment on table public.sync_logs is

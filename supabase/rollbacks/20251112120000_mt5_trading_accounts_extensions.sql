@@ -30,8 +30,8 @@ alter table public.trading_accounts
   drop column if exists sync_failure_count,
   drop column if exists broker_server_time_offset;
 
--- squawk-ignore constraint-missing-not-valid: restores the baseline's validated check; rollbacks are rare and the table is locked already
 alter table public.trading_accounts
+  -- squawk-ignore constraint-missing-not-valid -- restores the baseline's validated check; this file holds the lock already
   add constraint trading_accounts_connection_status_check
   check (connection_status in ('connected', 'disconnected', 'error'));
 

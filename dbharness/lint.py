@@ -1,0 +1,237 @@
+"""invoke lint: squawk on every migration and rollback, plus the Supabase security checks."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from dbharness import security
+from dbharness.apply import display_path
+from dbharness.config import LintException, Settings
+from dbharness.errors import ConfigError, PrerequisiteError
+from dbharness.junit import Check
+from dbharness.migrations import MigrationFile, discover
+
+LEVELS = ("error", "warn", "info")
+IGNORE_RE = re.compile(r"--\s*squawk-ignore(?:-file)?\b(?P<rest>.*)$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: level, rule, where (object or file:line), what, and a one-line fix."""
+
+    level: str
+    rule: str
+    target: str
+    message: str
+    fix: str = ""
+
+    @property
+    def group(self) -> str:
+        """The file, or the table/function the object belongs to, for grouping on the console."""
+        if ":" in self.target:
+            return self.target.split(":", 1)[0]
+        parts = self.target.split(".")
+        return ".".join(parts[:2])
+
+
+@dataclass
+class LintReport:
+    """Findings after exceptions, the exceptions that matched nothing, and what was checked."""
+
+    findings: list[Finding] = field(default_factory=list)
+    excepted: list[tuple[Finding, LintException]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    rules_run: list[str] = field(default_factory=list)
+
+    def count(self, level: str) -> int:
+        """How many findings have this level."""
+        return sum(1 for f in self.findings if f.level == level)
+
+    def failed(self, strict: bool) -> bool:
+        """Errors fail; with strict, warnings too."""
+        return self.count("error") > 0 or (strict and self.count("warn") > 0)
+
+
+def squawk_binary() -> str:
+    """The squawk executable of squawk-cli, next to this Python or on PATH."""
+    beside = Path(sys.executable).parent / "squawk"
+    found = str(beside) if beside.exists() else shutil.which("squawk")
+    if not found:
+        raise PrerequisiteError("squawk is not installed: pip install squawk-cli "
+                                "(it is a dependency of this project: pip install -e .)")
+    return found
+
+
+def _toml(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def excluded_rules(root: Path, rollbacks: bool) -> list[str]:
+    """.squawk.toml's excluded_rules, plus rollback_excluded_rules for rollback files.
+
+    squawk's --exclude replaces the config file's list instead of adding to it, so the harness
+    merges both lists and passes them together.
+    """
+    rules = list(_toml(root / ".squawk.toml").get("excluded_rules", []))
+    if rollbacks:
+        lint_cfg = _toml(root / "pyproject.toml").get("tool", {}).get("dbharness", {}).get("lint", {})
+        rules += lint_cfg.get("rollback_excluded_rules", [])
+    return rules
+
+
+def _run_squawk(root: Path, files: list[Path], in_transaction: bool, exclude: list[str]) -> list[dict]:
+    if not files:
+        return []
+    cmd = [squawk_binary(), "--reporter", "json", "--pg-version", "15"]
+    config = root / ".squawk.toml"
+    if config.exists():
+        cmd += ["--config", str(config)]
+    cmd.append("--assume-in-transaction" if in_transaction else "--no-assume-in-transaction")
+    if exclude:
+        cmd += ["--exclude", ",".join(exclude)]
+    out = subprocess.run(cmd + [str(f) for f in files], capture_output=True, text=True, cwd=root)
+    try:
+        return json.loads(out.stdout or "[]")
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"squawk gave no JSON (exit {out.returncode}): {out.stderr.strip()[:500]}") from exc
+
+
+def _squawk_finding(raw: dict) -> Finding:
+    target = f"{display_path(Path(raw['file']))}:{int(raw['line']) + 1}"  # squawk counts lines from 0
+    fix = raw.get("help") or f"see https://squawkhq.com/docs/{raw['rule_name']}"
+    return Finding("error", f"squawk:{raw['rule_name']}", target, raw["message"], fix)
+
+
+def _ignore_without_reason(mf: MigrationFile) -> list[Finding]:
+    found = []
+    for number, line in enumerate(mf.text.splitlines(), start=1):
+        match = IGNORE_RE.search(line)
+        if match and not re.search(r"\s--\s*\S", match.group("rest")):
+            found.append(Finding("error", "squawk-ignore-without-reason", f"{display_path(mf.path)}:{number}",
+                                 "a squawk-ignore comment gives no reason",
+                                 "append the reason on the same line: -- squawk-ignore RULE -- why"))
+    return found
+
+
+def lint_files(settings: Settings) -> tuple[list[Finding], list[str]]:
+    """squawk findings (1-based lines) and ignore comments without reasons, for every file."""
+    ups = discover(settings.migrations_dir)
+    downs = discover(settings.rollbacks_dir)
+    findings: list[Finding] = []
+    for mf in ups + downs:
+        findings.extend(_ignore_without_reason(mf))
+    for group, exclude in ((ups, excluded_rules(settings.root, False)),
+                           (downs, excluded_rules(settings.root, True))):
+        for in_tx in (True, False):
+            files = [mf.path for mf in group if mf.transactional is in_tx]
+            findings.extend(_squawk_finding(r) for r in _run_squawk(settings.root, files, in_tx, exclude))
+    return findings, [display_path(mf.path) for mf in ups + downs]
+
+
+def lint_database(conn: psycopg.Connection) -> list[Finding]:
+    """The Supabase security checks on a migrated database."""
+    return [Finding(rule.level, rule.name, obj, detail, rule.fix) for rule, obj, detail in security.run(conn)]
+
+
+def _matches(exc: LintException, finding: Finding) -> bool:
+    rule_ok = exc.rule in (finding.rule, finding.rule.removeprefix("squawk:"))
+    return rule_ok and (exc.target == finding.target or finding.target.startswith(exc.target + ":"))
+
+
+def apply_exceptions(findings: list[Finding], exceptions: tuple[LintException, ...]) -> LintReport:
+    """Drop the findings an exception accepts; report exceptions that matched nothing."""
+    report = LintReport()
+    used: set[int] = set()
+    for f in findings:
+        hit = next((i for i, e in enumerate(exceptions) if _matches(e, f)), None)
+        if hit is None:
+            report.findings.append(f)
+        else:
+            used.add(hit)
+            report.excepted.append((f, exceptions[hit]))
+    for i, e in enumerate(exceptions):
+        if i not in used:
+            report.findings.append(Finding("warn", "unused-lint-exception", f"{e.rule} on {e.target}",
+                                           f"the exception ({e.reason}) matches no finding",
+                                           "remove it from [tool.dbharness.lint] exceptions"))
+    return report
+
+
+def build_report(settings: Settings, file_findings: list[Finding], files: list[str],
+                 db_findings: list[Finding]) -> LintReport:
+    """Both kinds of findings, exceptions applied, in one report."""
+    report = apply_exceptions(file_findings + db_findings, settings.lint_exceptions)
+    report.files = files
+    report.rules_run = [r.name for r in security.RULES]
+    order = {level: i for i, level in enumerate(LEVELS)}
+    report.findings.sort(key=lambda f: (f.group, order.get(f.level, 9), f.target, f.rule))
+    return report
+
+
+def console_lines(report: LintReport) -> list[str]:
+    """A table of findings grouped by file or object, then the counts."""
+    lines: list[str] = []
+    group = None
+    for f in report.findings:
+        if f.group != group:
+            group = f.group
+            lines.append(group)
+        lines.append(f"  {f.level:<5} {f.rule:<40} {f.target}")
+        lines.append(f"        {f.message}" + (f"  fix: {f.fix}" if f.fix else ""))
+    for f, e in report.excepted:
+        lines.append(f"  excepted: {f.rule} on {f.target} ({e.reason})")
+    lines.append(f"lint: {report.count('error')} errors, {report.count('warn')} warnings, "
+                 f"{report.count('info')} info in {len(report.files)} files and the migrated database")
+    return lines
+
+
+def junit_checks(report: LintReport) -> list[Check]:
+    """One case per check and object: findings fail (info is skipped); clean files and rules pass."""
+    checks: list[Check] = []
+    for f in report.findings:
+        text = f"{f.level}: {f.message} (fix: {f.fix})"
+        if f.level == "info":
+            checks.append(Check(f"{f.rule} {f.target}", "lint", skipped=text))
+        else:
+            checks.append(Check(f"{f.rule} {f.target}", "lint", failure=text))
+    flagged_files = {f.group for f in report.findings if f.rule.startswith("squawk")}
+    checks += [Check(f"squawk {name}", "lint.squawk") for name in report.files if name not in flagged_files]
+    flagged_rules = {f.rule for f in report.findings}
+    checks += [Check(rule, "lint.security") for rule in report.rules_run if rule not in flagged_rules]
+    return checks
+
+
+def run(settings: Settings, engine: str, report: Callable[[str], None]) -> LintReport:
+    """squawk on the files, then every migration on a throwaway database and the security checks."""
+    from dbharness import bootstrap
+    from dbharness.engines import make_engine
+
+    file_findings, files = lint_files(settings)
+    with make_engine(engine, settings, report).running() as server, \
+            bootstrap.connect(server.conninfo()) as conn:
+        bootstrap.install_compat(conn)
+        bootstrap.migrate(conn, settings, lambda _m: None)
+        db_findings = lint_database(conn)
+    return build_report(settings, file_findings, files, db_findings)
+
+
+def write_junit(path: Path, report: LintReport) -> Path:
+    """reports/junit/lint.xml: one test case per check and object."""
+    from dbharness.junit import check_suite, write
+
+    return write(path, [check_suite("lint", junit_checks(report))])

@@ -1,0 +1,142 @@
+"""invoke lint: squawk findings with 1-based lines, Supabase security checks, exceptions."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from dbharness import bootstrap, config, lint
+from dbharness.config import LintException
+from tests.conftest import REPO, run_invoke
+
+SECURITY_FIXTURE = """set lock_timeout = '1s';
+create table public.no_rls (id int primary key);
+create table public.open (id int primary key, owner uuid, seen timestamp);
+alter table public.open enable row level security;
+create policy open_insert on public.open for insert to authenticated with check (true);
+create policy open_select on public.open for select using (owner = auth.uid());
+create policy svc_all on public.open for all to service_role using (true);
+create table public.locked (id int primary key);
+alter table public.locked enable row level security;
+create view public.v as select id from public.open;
+create view public.v_ok with (security_invoker = true) as select id from public.open;
+create function public.f() returns int language sql security definer as 'select 1';
+create function public.g() returns int language sql security definer set search_path = '' as 'select 1';
+revoke execute on function public.g() from public, anon;
+create table public.child (id int primary key, open_id int references public.open (id));
+alter table public.child enable row level security;
+create policy child_read on public.child for select to authenticated using ((select auth.uid()) is not null);
+"""
+
+
+def findings_on(conninfo: str, sql: str) -> set[tuple[str, str, str]]:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(sql)
+        return {(f.level, f.rule, f.target) for f in lint.lint_database(conn)}
+
+
+def test_each_security_check_finds_its_object_at_its_level(fresh_db):
+    found = findings_on(fresh_db, SECURITY_FIXTURE)
+    expected = {
+        ("error", "table-without-rls", "public.no_rls"),
+        ("error", "policy-always-true", "public.open.open_insert"),
+        ("error", "policy-without-roles", "public.open.open_select"),
+        ("warn", "policy-auth-call-per-row", "public.open.open_select"),
+        ("error", "view-without-security-invoker", "public.v"),
+        ("error", "security-definer-search-path", "public.f()"),
+        ("error", "security-definer-anon-execute", "public.f()"),
+        ("warn", "foreign-key-without-index", "public.child.child_open_id_fkey"),
+        ("info", "rls-without-policy", "public.locked"),
+        ("warn", "timestamp-without-time-zone", "public.open.seen"),
+    }
+    assert found == expected  # nothing about svc_all, v_ok, g() or child_read
+
+
+def test_the_project_schema_is_clean(fresh_db):
+    settings = config.load(REPO)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        bootstrap.migrate(conn, settings, lambda _m: None)
+        assert lint.lint_database(conn) == []
+    file_findings, files = lint.lint_files(settings)
+    assert file_findings == []
+    assert len(files) == len(list((REPO / "supabase").glob("*/*.sql")))
+
+
+@pytest.fixture
+def squawk_project(project: Path) -> Path:
+    shutil.copy(REPO / ".squawk.toml", project / ".squawk.toml")
+    (project / "supabase/migrations/1_base.sql").write_text(
+        "set lock_timeout = '1s';\ncreate table public.t (a int);\n")
+    return project
+
+
+@pytest.mark.parametrize("sql, rule, line", [
+    ("set lock_timeout = '1s';\n\ncreate index t_a on public.t (a);\n", "require-concurrent-index-creation", 3),
+    ("set lock_timeout = '1s';\nalter table public.t\n  add constraint t_a check (a > 0);\n",
+     "constraint-missing-not-valid", 3),
+    ("set lock_timeout = '1s';\nalter table public.t add column u uuid default gen_random_uuid();\n",
+     "adding-field-with-default", 2),
+    ("alter table public.t add column b int;\n", "require-lock-timeout", 1),
+])
+def test_each_squawk_rule_the_project_relies_on(squawk_project, sql, rule, line):
+    (squawk_project / "supabase/migrations/2_change.sql").write_text(sql)
+    findings, _ = lint.lint_files(config.load(squawk_project))
+    hits = [f for f in findings if f.rule == f"squawk:{rule}"]
+    assert [(f.level, f.target) for f in hits] == [("error", f"{squawk_project}/supabase/migrations/2_change.sql:{line}")]
+
+
+def test_an_index_on_a_table_created_in_the_same_file_is_fine(squawk_project):
+    (squawk_project / "supabase/migrations/2_new.sql").write_text(
+        "set lock_timeout = '1s';\ncreate table public.n (a int);\ncreate index n_a on public.n (a);\n")
+    findings, _ = lint.lint_files(config.load(squawk_project))
+    assert findings == []
+
+
+def test_squawk_ignore_needs_a_reason_on_the_same_line(squawk_project):
+    (squawk_project / "supabase/migrations/2_ign.sql").write_text(
+        "set lock_timeout = '1s';\n-- squawk-ignore require-concurrent-index-creation\ncreate index i on public.t (a);\n"
+        "-- squawk-ignore require-concurrent-index-creation -- t is tiny and internal\ncreate index j on public.t (a);\n")
+    findings, _ = lint.lint_files(config.load(squawk_project))
+    assert [(f.rule, f.target.rsplit(":", 1)[1]) for f in findings] == [("squawk-ignore-without-reason", "2")]
+
+
+def test_rollbacks_may_drop_what_their_up_added(squawk_project):
+    (squawk_project / "pyproject.toml").write_text(
+        '[tool.dbharness.lint]\nrollback_excluded_rules = ["ban-drop-column"]\n')
+    (squawk_project / "supabase/migrations/2_col.sql").write_text(
+        "set lock_timeout = '1s';\nalter table public.t add column b int;\n")
+    (squawk_project / "supabase/rollbacks/2_col.sql").write_text(
+        "set lock_timeout = '1s';\nalter table public.t drop column b;\n")
+    findings, _ = lint.lint_files(config.load(squawk_project))
+    assert findings == []
+
+
+def test_exceptions_accept_findings_and_unused_ones_are_reported():
+    findings = [lint.Finding("warn", "timestamp-without-time-zone", "public.t.at", "x"),
+                lint.Finding("error", "squawk:require-lock-timeout", "supabase/migrations/1_a.sql:3", "y")]
+    report = lint.apply_exceptions(findings, (
+        LintException("timestamp-without-time-zone", "public.t.at", "legacy import column"),
+        LintException("require-lock-timeout", "supabase/migrations/1_a.sql", "runs before any traffic"),
+        LintException("table-without-rls", "public.gone", "old"),
+    ))
+    assert [(f.rule, f.level) for f in report.findings] == [("unused-lint-exception", "warn")]
+    assert "public.gone" in report.findings[0].target
+    assert len(report.excepted) == 2
+
+
+def test_the_task_passes_on_the_project_and_fails_on_a_fixture(tmp_path, project):
+    junit = tmp_path / "lint.xml"
+    out = run_invoke("lint", "--junit", str(junit))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "lint: 0 errors, 0 warnings" in out.stdout
+    (project / "supabase/migrations/1_bad.sql").write_text(SECURITY_FIXTURE)
+    bad = run_invoke("lint", "--junit", str(tmp_path / "bad.xml"), root=project)
+    assert bad.returncode == 1
+    assert "table-without-rls" in bad.stdout and "public.no_rls" in bad.stdout
+    assert "lint failed" in bad.stderr
+    blocked = run_invoke("test", root=project)
+    assert blocked.returncode == 1 and "lint failed" in blocked.stderr
+    assert "passed," not in blocked.stdout  # pgTAP never ran
