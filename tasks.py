@@ -21,7 +21,6 @@ sys.path.insert(0, str(ROOT))
 from dbharness import config, console, testrun  # noqa: E402
 from dbharness.errors import HarnessError  # noqa: E402
 
-
 _OUTPUT = threading.Lock()
 
 
@@ -166,6 +165,85 @@ def rollback_check(c, from_=None, only=None, engine=None, junit=None):
             + (f", {skipped} skipped" if skipped else ""))
         if bad:
             raise Exit(code=1)
+
+
+def _confirm_on_terminal() -> Any:
+    """A prompt when a person is at a terminal; None (so: refuse without --yes) otherwise."""
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(question: str) -> bool:
+        return input(question).strip() in ("yes", "production", "y")
+
+    return ask
+
+
+@task(help={"env": "environment name, e.g. staging or production"})
+def status(c, env):
+    """Show each local migration as applied or pending in an environment, and any drift."""
+    from dbharness import promote
+    from dbharness.environments import resolve
+    from dbharness.migrations import discover
+
+    with guarded():
+        cfg = settings()
+        target = resolve(cfg, env)
+        with target.connect() as conn:
+            st = promote.status(conn, discover(cfg.migrations_dir))
+        say(f"{target}")
+        for f in st.applied:
+            say(f"  applied  {f.stem}")
+        for f in st.pending:
+            say(f"  pending  {f.stem}")
+        for r in st.drift:
+            say(f"  DRIFT    {r.version}_{r.name or '?'} (in the database, not in the repository)")
+        say(f"{len(st.applied)} applied, {len(st.pending)} pending, {len(st.drift)} drift")
+
+
+@task(help={
+    "env": "environment to promote to (staging first, then production)",
+    "dry-run": "show the plan and the lint findings, change nothing",
+    "yes": "do not ask for confirmation (production asks otherwise)",
+    "to": "apply pending migrations up to and including this version",
+    "skip-tests": "do not run invoke test first (refused for production)",
+    "engine": "engine of the invoke test gate: local (default), docker, auto",
+})
+def promote(c, env, dry_run=False, yes=False, to=None, skip_tests=False, engine=None):
+    """Apply pending migrations to an environment, after invoke test, in order, staging first."""
+    from dbharness import junit as junit_mod
+    from dbharness import shipping
+
+    with guarded():
+        cfg = settings(engine=engine)
+        checks: list = []
+        try:
+            checks = shipping.run_promote(
+                cfg, env, dry_run=dry_run, yes=yes, to=to, skip_tests=skip_tests,
+                confirm=_confirm_on_terminal(), report=say,
+                gate=lambda: shipping.tests_gate(cfg, cfg.engine, say))
+        except HarnessError as exc:
+            checks = [*getattr(exc, "checks", []), junit_mod.Check("promotion", f"promote.{env}",
+                                                                   failure=str(exc))]
+            raise
+        finally:
+            path = junit_mod.write(shipping.junit_path(cfg, env),
+                                   [junit_mod.check_suite(f"promote-{env}", checks)])
+            say(f"JUnit: {path}")
+
+
+@task(help={
+    "env": "environment to roll back",
+    "to": "the version to return to (every applied version newer than it is rolled back)",
+    "yes": "do not ask for confirmation (production asks otherwise)",
+})
+def rollback(c, env, to, yes=False):
+    """Apply the rollbacks of every applied version newer than --to, newest first."""
+    from dbharness import shipping
+
+    with guarded():
+        count = shipping.run_rollback(settings(), env, to, yes=yes, confirm=_confirm_on_terminal(),
+                                      report=say)
+        say(f"rolled back {count} migration(s) on {env}")
 
 
 @task

@@ -7,13 +7,15 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
 from dbharness import bootstrap, junit, lint, pgtap
 from dbharness.apply import Report
 from dbharness.config import Settings
-from dbharness.engines import Server, make_engine
+from dbharness.engines import Server
+from dbharness.engines import make_engine as default_engine
 from dbharness.errors import HarnessError
 from dbharness.lint import LintReport
 from dbharness.tapresults import FileResult, Totals, totals
@@ -49,7 +51,8 @@ class TestOutcome:
 def run(settings: Settings, *, engine: str, files: list[str] | None, jobs: int,
         junit_path: Path, keep: bool = False, report: Report = print,
         on_result: Callable[[FileResult], None] | None = None,
-        lint_hook: Callable[[LintReport], None] | None = None) -> TestOutcome:
+        lint_hook: Callable[[LintReport], None] | None = None,
+        make_engine: Callable[..., Any] | None = None) -> TestOutcome:
     """Start a server, migrate it, run the pgTAP files, write JUnit; the server is always removed.
 
     With lint_hook, squawk runs before the server starts and the security checks right after the
@@ -61,7 +64,7 @@ def run(settings: Settings, *, engine: str, files: list[str] | None, jobs: int,
     if lint_hook is not None:
         with phases.timed("lint"):
             linted = lint.lint_files(settings)
-    eng = make_engine(engine, settings, report)
+    eng = (make_engine or default_engine)(engine, settings, report)
     with ExitStack() as stack:
         with phases.timed("server start"):
             server = stack.enter_context(eng.running(keep=keep))

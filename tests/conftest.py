@@ -7,6 +7,8 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -49,6 +51,26 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "pgtap").mkdir()
     (tmp_path / "pyproject.toml").write_text('[tool.dbharness]\ntest_timeout = "2s"\n')
     return tmp_path
+
+
+class DatabaseEngine:
+    """A real database on the session's throwaway server, made fresh for each check."""
+
+    name = "local"
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+
+    @contextmanager
+    def running(self, keep: bool = False) -> Iterator[Server]:
+        name = f"rb{next(_counter)}"
+        with psycopg.connect(self.server.conninfo(), autocommit=True) as admin:
+            admin.execute(f"create database {name}")
+        try:
+            yield replace(self.server, dbname=name)
+        finally:
+            with psycopg.connect(self.server.conninfo(), autocommit=True) as admin:
+                admin.execute(f"drop database {name} with (force)")
 
 
 def copy_project(dest: Path) -> Path:

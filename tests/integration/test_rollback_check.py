@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from dbharness import config, rollback
 from dbharness.engines import Server
 from dbharness.errors import ConfigError
-from tests.conftest import run_invoke
-
-_names = itertools.count()
+from tests.conftest import DatabaseEngine, run_invoke
 
 BASE = """create table public.items (
   id int primary key,
@@ -39,26 +32,6 @@ alter table public.items add constraint items_qty_check check (qty >= 0);
 alter table public.items alter column qty set default 1;
 alter table public.items drop column color;
 """
-
-
-class DatabaseEngine:
-    """A real database on the session's throwaway server, made fresh for each check."""
-
-    name = "local"
-
-    def __init__(self, server: Server) -> None:
-        self.server = server
-
-    @contextmanager
-    def running(self, keep: bool = False) -> Iterator[Server]:
-        name = f"rb{next(_names)}"
-        with psycopg.connect(self.server.conninfo(), autocommit=True) as admin:
-            admin.execute(f"create database {name}")
-        try:
-            yield replace(self.server, dbname=name)
-        finally:
-            with psycopg.connect(self.server.conninfo(), autocommit=True) as admin:
-                admin.execute(f"drop database {name} with (force)")
 
 
 def make_project(root: Path, down: str, up: str = UP, extra: dict[str, str] | None = None) -> config.Settings:

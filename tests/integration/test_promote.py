@@ -1,0 +1,234 @@
+"""invoke promote / status / rollback against two real databases standing for staging and production."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from dbharness import config, history, shipping
+from dbharness.errors import CheckFailed, MigrationError, PromotionRefused
+from tests.conftest import REPO, DatabaseEngine, run_invoke
+
+SECRET = "s3cret-Pw_42"
+MIGRATIONS = {
+    "1_accounts.sql": "set lock_timeout = '1s';\ncreate table public.accounts (id int primary key);\n"
+                      "alter table public.accounts enable row level security;\n",
+    "2_notes.sql": "set lock_timeout = '1s';\ncreate table public.notes (id int primary key, body text);\n"
+                   "alter table public.notes enable row level security;\n",
+    "3_idx.sql": "set lock_timeout = '1s';\ncreate index concurrently notes_body_idx on public.notes (body);\n",
+}
+ROLLBACKS = {
+    "2_notes.sql": "set lock_timeout = '1s';\ndrop table public.notes;\n",
+    "3_idx.sql": "set lock_timeout = '1s';\ndrop index concurrently if exists public.notes_body_idx;\n",
+}
+
+
+@pytest.fixture
+def envs(server, project: Path, monkeypatch):
+    """A fixture project, and two fresh databases whose URLs carry a password."""
+    shutil.copy(REPO / ".squawk.toml", project / ".squawk.toml")
+    with open(project / "pyproject.toml", "a") as f:
+        f.write('[tool.dbharness.lint]\nrollback_excluded_rules = ["ban-drop-table"]\n')
+    for name, sql in MIGRATIONS.items():
+        (project / "supabase/migrations" / name).write_text(sql)
+    for name, sql in ROLLBACKS.items():
+        (project / "supabase/rollbacks" / name).write_text(sql)
+    dbs = {}
+    with psycopg.connect(server.conninfo(), autocommit=True) as admin:
+        for env in ("staging", "production"):
+            name = f"{env[:4]}_{abs(hash(project)) % 10**8}"
+            admin.execute(f"create database {name}")
+            dbs[env] = name
+    for env, name in dbs.items():
+        url = f"postgresql://postgres:{SECRET}@127.0.0.1:{server.port}/{name}"
+        monkeypatch.setenv(f"{env.upper()}_DATABASE_URL", url)
+    yield config.load(project), {e: server.conninfo(n) for e, n in dbs.items()}
+    with psycopg.connect(server.conninfo(), autocommit=True) as admin:
+        for name in dbs.values():
+            admin.execute(f"drop database {name} with (force)")
+
+
+def promote(settings, env, lines=None, **kw):
+    args = dict(dry_run=False, yes=True, to=None, skip_tests=env == "staging", confirm=None,
+                report=(lines.append if lines is not None else lambda _m: None), gate=lambda: None)
+    args.update(kw)
+    return shipping.run_promote(settings, env, **args)
+
+
+def versions(conninfo: str) -> dict[str, history.HistoryRow]:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        history.ensure_table(conn)
+        return history.read(conn)
+
+
+def test_production_is_refused_before_staging(envs):
+    settings, db = envs
+    with pytest.raises(PromotionRefused) as err:
+        promote(settings, "production")
+    assert "not yet applied in staging, which staging must get first: 1_accounts, 2_notes, 3_idx" in str(err.value)
+    assert versions(db["production"]) == {}
+
+
+def test_staging_then_production_and_again_is_a_no_op(envs):
+    settings, db = envs
+    applied = promote(settings, "staging")
+    assert [c.name for c in applied] == ["1_accounts", "2_notes", "3_idx"]
+    assert promote(settings, "production")
+    assert versions(db["staging"]) == versions(db["production"])
+    assert list(versions(db["production"])) == ["1", "2", "3"]
+    lines: list[str] = []
+    assert promote(settings, "production", lines) == []
+    assert any("up to date, nothing to apply" in line for line in lines)
+
+
+def test_drift_and_out_of_order_are_refused(envs):
+    settings, db = envs
+    promote(settings, "staging", to="1")
+    with psycopg.connect(db["staging"], autocommit=True) as conn:
+        conn.execute("insert into supabase_migrations.schema_migrations (version, name) values ('3', 'idx')")
+    with pytest.raises(PromotionRefused, match=r"out of order: 2_notes"):
+        promote(settings, "staging")
+    with psycopg.connect(db["staging"], autocommit=True) as conn:
+        conn.execute("insert into supabase_migrations.schema_migrations (version, name) values ('9', 'hotfix')")
+    with pytest.raises(PromotionRefused, match=r"drift\): 9_hotfix"):
+        promote(settings, "staging")
+
+
+def test_a_file_edited_after_staging_is_refused_for_production(envs):
+    settings, db = envs
+    promote(settings, "staging")
+    path = settings.migrations_dir / "2_notes.sql"
+    path.write_text(path.read_text().replace("body text", "body text not null"))
+    with pytest.raises(PromotionRefused, match=r"changed since they were applied in staging.*2_notes"):
+        promote(settings, "production")
+    assert versions(db["production"]) == {}
+
+
+def test_a_failing_migration_stops_the_run_with_earlier_files_recorded(envs):
+    settings, db = envs
+    (settings.migrations_dir / "2_notes.sql").write_text("set lock_timeout = '1s';\nselect * from public.nope;\n")
+    with pytest.raises(MigrationError, match=r"2_notes.sql:2"):
+        promote(settings, "staging")
+    assert list(versions(db["staging"])) == ["1"]
+    with psycopg.connect(db["staging"]) as conn:
+        assert conn.execute("select to_regclass('public.notes_body_idx')").fetchone() == (None,)
+
+
+def test_a_held_lock_fails_fast_and_concurrent_promotions_stay_consistent(envs):
+    settings, db = envs
+    with psycopg.connect(db["staging"], autocommit=True) as holder:
+        holder.execute("select pg_advisory_lock(hashtext('dbharness-promote'))")
+        with pytest.raises(PromotionRefused, match="another promotion or rollback of staging is running"):
+            promote(settings, "staging")
+    assert versions(db["staging"]) == {}
+    (settings.migrations_dir / "1_accounts.sql").write_text(
+        MIGRATIONS["1_accounts.sql"] + "select pg_sleep(0.5);\n")
+    outcomes: list[object] = []
+
+    def run() -> None:
+        try:
+            outcomes.append(promote(settings, "staging"))
+        except PromotionRefused as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    applied = [o for o in outcomes if isinstance(o, list)]
+    refused = [o for o in outcomes if isinstance(o, PromotionRefused)]
+    assert len(applied) >= 1 and all("running" in str(r) for r in refused)
+    assert list(versions(db["staging"])) == ["1", "2", "3"]
+
+
+def test_dry_run_changes_nothing(envs):
+    settings, db = envs
+    lines: list[str] = []
+    assert promote(settings, "staging", lines, dry_run=True) == []
+    assert "  1_accounts  [in a transaction]" in lines
+    assert "  3_idx  [outside a transaction (CONCURRENTLY)]" in lines
+    assert versions(db["staging"]) == {}
+    with psycopg.connect(db["staging"]) as conn:
+        assert conn.execute("select count(*) from pg_tables where schemaname = 'public'").fetchone() == (0,)
+
+
+def test_production_needs_confirmation_and_refuses_skip_tests(envs):
+    settings, db = envs
+    promote(settings, "staging")
+    with pytest.raises(PromotionRefused, match="needs confirmation: run it in a terminal, or pass --yes"):
+        promote(settings, "production", yes=False)
+    with pytest.raises(PromotionRefused, match="was not confirmed"):
+        promote(settings, "production", yes=False, confirm=lambda _q: False)
+    with pytest.raises(PromotionRefused, match="--skip-tests is refused for production"):
+        promote(settings, "production", skip_tests=True)
+    assert versions(db["production"]) == {}
+    assert promote(settings, "production", yes=False, confirm=lambda _q: True)
+
+
+def test_the_tests_gate_runs_for_real_and_blocks_on_failure(envs, server):
+    settings, db = envs
+    gate = lambda: shipping.tests_gate(settings, "local", lambda _m: None, make_engine=lambda *_a: DatabaseEngine(server))  # noqa: E731
+    assert promote(settings, "staging", skip_tests=False, gate=gate)
+    (settings.pgtap_dir / "broken.test.sql").write_text("select plan(1);\nselect ok(false, 'broken');\n")
+    with pytest.raises(CheckFailed, match=r"invoke test failed \(0 passed, 1 failed\)"):
+        promote(settings, "production", gate=gate)
+    assert versions(db["production"]) == {}
+
+
+def test_rollback_to_a_version_restores_it(envs):
+    settings, db = envs
+    promote(settings, "staging")
+    lines: list[str] = []
+    count = shipping.run_rollback(settings, "staging", "1", yes=True, confirm=None, report=lines.append)
+    assert count == 2
+    assert [line.split(" ...")[0] for line in lines if line.startswith("Rolling back")] == [
+        "Rolling back 3_idx (outside a transaction)", "Rolling back 2_notes"]
+    assert list(versions(db["staging"])) == ["1"]
+    with psycopg.connect(db["staging"]) as conn:
+        assert conn.execute("select to_regclass('public.notes')").fetchone() == (None,)
+    (settings.rollbacks_dir / "2_notes.sql").unlink()
+    promote(settings, "staging")
+    with pytest.raises(PromotionRefused, match="no rollback file for: 2_notes"):
+        shipping.run_rollback(settings, "staging", "1", yes=True, confirm=None, report=lambda _m: None)
+
+
+def test_the_password_never_appears_in_output(envs, monkeypatch, tmp_path):
+    settings, db = envs
+    lines: list[str] = []
+    promote(settings, "staging", lines)
+    assert any("postgresql://postgres:***@127.0.0.1:" in line for line in lines)
+    out = run_invoke("status", "--env", "staging", root=settings.root)
+    assert out.returncode == 0 and "3 applied, 0 pending, 0 drift" in out.stdout
+    dry = run_invoke("promote", "--env", "production", "--dry-run", "--skip-tests", root=settings.root)
+    assert dry.returncode != 0  # skip-tests refused for production
+    bad_url = f"postgresql://postgres:{SECRET}@127.0.0.1:1/nope"
+    monkeypatch.setenv("STAGING_DATABASE_URL", bad_url)
+    failed = run_invoke("status", "--env", "staging", root=settings.root)
+    assert failed.returncode != 0 and "cannot connect to staging (postgresql://postgres:***@127.0.0.1:1/nope)" in failed.stderr
+    every = "\n".join(lines) + out.stdout + out.stderr + dry.stdout + dry.stderr + failed.stdout + failed.stderr
+    reports = "".join(p.read_text() for p in (settings.root / "reports").rglob("*.xml"))
+    assert SECRET not in every and SECRET not in reports
+
+
+def test_unset_url_is_a_clear_error(project, monkeypatch):
+    monkeypatch.delenv("STAGING_DATABASE_URL", raising=False)
+    out = run_invoke("status", "--env", "staging", root=project)
+    assert out.returncode == 2 and "STAGING_DATABASE_URL is not set" in out.stderr
+
+
+def test_dotenv_is_read(envs):
+    settings, db = envs
+    import os
+
+    url = os.environ.pop("STAGING_DATABASE_URL")
+    try:
+        (settings.root / ".env").write_text(f"STAGING_DATABASE_URL={url}\n")
+        assert promote(replace(settings), "staging")
+    finally:
+        os.environ["STAGING_DATABASE_URL"] = url
