@@ -248,17 +248,18 @@ def rollback(c, env, to, yes=False):
 
 @task
 def clean(c):
-    """Stop and remove servers left by --keep or by a killed run, and delete reports/."""
+    """Remove servers and containers left by --keep or a killed run, and delete reports/."""
     import shutil
 
+    from dbharness.engines.docker import clean_containers
     from dbharness.engines.local import clean_leftovers
 
     with guarded():
-        count = clean_leftovers(say)
+        count = clean_leftovers(say) + clean_containers(say)
         reports = settings().reports_dir
         if reports.exists():
             shutil.rmtree(reports)
             say(f"removed {reports}")
-        say(f"clean: {count} leftover server director{'y' if count == 1 else 'ies'} removed")
+        say(f"clean: {count} leftover server(s) removed")
 
 

@@ -1,0 +1,204 @@
+"""The docker engine: the real supabase/postgres image through the docker SDK, always removed."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any
+
+import psycopg
+
+from dbharness.engines import Server
+from dbharness.errors import EngineError, PrerequisiteError
+
+LABEL = "dev.dbharness"
+READY_TIMEOUT = 120.0
+DB_USER = "postgres"
+
+
+def _docker() -> Any:
+    import docker
+
+    return docker
+
+
+def socket_tried() -> str:
+    """Where the SDK looks for the daemon: DOCKER_HOST, or the default Unix socket."""
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+
+
+def connect_client(factory: Callable[[], Any] | None = None) -> Any:
+    """A docker client that answered a ping, or a PrerequisiteError naming the socket tried."""
+    try:
+        client = (factory or _docker().from_env)()
+        client.ping()
+        return client
+    except Exception as exc:  # the SDK raises DockerException, requests and OS errors alike
+        raise PrerequisiteError(
+            f"no Docker daemon answers at {socket_tried()} ({type(exc).__name__}: {str(exc)[:200]}). "
+            "Start Docker, set DOCKER_HOST, or use --engine local") from None
+
+
+def image_present(client: Any, image: str) -> bool:
+    """True when the image is in the local image store."""
+    try:
+        client.images.get(image)
+        return True
+    except _docker().errors.ImageNotFound:
+        return False
+
+
+def ensure_image(client: Any, image: str, report: Callable[[str], None]) -> None:
+    """Pull the image when missing; say the exact docker pull command when no registry answers."""
+    if image_present(client, image):
+        return
+    report(f"pulling {image} (first use; this takes a while) ...")
+    repo, _, tag = image.rpartition(":")
+    try:
+        client.images.pull(repo or image, tag=tag or None)
+    except Exception as exc:
+        raise PrerequisiteError(
+            f"image {image} is not present and could not be pulled ({str(exc)[:200]}). "
+            f"Run: docker pull {image}") from None
+
+
+def docker_usable(image: str, factory: Callable[[], Any] | None = None) -> tuple[bool, str]:
+    """For --engine auto: (True, why) when a daemon answers and the image is present locally."""
+    try:
+        client = connect_client(factory)
+    except PrerequisiteError:
+        return False, f"no Docker daemon answers at {socket_tried()}"
+    if not image_present(client, image):
+        return False, f"the daemon answers but {image} is not present locally (docker pull {image})"
+    return True, f"the daemon answers and {image} is present"
+
+
+def labels(run_id: str) -> dict[str, str]:
+    """Labels on everything the harness starts, so invoke clean finds leftovers."""
+    return {LABEL: "1", f"{LABEL}.run": run_id, f"{LABEL}.pid": str(os.getpid())}
+
+
+def host_port(container: Any) -> int:
+    """The random 127.0.0.1 port docker bound to the container's 5432."""
+    container.reload()
+    bindings = (container.attrs.get("NetworkSettings", {}).get("Ports") or {}).get("5432/tcp") or []
+    if not bindings:
+        raise EngineError(f"container {container.name} has no published port for 5432")
+    return int(bindings[0]["HostPort"])
+
+
+def logs_tail(container: Any, lines: int = 20) -> str:
+    """The container's last log lines, for error messages."""
+    try:
+        return container.logs(tail=lines).decode(errors="replace").strip() or "(no log output)"
+    except Exception:
+        return "(logs unavailable)"
+
+
+class DockerEngine:
+    """Runs supabase/postgres with a random password on a random 127.0.0.1 port."""
+
+    name = "docker"
+
+    def __init__(self, image: str, report: Callable[[str], None] | None = None,
+                 client_factory: Callable[[], Any] | None = None) -> None:
+        self.image = image
+        self.report = report or (lambda _m: None)
+        self.client_factory = client_factory
+        self.container: Any = None
+
+    def _start(self, client: Any) -> tuple[Any, str]:
+        password = secrets.token_urlsafe(18)
+        try:
+            container = client.containers.run(
+                self.image, detach=True, labels=labels(uuid.uuid4().hex),
+                environment={"POSTGRES_PASSWORD": password},
+                ports={"5432/tcp": ("127.0.0.1", None)}, name=f"dbharness-{uuid.uuid4().hex[:10]}")
+        except Exception as exc:
+            text = str(exc)
+            if "port is already allocated" in text or "address already in use" in text:
+                raise EngineError(f"port conflict starting {self.image}: {text[:300]}") from None
+            raise EngineError(f"could not start {self.image}: {text[:300]}") from None
+        return container, password
+
+    def _wait_ready(self, container: Any, server: Server) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            container.reload()
+            if container.status in ("exited", "dead"):
+                raise EngineError(
+                    f"container {container.name} exited during startup:\n{logs_tail(container)}")
+            try:
+                with psycopg.connect(server.url(redact=False), connect_timeout=3) as conn:
+                    conn.execute("select 1")
+                return
+            except psycopg.OperationalError:
+                time.sleep(0.5)
+        raise EngineError(f"{self.image} did not answer a query within {READY_TIMEOUT:.0f}s; "
+                          f"last log lines:\n{logs_tail(container)}")
+
+    @contextmanager
+    def running(self, keep: bool = False) -> Iterator[Server]:
+        """A started container; removed with its volumes on exit, failure and Ctrl-C unless keep."""
+        client = connect_client(self.client_factory)
+        ensure_image(client, self.image, self.report)
+        container, password = self._start(client)
+        self.container = container
+        try:
+            server = Server("127.0.0.1", host_port(container), DB_USER, password, version=15)
+            self._wait_ready(container, server)
+            yield server
+        except BaseException:
+            remove(container)
+            raise
+        if keep:
+            self.report(f"Container kept running: {container.name} at {server.url()} "
+                        "(password: docker inspect it; remove with invoke clean)")
+        else:
+            remove(container)
+
+    def check_alive(self) -> None:
+        """Raise EngineError with the logs when the container has stopped under us."""
+        if self.container is None:
+            return
+        self.container.reload()
+        if self.container.status != "running":
+            raise EngineError(f"container {self.container.name} stopped:\n{logs_tail(self.container)}")
+
+
+def remove(container: Any) -> None:
+    """Remove a container and its anonymous volumes, whatever its state."""
+    with suppress(Exception):
+        container.remove(v=True, force=True)
+
+
+def clean_containers(report: Callable[[str], None], factory: Callable[[], Any] | None = None) -> int:
+    """Remove every container the harness labelled whose harness process is gone, or kept ones."""
+    try:
+        client = connect_client(factory)
+    except PrerequisiteError:
+        return 0
+    count = 0
+    for container in client.containers.list(all=True, filters={"label": LABEL}):
+        pid = int(container.labels.get(f"{LABEL}.pid", "0") or 0)
+        if pid and pid != os.getpid() and _alive(pid) and container.status == "running":
+            report(f"left container {container.name}: harness process {pid} is still running")
+            continue
+        remove(container)
+        report(f"removed container {container.name}")
+        count += 1
+    return count
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
