@@ -246,6 +246,29 @@ def rollback(c, env, to, yes=False):
         say(f"rolled back {count} migration(s) on {env}")
 
 
+@task(help={
+    "quick": "reduced run (100k rows, 3 runs) that finishes within about a minute",
+    "engine": "local (default), docker, or auto",
+    "output": "JSON report path (default: reports/bench.json)",
+})
+def bench(c, quick=False, engine=None, output=None):
+    """Measure the harness against pg_prove, and the MT5 migrations' locks against a naive variant."""
+    import json
+
+    from dbharness import bench as bench_mod
+
+    with guarded():
+        cfg = settings(engine=engine)
+        result = bench_mod.run_all(cfg, cfg.engine, quick, say)
+        say("")
+        for line in bench_mod.table(result):
+            say(line)
+        path = Path(output) if output else cfg.reports_dir / "bench.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=2) + "\n")
+        say(f"report: {path}")
+
+
 @task
 def clean(c):
     """Remove servers and containers left by --keep or a killed run, and delete reports/."""

@@ -142,9 +142,9 @@ def test_a_container_that_exits_reports_its_logs_and_is_removed(monkeypatch):
     dead = FakeContainer(status="exited", logs=b"FATAL: could not write lock file")
     fake = FakeClient([IMAGE], containers=FakeContainers(container=dead))
     engine = dengine.DockerEngine(IMAGE, client_factory=lambda: fake)
-    with pytest.raises(EngineError, match="exited during startup:\nFATAL: could not write lock file"):
-        with engine.running():
-            pass
+    with pytest.raises(EngineError, match="exited during startup:\nFATAL: could not write lock file"), \
+            engine.running():
+        pass
     assert dead.removed == (True, True)
 
 

@@ -1,0 +1,208 @@
+"""invoke bench, part 1: the harness's own speed, against pg_prove and at scale."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+from dbharness import bootstrap, pgtap
+from dbharness.config import Settings
+from dbharness.engines import Server
+from dbharness.errors import PrerequisiteError
+
+Report = Callable[[str], None]
+
+
+def spread(samples: list[float]) -> dict[str, float]:
+    """Median, min and max of samples, rounded to the millisecond (seconds)."""
+    return {"median_s": round(statistics.median(samples), 3), "min_s": round(min(samples), 3),
+            "max_s": round(max(samples), 3), "runs": len(samples)}
+
+
+def _phases(stdout: str) -> dict[str, float]:
+    match = re.search(r"^phases: (.*)$", stdout, re.MULTILINE)
+    if not match:
+        return {}
+    return {name.strip(): float(secs) for name, secs in re.findall(r"([a-z ]+) ([\d.]+)s", match.group(1))}
+
+
+def full_cycle(root: Path, runs: int, engine: str, report: Report) -> dict[str, Any]:
+    """`invoke test` in a subprocess, from nothing to JUnit written, `runs` times."""
+    samples, phases = [], []
+    with tempfile.TemporaryDirectory(prefix="dbharness-bench-") as tmp:
+        for i in range(runs):
+            started = time.perf_counter()
+            out = subprocess.run([sys.executable, "-m", "invoke", "test", "--engine", engine,
+                                  "--junit", str(Path(tmp) / f"{i}.xml")],
+                                 cwd=root, capture_output=True, text=True)
+            samples.append(time.perf_counter() - started)
+            if out.returncode != 0:
+                raise PrerequisiteError(f"invoke test failed during the benchmark:\n{out.stdout[-2000:]}"
+                                        f"\n{out.stderr[-2000:]}")
+            phases.append(_phases(out.stdout))
+            report(f"  full cycle {i + 1}/{runs}: {samples[-1]:.2f}s")
+    names = list(phases[0]) if phases else []
+    return {**spread(samples), "phases_median_s": {
+        n: round(statistics.median(p.get(n, 0.0) for p in phases), 3) for n in names}}
+
+
+def _pg_prove(server: Server, dbname: str, files: list[Path], jobs: int) -> float:
+    exe = shutil.which("pg_prove")
+    if not exe:
+        raise PrerequisiteError("pg_prove is missing: apt-get install pgtap "
+                                "(it pulls libtap-parser-sourcehandler-pgtap-perl)")
+    cmd = [exe, "-h", server.socket_dir or server.host, "-p", str(server.port), "-U", server.user,
+           "-d", dbname, "-j", str(jobs), "-Q", *[str(f) for f in files]]
+    env = dict(os.environ, PGPASSWORD=server.password or "")
+    started = time.perf_counter()
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - started
+    if out.returncode != 0:
+        raise PrerequisiteError(
+            f"pg_prove failed on the same files:\n{out.stdout[-1500:]}{out.stderr[-500:]}")
+    return elapsed
+
+
+def _harness(conninfo: str, files: list[Path], jobs: int, timeout: str) -> float:
+    started = time.perf_counter()
+    results = pgtap.run_files(conninfo, files, jobs, timeout)
+    elapsed = time.perf_counter() - started
+    bad = [r.path for r in results if not r.passed]
+    if bad:
+        raise PrerequisiteError(f"pgTAP files failed during the benchmark: {', '.join(bad)}")
+    return elapsed
+
+
+def versus_pg_prove(server: Server, settings: Settings, pairs: int, jobs: int,
+                    report: Report) -> dict[str, Any]:
+    """The same files on the same migrated database, harness then pg_prove, alternating A B A B."""
+    files = pgtap.discover(settings.pgtap_dir)
+    rows = []
+    for i in range(pairs):
+        a = _harness(server.conninfo(), files, jobs, settings.test_timeout)
+        b = _pg_prove(server, server.dbname, files, jobs)
+        rows.append({"harness_s": round(a, 3), "pg_prove_s": round(b, 3), "ratio": round(a / b, 3)})
+        report(f"  pair {i + 1}/{pairs}: harness {a * 1000:.0f} ms, pg_prove {b * 1000:.0f} ms, "
+               f"ratio {a / b:.2f}")
+    return {"files": len(files), "jobs": jobs, "pairs": rows,
+            "median_ratio": round(statistics.median(r["ratio"] for r in rows), 3)}
+
+
+SYNTHETIC = """-- synthetic benchmark file {n}
+begin;
+select plan(12);
+select has_table('public', 'trading_accounts', 'table exists {n}');
+select has_column('public', 'trading_accounts', 'sync_failure_count', 'column exists {n}');
+select col_type_is('public', 'trading_accounts', 'broker_server_time_offset', 'integer', 'type {n}');
+select col_not_null('public', 'sync_logs', 'status', 'not null {n}');
+select col_default_is('public', 'sync_logs', 'trades_synced', 0, 'default {n}');
+select has_index('public', 'sync_logs', 'idx_sync_logs_account', array['account_id', 'started_at'],
+  'index {n}');
+select is((select count(*)::int from public.trading_accounts where connection_status = 'error'), 1,
+  'count {n}');
+select ok({n} >= 0, 'arithmetic {n}');
+select lives_ok($$select 1 from public.sync_logs limit 1$$, 'select {n}');
+select throws_ok($$insert into public.sync_logs (account_id, sync_type, status)
+  values ('aaaaaaaa-0000-4000-8000-000000000001', 'bad', 'success')$$, '23514', null, 'check {n}');
+select results_eq($$select 1$$, $$values (1)$$, 'results {n}');
+select matches(tests.column_comment('public.sync_logs', 'duration_ms'), 'milliseconds', 'comment {n}');
+select * from finish();
+rollback;
+"""
+
+
+def scale(server: Server, settings: Settings, sizes: list[int], report: Report) -> list[dict[str, Any]]:
+    """Time per synthetic file at --jobs 1 and --jobs <cpus>, for each size."""
+    cpus = os.cpu_count() or 1
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="dbharness-scale-") as tmp:
+            files = []
+            for i in range(n):
+                path = Path(tmp) / f"synthetic_{i:04d}.test.sql"
+                path.write_text(SYNTHETIC.format(n=i))
+                files.append(path)
+            for jobs in sorted({1, cpus}):
+                secs = _harness(server.conninfo(), files, jobs, settings.test_timeout)
+                rows.append({"files": n, "jobs": jobs, "total_s": round(secs, 3),
+                             "ms_per_file": round(secs * 1000 / n, 2)})
+                report(f"  {n} files, --jobs {jobs}: {secs:.2f}s, {secs * 1000 / n:.1f} ms per file")
+    return rows
+
+
+def prepared_server(server: Server, settings: Settings) -> None:
+    """Compat, migrations, seed and pgTAP on the server's database, as invoke test does."""
+    with bootstrap.connect(server.conninfo()) as conn:
+        bootstrap.install_compat(conn)
+        bootstrap.migrate_and_seed(conn, settings, lambda _m: None)
+        pgtap.prepare(conn, settings.pgtap_setup_dir, server.version)
+
+
+def machine(server_version: str) -> dict[str, Any]:
+    """What the figures were measured on."""
+    import platform
+    from datetime import datetime
+
+    return {"cpus": os.cpu_count(), "postgresql": server_version, "python": platform.python_version(),
+            "platform": platform.platform(), "date": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+def run_all(settings: Settings, engine: str, quick: bool, report: Report,
+            make_engine: Callable[..., Any] | None = None) -> dict[str, Any]:
+    """Both benchmarks; quick reduces rows and runs so the whole finishes within a minute."""
+    from dbharness import bench_locks
+    from dbharness.engines import make_engine as default_engine
+
+    runs, pairs = (3, 3) if quick else (7, 6)
+    sizes = [50] if quick else [50, 200]
+    rows = 100_000 if quick else 1_000_000
+    make = make_engine or default_engine
+    result: dict[str, Any] = {"quick": quick}
+    report(f"Full cycle: invoke test x{runs}")
+    result["full_cycle"] = full_cycle(settings.root, runs, engine, report)
+    with make(engine, settings, report).running() as server:
+        prepared_server(server, settings)
+        with bootstrap.connect(server.conninfo()) as conn:
+            version = conn.execute("show server_version").fetchone()[0]
+        cpus = os.cpu_count() or 1
+        report(f"Test phase: harness vs pg_prove, --jobs {cpus}, alternating")
+        result["versus_pg_prove"] = versus_pg_prove(server, settings, pairs, cpus, report)
+        report("Scale: synthetic pgTAP files")
+        result["scale"] = scale(server, settings, sizes, report)
+    report(f"Lock impact: {rows:,} accounts, {bench_locks.WRITERS} writers")
+    with make(engine, settings, report).running() as server:
+        result["locks"] = bench_locks.run(server, settings, rows, report)
+    result["machine"] = machine(version)
+    return result
+
+
+def table(result: dict[str, Any]) -> list[str]:
+    """The console summary of a benchmark result."""
+    fc, vs, lk = result["full_cycle"], result["versus_pg_prove"], result["locks"]
+    lines = [
+        f"full cycle (invoke test): median {fc['median_s']:.2f}s "
+        f"(min {fc['min_s']:.2f}, max {fc['max_s']:.2f}, {fc['runs']} runs)",
+        "  phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in fc["phases_median_s"].items()),
+        f"test phase vs pg_prove ({vs['files']} files, --jobs {vs['jobs']}): ratios "
+        + ", ".join(f"{p['ratio']:.2f}" for p in vs["pairs"]) + f"; median {vs['median_ratio']:.2f}",
+    ]
+    for row in result["scale"]:
+        lines.append(f"scale: {row['files']} files --jobs {row['jobs']}: {row['ms_per_file']:.1f} ms/file")
+    for name in ("project", "naive"):
+        m = lk[name]
+        lines.append(f"locks {name:<7}: longest writer stall {m['longest_stall_ms']:.1f} ms, "
+                     f"p99 {m['p99_ms']:.2f} ms, ACCESS EXCLUSIVE held {m['access_exclusive_longest_ms']:.1f} ms, "
+                     f"{m['writes']} writes, migrations {m['migrate_s']:.2f}s")
+    lines.append(f"naive/project longest stall: {lk['stall_ratio_naive_over_project']}x "
+                 f"({lk['rows']:,} rows)")
+    return lines
