@@ -278,7 +278,10 @@ def clean(c):
     from dbharness.engines.local import clean_leftovers
 
     with guarded():
+        from dbharness.engines import template
+
         count = clean_leftovers(say) + clean_containers(say)
+        say(f"removed {template.clear()} cached cluster template(s) from {template.cache_root()}")
         reports = settings().reports_dir
         if reports.exists():
             shutil.rmtree(reports)

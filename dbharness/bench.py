@@ -36,11 +36,20 @@ def _phases(stdout: str) -> dict[str, float]:
     return {name.strip(): float(secs) for name, secs in re.findall(r"([a-z ]+) ([\d.]+)s", match.group(1))}
 
 
-def full_cycle(root: Path, runs: int, engine: str, report: Report) -> dict[str, Any]:
-    """`invoke test` in a subprocess, from nothing to JUnit written, `runs` times."""
+def full_cycle(root: Path, runs: int, engine: str, report: Report, cold: bool) -> dict[str, Any]:
+    """`invoke test` in a subprocess, from nothing to JUnit written, `runs` times.
+
+    cold: the cluster template cache is emptied before each run (initdb included);
+    warm: the template is reused, as on a developer's second and later runs.
+    """
+    from dbharness.engines import template
+
     samples, phases = [], []
+    label = "cold" if cold else "warm"
     with tempfile.TemporaryDirectory(prefix="dbharness-bench-") as tmp:
         for i in range(runs):
+            if cold:
+                template.clear()
             started = time.perf_counter()
             out = subprocess.run([sys.executable, "-m", "invoke", "test", "--engine", engine,
                                   "--junit", str(Path(tmp) / f"{i}.xml")],
@@ -50,7 +59,7 @@ def full_cycle(root: Path, runs: int, engine: str, report: Report) -> dict[str, 
                 raise PrerequisiteError(f"invoke test failed during the benchmark:\n{out.stdout[-2000:]}"
                                         f"\n{out.stderr[-2000:]}")
             phases.append(_phases(out.stdout))
-            report(f"  full cycle {i + 1}/{runs}: {samples[-1]:.2f}s")
+            report(f"  {label} cycle {i + 1}/{runs}: {samples[-1]:.2f}s")
     names = list(phases[0]) if phases else []
     return {**spread(samples), "phases_median_s": {
         n: round(statistics.median(p.get(n, 0.0) for p in phases), 3) for n in names}}
@@ -168,8 +177,10 @@ def run_all(settings: Settings, engine: str, quick: bool, report: Report,
     rows = 100_000 if quick else 1_000_000
     make = make_engine or default_engine
     result: dict[str, Any] = {"quick": quick}
-    report(f"Full cycle: invoke test x{runs}")
-    result["full_cycle"] = full_cycle(settings.root, runs, engine, report)
+    report(f"Full cycle, cold (no cluster template): invoke test x{runs}")
+    result["full_cycle"] = full_cycle(settings.root, runs, engine, report, cold=True)
+    report(f"Warm cycle (cluster template reused): invoke test x{runs}")
+    result["warm_cycle"] = full_cycle(settings.root, runs, engine, report, cold=False)
     with make(engine, settings, report).running() as server:
         prepared_server(server, settings)
         with bootstrap.connect(server.conninfo()) as conn:
@@ -188,11 +199,14 @@ def run_all(settings: Settings, engine: str, quick: bool, report: Report,
 
 def table(result: dict[str, Any]) -> list[str]:
     """The console summary of a benchmark result."""
-    fc, vs, lk = result["full_cycle"], result["versus_pg_prove"], result["locks"]
-    lines = [
-        f"full cycle (invoke test): median {fc['median_s']:.2f}s "
-        f"(min {fc['min_s']:.2f}, max {fc['max_s']:.2f}, {fc['runs']} runs)",
-        "  phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in fc["phases_median_s"].items()),
+    vs, lk = result["versus_pg_prove"], result["locks"]
+    lines = []
+    for key, label in (("full_cycle", "full cycle, cold"), ("warm_cycle", "warm cycle")):
+        fc = result[key]
+        lines += [f"{label} (invoke test): median {fc['median_s']:.2f}s "
+                  f"(min {fc['min_s']:.2f}, max {fc['max_s']:.2f}, {fc['runs']} runs)",
+                  "  phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in fc["phases_median_s"].items())]
+    lines += [
         f"test phase vs pg_prove ({vs['files']} files, --jobs {vs['jobs']}): ratios "
         + ", ".join(f"{p['ratio']:.2f}" for p in vs["pairs"]) + f"; median {vs['median_ratio']:.2f}",
     ]
@@ -201,7 +215,8 @@ def table(result: dict[str, Any]) -> list[str]:
     for name in ("project", "naive"):
         m = lk[name]
         lines.append(f"locks {name:<7}: longest writer stall {m['longest_stall_ms']:.1f} ms, "
-                     f"p99 {m['p99_ms']:.2f} ms, ACCESS EXCLUSIVE held {m['access_exclusive_longest_ms']:.1f} ms, "
+                     f"p99 {m['p99_ms']:.2f} ms, "
+                     f"ACCESS EXCLUSIVE held {m['access_exclusive_longest_ms']:.1f} ms, "
                      f"{m['writes']} writes, migrations {m['migrate_s']:.2f}s")
     lines.append(f"naive/project longest stall: {lk['stall_ratio_naive_over_project']}x "
                  f"({lk['rows']:,} rows)")

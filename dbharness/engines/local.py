@@ -18,11 +18,14 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness.engines import Server
+from dbharness.engines import Server, template
 from dbharness.engines.pgbin import PgBinaries, find_binaries
+from dbharness.engines.template import copy_data
 from dbharness.errors import EngineError, PrerequisiteError
 
 PREFIX = "dbharness-"
+INITDB_ARGS = ("-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync",
+               "--wal-segsize=1")
 OWNER_FILE = "harness.json"
 SUPERUSER = "postgres"
 READY_TIMEOUT = 30.0
@@ -75,7 +78,7 @@ class LocalCluster:
     def __init__(self, bins: PgBinaries, owner: OsUser | None) -> None:
         self.bins = bins
         self.owner = owner
-        self.base = Path(tempfile.mkdtemp(prefix=PREFIX))
+        self.base = Path(tempfile.mkdtemp(prefix=PREFIX, dir=template.scratch_dir()))
         self.data = self.base / "data"
         self.sock = self.base / "sock"
         self.log = self.base / "server.log"
@@ -96,13 +99,15 @@ class LocalCluster:
         if self.owner is not None:
             os.chown(path, self.owner.uid, self.owner.gid)
 
-    def init(self) -> None:
-        """Run initdb into the temporary directory (no fsync, trust auth, C locale)."""
+    def init(self, template: Path | None = None) -> None:
+        """Copy the cached template, or run initdb (no fsync, trust auth, C locale)."""
         self._chown(self.base)
         self.sock.mkdir(mode=0o700)
         self._chown(self.sock)
-        cmd = [self.bins.path("initdb"), "-D", str(self.data), "-U", SUPERUSER,
-               "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync"]
+        if template is not None:
+            copy_data(template, self.data)
+            return
+        cmd = [self.bins.path("initdb"), "-D", str(self.data), *INITDB_ARGS]
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=self.base,
                              **self._run_kwargs())  # type: ignore[call-overload]
         if out.returncode != 0:
@@ -188,20 +193,40 @@ class LocalEngine:
     name = "local"
 
     def __init__(self, pg_bindir: str | None = None,
-                 report: Callable[[str], None] | None = None) -> None:
+                 report: Callable[[str], None] | None = None, use_template: bool | None = None) -> None:
         self.pg_bindir = pg_bindir
         self.report = report or (lambda _msg: None)
         self.cluster: LocalCluster | None = None
+        self.use_template = template.enabled() if use_template is None else use_template
+
+    def _template(self, bins: PgBinaries, owner: OsUser | None) -> Path:
+        """The cached ready cluster for this server build and compat file, built on a miss."""
+        key = template.cache_key(bins, " ".join(INITDB_ARGS) + repr(SERVER_SETTINGS))
+
+        def build(dest: Path) -> None:
+            self.report(f"building the cluster template {key} (once per PostgreSQL and compat version)")
+            cluster = LocalCluster(bins, owner)
+            try:
+                cluster.init()
+                server = cluster.start()
+                prepare_template(server)
+                cluster.stop()
+                copy_data(cluster.data, dest)
+            finally:
+                cluster.destroy()
+
+        return template.get_or_build(key, build)
 
     @contextmanager
     def running(self, keep: bool = False) -> Iterator[Server]:
         """A started cluster; stopped and removed on exit, error or Ctrl-C unless keep."""
         bins = find_binaries(self.pg_bindir)
         owner = server_os_user()
+        template = self._template(bins, owner) if self.use_template else None
         cluster = LocalCluster(bins, owner)
         self.cluster = cluster
         try:
-            cluster.init()
+            cluster.init(template)
             server = cluster.start()
             yield server
         except BaseException:
@@ -217,6 +242,16 @@ class LocalEngine:
         """Raise EngineError with the log when the server has died under us."""
         if self.cluster is not None and not self.cluster.alive():
             raise EngineError(f"the local server died:\n{self.cluster.log_tail()}")
+
+
+def prepare_template(server: Server) -> None:
+    """What every run needs first: the Supabase compat file, and pgTAP where it is installed."""
+    from dbharness import bootstrap
+
+    with bootstrap.connect(server.conninfo()) as conn:
+        bootstrap.install_compat(conn)
+        if conn.execute("select 1 from pg_available_extensions where name = 'pgtap'").fetchone():
+            conn.execute("create extension if not exists pgtap with schema extensions")
 
 
 def keep_message(cluster: LocalCluster, server: Server) -> str:
@@ -249,7 +284,7 @@ def in_use(base: Path) -> bool:
 def clean_leftovers(report: Callable[[str], None]) -> int:
     """Stop the servers of kept or killed runs and remove their directories; returns the count."""
     count = 0
-    for base in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
+    for base in (b for d in template.scratch_dirs() for b in d.glob(PREFIX + "*")):
         if in_use(base):
             report(f"left {base}: a running harness process is using it")
             continue

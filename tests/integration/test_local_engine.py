@@ -6,20 +6,20 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
 
+from dbharness.engines import template
 from dbharness.engines.local import LocalEngine, clean_leftovers
 from dbharness.errors import EngineError
 from tests.conftest import REPO
 
 
 def leftovers() -> set[Path]:
-    return set(Path(tempfile.gettempdir()).glob("dbharness-*"))
+    return {b for d in template.scratch_dirs() for b in d.glob("dbharness-*")}
 
 
 def gone(pid: int) -> bool:

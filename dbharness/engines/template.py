@@ -1,0 +1,101 @@
+"""A cache of initialised clusters (compat and pgTAP installed), keyed by PostgreSQL and compat versions.
+
+initdb is most of a cold start; copying a ready data directory costs a fraction of it. The cache
+lives beside the throwaway clusters (see scratch_dir), one entry per key; `invoke clean` empties it and
+DBHARNESS_NO_TEMPLATE=1 turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from dbharness.engines.pgbin import PgBinaries
+from dbharness.errors import EngineError
+
+COMPAT_FILE = Path(__file__).resolve().parents[1] / "supabase_compat.sql"
+
+
+def scratch_dir() -> Path:
+    """Where throwaway clusters live: DBHARNESS_TMPDIR, else /dev/shm (RAM, so copying a template
+    costs tens of milliseconds instead of hundreds), else the system temp directory."""
+    explicit = os.environ.get("DBHARNESS_TMPDIR")
+    if explicit:
+        return Path(explicit)
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
+        return shm
+    return Path(tempfile.gettempdir())
+
+
+def scratch_dirs() -> list[Path]:
+    """Every place a cluster directory may have been left, for invoke clean."""
+    return list(dict.fromkeys([scratch_dir(), Path(tempfile.gettempdir())]))
+
+
+def cache_root() -> Path:
+    """DBHARNESS_CACHE_DIR, or a per-user directory beside the throwaway clusters."""
+    explicit = os.environ.get("DBHARNESS_CACHE_DIR")
+    return Path(explicit) if explicit else scratch_dir() / f"dbharness_cache_{os.geteuid()}"
+
+
+def enabled() -> bool:
+    """False when DBHARNESS_NO_TEMPLATE is set to a non-empty value."""
+    return not os.environ.get("DBHARNESS_NO_TEMPLATE")
+
+
+def _pgtap_version(bins: PgBinaries) -> str:
+    control = Path(f"/usr/share/postgresql/{bins.major}/extension/pgtap.control")
+    return control.read_text() if control.exists() else "no pgtap"
+
+
+def cache_key(bins: PgBinaries, settings: str) -> str:
+    """What the template depends on: server build, initdb settings, compat file, pgTAP version."""
+    version = subprocess.run([bins.path("postgres"), "--version"], capture_output=True, text=True).stdout
+    h = hashlib.sha256()
+    for part in (version, str(bins.bindir), settings, COMPAT_FILE.read_text(), _pgtap_version(bins)):
+        h.update(part.encode())
+        h.update(b"\0")
+    return f"pg{bins.major}-{h.hexdigest()[:16]}"
+
+
+def copy_data(source: Path, dest: Path) -> None:
+    """cp -a: keeps the postgres owner and modes that the server insists on."""
+    out = subprocess.run(["cp", "-a", str(source), str(dest)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise EngineError(f"copying the cluster template failed: {out.stderr.strip()}")
+
+
+def get_or_build(key: str, build: Callable[[Path], None]) -> Path:
+    """The cached data directory for key; on a miss, build(dest) makes it first (atomically)."""
+    root = cache_root()
+    target = root / key
+    if (target / "PG_VERSION").exists():
+        return target
+    root.mkdir(mode=0o755, parents=True, exist_ok=True)
+    staging = root / f"{key}.tmp-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        build(staging)
+        os.rename(staging, target)
+    except OSError:
+        if not (target / "PG_VERSION").exists():
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def clear() -> int:
+    """Remove every cached template; returns how many."""
+    root = cache_root()
+    if not root.exists():
+        return 0
+    count = sum(1 for _ in root.iterdir())
+    shutil.rmtree(root, ignore_errors=True)
+    return count
