@@ -143,9 +143,13 @@ def scale(server: Server, settings: Settings, sizes: list[int], report: Report) 
                 files.append(path)
             for jobs in sorted({1, cpus}):
                 secs = _harness(server.conninfo(), files, jobs, settings.test_timeout)
+                prove = _pg_prove(server, server.dbname, files, jobs)
                 rows.append({"files": n, "jobs": jobs, "total_s": round(secs, 3),
-                             "ms_per_file": round(secs * 1000 / n, 2)})
-                report(f"  {n} files, --jobs {jobs}: {secs:.2f}s, {secs * 1000 / n:.1f} ms per file")
+                             "ms_per_file": round(secs * 1000 / n, 2),
+                             "pg_prove_ms_per_file": round(prove * 1000 / n, 2),
+                             "ratio": round(secs / prove, 3)})
+                report(f"  {n} files, --jobs {jobs}: {secs * 1000 / n:.1f} ms per file "
+                       f"(pg_prove {prove * 1000 / n:.1f} ms, ratio {secs / prove:.2f})")
     return rows
 
 
@@ -211,7 +215,9 @@ def table(result: dict[str, Any]) -> list[str]:
         + ", ".join(f"{p['ratio']:.2f}" for p in vs["pairs"]) + f"; median {vs['median_ratio']:.2f}",
     ]
     for row in result["scale"]:
-        lines.append(f"scale: {row['files']} files --jobs {row['jobs']}: {row['ms_per_file']:.1f} ms/file")
+        lines.append(f"scale: {row['files']} files --jobs {row['jobs']}: {row['ms_per_file']:.1f} ms/file, "
+                     f"pg_prove {row.get('pg_prove_ms_per_file', 0):.1f} ms/file, "
+                     f"ratio {row.get('ratio', 0):.2f}")
     for name in ("project", "naive"):
         m = lk[name]
         lines.append(f"locks {name:<7}: longest writer stall {m['longest_stall_ms']:.1f} ms, "

@@ -68,33 +68,37 @@ def _writer(conninfo: str, ids: list[str], stop: Any, out: Any, limit: int) -> N
     """A writer process: update random accounts until told to stop; send back every latency."""
     rnd = random.Random()
     latencies: list[tuple[float, float]] = []
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        while not stop.is_set() and len(latencies) < limit:
-            started = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
-            conn.execute("update public.trading_accounts set balance = balance + 1 where id = %s",
-                         (rnd.choice(ids),), prepare=True)
-            latencies.append((started, time.perf_counter() - started))
-    out.put(latencies)
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            while not stop.is_set() and len(latencies) < limit:
+                started = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
+                conn.execute("update public.trading_accounts set balance = balance + 1 where id = %s",
+                             (rnd.choice(ids),), prepare=True)
+                latencies.append((started, time.perf_counter() - started))
+    finally:
+        out.put(latencies)  # always answer, so the main process never waits for a dead writer
 
 
 def _sampler(conninfo: str, stop: Any, out: Any) -> None:
     """A sampler process: the longest continuous ACCESS EXCLUSIVE hold on trading_accounts."""
     held_since: float | None = None
     longest = 0.0
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        while not stop.is_set():
-            row = conn.execute(
-                "select count(*) from pg_locks where locktype = 'relation' and granted "
-                "and mode = 'AccessExclusiveLock' and relation = 'public.trading_accounts'::regclass",
-                prepare=True).fetchone()
-            now = time.perf_counter()
-            if row and row[0]:
-                held_since = held_since or now
-                longest = max(longest, now - held_since)
-            else:
-                held_since = None
-            time.sleep(SAMPLE_EVERY_S)
-    out.put(longest)
+    try:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            while not stop.is_set():
+                row = conn.execute(
+                    "select count(*) from pg_locks where locktype = 'relation' and granted "
+                    "and mode = 'AccessExclusiveLock' "
+                    "and relation = 'public.trading_accounts'::regclass", prepare=True).fetchone()
+                now = time.perf_counter()
+                if row and row[0]:
+                    held_since = held_since or now
+                    longest = max(longest, now - held_since)
+                else:
+                    held_since = None
+                time.sleep(SAMPLE_EVERY_S)
+    finally:
+        out.put(longest)
 
 
 def under_load(conninfo: str, ids: list[str], work: Callable[[], None], limit: int = 2_000_000) -> Measure:
@@ -160,7 +164,7 @@ def run(server: Server, settings: Settings, rows: int, report: Report) -> dict[s
         conn.execute(LOAD_SQL.format(rows=rows, users=max(rows // 100, 10), trades=max(rows // 100, 100)))
         report(f"  loaded in {time.perf_counter() - started:.1f}s")
         ids = [r[0] for r in conn.execute(
-            "select id::text from public.trading_accounts tablesample system (2) limit 20000")]
+            "select id::text from public.trading_accounts order by random() limit 20000")]
         report("  project migrations under write load ...")
         project = under_load(conninfo, ids, lambda: apply_files(conn, mt5, timeouts))
         downs = [d for _, d in reversed(pair_rollbacks(mt5, settings.rollbacks_dir).pairs)]
