@@ -27,6 +27,12 @@ _POLICIES = """
   where n.nspname not in ('pg_catalog', 'information_schema', 'tests', 'extensions', 'supabase_migrations')
 """
 _NAME = "n.nspname || '.' || c.relname"
+_DEFINER = """
+  select n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
+         '{detail}'
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+  where n.nspname not in ('pg_catalog', 'information_schema', 'tests', 'extensions', 'auth')
+    and p.prosecdef and {condition}"""
 
 RULES: tuple[Rule, ...] = (
     Rule("table-without-rls", "error",
@@ -51,20 +57,14 @@ RULES: tuple[Rule, ...] = (
         and not coalesce('security_invoker=true' = any(c.reloptions)
                          or 'security_invoker=on' = any(c.reloptions), false)""",
          "create view ... with (security_invoker = true)"),
-    Rule("security-definer-search-path", "error", """
-      select n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-             'SECURITY DEFINER without a fixed search_path'
-      from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-      where n.nspname not in ('pg_catalog', 'information_schema', 'tests', 'extensions', 'auth')
-        and p.prosecdef and not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) s
-                                       where s like 'search_path=%')""",
+    Rule("security-definer-search-path", "error", _DEFINER.format(
+        detail="SECURITY DEFINER without a fixed search_path",
+        condition="not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) s "
+                  "where s like 'search_path=%')"),
          "add SET search_path = '' and schema-qualify every name in the body"),
-    Rule("security-definer-anon-execute", "error", """
-      select n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-             'SECURITY DEFINER function executable by anon'
-      from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-      where n.nspname not in ('pg_catalog', 'information_schema', 'tests', 'extensions', 'auth')
-        and p.prosecdef and has_function_privilege('anon', p.oid, 'execute')""",
+    Rule("security-definer-anon-execute", "error", _DEFINER.format(
+        detail="SECURITY DEFINER function executable by anon",
+        condition="has_function_privilege('anon', p.oid, 'execute')"),
          "revoke execute on function ... from anon, public"),
     Rule("foreign-key-without-index", "warn", f"""
       select {_NAME} || '.' || k.conname,
