@@ -23,10 +23,9 @@ def _sharedir(bins: PgBinaries) -> Path:
     debian = Path(f"/usr/share/postgresql/{bins.major}")
     if debian.is_dir():
         return debian
-    pg_config = bins.bindir / "pg_config"
-    exe = str(pg_config) if pg_config.exists() else shutil.which("pg_config")
-    if exe:
-        out = subprocess.run([exe, "--sharedir"], capture_output=True, text=True)
+    pg_config = bins.bindir / "pg_config"  # never PATH's: it may belong to another version
+    if pg_config.exists():
+        out = subprocess.run([str(pg_config), "--sharedir"], capture_output=True, text=True)
         if out.returncode == 0:
             return Path(out.stdout.strip())
     return debian
@@ -51,20 +50,42 @@ def ensure_pgtap(bins: PgBinaries, report: Callable[[str], None]) -> None:
         raise PrerequisiteError(
             f"pgTAP is not installed for PostgreSQL {bins.major}. Run as root: "
             f"apt-get update && {' '.join(cmd)}")
-    report(f"pgTAP: installing with {' '.join(cmd)}")
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if out.returncode != 0:
-        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=env)
-        out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    out = _apt_install(cmd[4:], report)
     if out.returncode != 0 or not pgtap_installed(bins):
         raise PrerequisiteError(f"installing pgTAP failed:\n{out.stderr.strip()[-2000:]}")
     report(f"pgTAP: installed for PostgreSQL {bins.major}")
 
 
+SERVER_PACKAGE = "postgresql-15"
+
+
+def _apt_install(packages: list[str], report: Callable[[str], None]) -> subprocess.CompletedProcess[str]:
+    cmd = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    report(f"installing: {' '.join(cmd)}")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if out.returncode != 0:  # a fresh machine has no package lists yet
+        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=env)
+        out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    return out
+
+
+def ensure_server(pg_bindir: str | None, report: Callable[[str], None]) -> PgBinaries:
+    """The server binaries; as root on Debian/Ubuntu, installs PostgreSQL 15 when none are found."""
+    try:
+        return find_binaries(pg_bindir)
+    except PrerequisiteError:
+        if pg_bindir or not _can_apt():
+            raise
+    out = _apt_install([SERVER_PACKAGE, f"{SERVER_PACKAGE}-pgtap"], report)
+    if out.returncode != 0:
+        raise PrerequisiteError(f"installing {SERVER_PACKAGE} failed:\n{out.stderr.strip()[-2000:]}")
+    return find_binaries(pg_bindir)
+
+
 def check(pg_bindir: str | None, report: Callable[[str], None]) -> PgBinaries:
-    """Every prerequisite of the local engine, installing pgTAP when it can."""
-    bins = find_binaries(pg_bindir)
+    """Every prerequisite of the local engine, installing PostgreSQL and pgTAP when it can."""
+    bins = ensure_server(pg_bindir, report)
     report(f"PostgreSQL {bins.major}: {bins.bindir}")
     owner = server_os_user()
     report(f"server runs as: {owner.name if owner else 'the current user'}")
