@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import psycopg
 
 from dbharness import history
-from dbharness.apply import Report, Timeouts, apply_file
+from dbharness.apply import Report, apply_file
+from dbharness.bootstrap import timeouts
 from dbharness.config import Settings
 from dbharness.environments import Target, resolve
 from dbharness.errors import ConfigError, HarnessError, MigrationError, PromotionRefused
@@ -122,10 +122,6 @@ class Lock:
             self.conn.execute("select pg_advisory_unlock(hashtext(%s))", (LOCK_KEY,))
 
 
-def _timeouts(settings: Settings) -> Timeouts:
-    return Timeouts(settings.lock_timeout, settings.statement_timeout)
-
-
 def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report: Report) -> list[Check]:
     """Apply each pending file as invoke test does, under the lock; stop at the first failure."""
     checks: list[Check] = []
@@ -135,7 +131,7 @@ def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report:
         for f in todo:
             started = time.perf_counter()
             try:
-                apply_file(conn, f, _timeouts(settings), "up", report)
+                apply_file(conn, f, timeouts(settings), "up", report)
             except MigrationError as exc:
                 checks.append(Check(f.stem, f"promote.{plan.target.name}", time.perf_counter() - started,
                                     failure=plan.target.scrub(str(exc))))
@@ -168,18 +164,10 @@ def apply_rollback(settings: Settings, target: Target, conn: psycopg.Connection,
     """Apply rollbacks newest first, each with the deletion of its history row."""
     with Lock(conn, target):
         for down in downs:
-            apply_file(conn, down, _timeouts(settings), "down", report)
-
-
-def guarded_connect(target: Target) -> psycopg.Connection:
-    """Connect to an environment (errors scrubbed of the password)."""
-    return target.connect()
+            apply_file(conn, down, timeouts(settings), "down", report)
 
 
 def scrub_error(target: Target, exc: HarnessError) -> HarnessError:
     """The same error with the target's password removed from its text."""
     exc.args = (target.scrub(str(exc)),)
     return exc
-
-
-Confirm = Callable[[str], bool]

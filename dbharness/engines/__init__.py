@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -55,4 +55,15 @@ def make_engine(name: str, settings: object, report: object = None) -> Engine:
     return choose_engine(name, settings, report)
 
 
-__all__ = ["Engine", "Server", "make_engine", "Iterator"]
+def process_alive(pid: int) -> bool:
+    """True while a process with this pid exists (one owned by another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+__all__ = ["Engine", "Server", "make_engine", "process_alive"]

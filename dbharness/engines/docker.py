@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from dbharness.engines import Server
+from dbharness.engines import Server, process_alive
 from dbharness.errors import EngineError, PrerequisiteError
 
 LABEL = "dev.dbharness"
@@ -185,7 +185,7 @@ def clean_containers(report: Callable[[str], None], factory: Callable[[], Any] |
     count = 0
     for container in client.containers.list(all=True, filters={"label": LABEL}):
         pid = int(container.labels.get(f"{LABEL}.pid", "0") or 0)
-        if pid and pid != os.getpid() and _alive(pid) and container.status == "running":
+        if pid and pid != os.getpid() and process_alive(pid) and container.status == "running":
             report(f"left container {container.name}: harness process {pid} is still running")
             continue
         remove(container)
@@ -193,12 +193,3 @@ def clean_containers(report: Callable[[str], None], factory: Callable[[], Any] |
         count += 1
     return count
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True

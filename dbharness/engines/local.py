@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness.engines import Server, template
+from dbharness.engines import Server, process_alive, template
 from dbharness.engines.pgbin import PgBinaries, find_binaries
 from dbharness.engines.template import copy_data
 from dbharness.errors import EngineError, PrerequisiteError
@@ -262,23 +262,13 @@ def keep_message(cluster: LocalCluster, server: Server) -> str:
             "  remove it with: invoke clean")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def in_use(base: Path) -> bool:
     """True when the harness process that made base still runs and did not hand it over (--keep)."""
     try:
         owner = json.loads((base / OWNER_FILE).read_text())
     except (OSError, ValueError):
         return False
-    return not owner.get("kept") and _pid_alive(int(owner.get("pid", 0)))
+    return not owner.get("kept") and process_alive(int(owner.get("pid", 0)))
 
 
 def clean_leftovers(report: Callable[[str], None]) -> int:
