@@ -46,6 +46,7 @@ class Settings:
     seed_after: str | None = None
     environments: dict[str, Environment] = field(default_factory=dict)
     lint_exceptions: tuple[LintException, ...] = ()
+    rollback_excluded_rules: tuple[str, ...] = ()
 
     @property
     def migrations_dir(self) -> Path:
@@ -136,6 +137,7 @@ def load(root: Path | str | None = None, **overrides: Any) -> Settings:
         "seed_after": str(raw["seed_after"]) if raw.get("seed_after") else None,
         "environments": _environments(raw.get("environments", {})),
         "lint_exceptions": _lint_exceptions(raw.get("lint", {})),
+        "rollback_excluded_rules": tuple(raw.get("lint", {}).get("rollback_excluded_rules", [])),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     if values["engine"] not in ENGINES:

@@ -81,16 +81,15 @@ def _toml(path: Path) -> dict:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
 
 
-def excluded_rules(root: Path, rollbacks: bool) -> list[str]:
+def excluded_rules(settings: Settings, rollbacks: bool) -> list[str]:
     """.squawk.toml's excluded_rules, plus rollback_excluded_rules for rollback files.
 
     squawk's --exclude replaces the config file's list instead of adding to it, so the harness
     merges both lists and passes them together.
     """
-    rules = list(_toml(root / ".squawk.toml").get("excluded_rules", []))
+    rules = list(_toml(settings.root / ".squawk.toml").get("excluded_rules", []))
     if rollbacks:
-        lint_cfg = _toml(root / "pyproject.toml").get("tool", {}).get("dbharness", {}).get("lint", {})
-        rules += lint_cfg.get("rollback_excluded_rules", [])
+        rules += settings.rollback_excluded_rules
     return rules
 
 
@@ -135,8 +134,8 @@ def lint_files(settings: Settings) -> tuple[list[Finding], list[str]]:
     findings: list[Finding] = []
     for mf in ups + downs:
         findings.extend(_ignore_without_reason(mf))
-    for group, exclude in ((ups, excluded_rules(settings.root, False)),
-                           (downs, excluded_rules(settings.root, True))):
+    for group, exclude in ((ups, excluded_rules(settings, False)),
+                           (downs, excluded_rules(settings, True))):
         for in_tx in (True, False):
             files = [mf.path for mf in group if mf.transactional is in_tx]
             findings.extend(_squawk_finding(r) for r in _run_squawk(settings.root, files, in_tx, exclude))

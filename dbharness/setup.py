@@ -6,34 +6,27 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
-from pathlib import Path
 
 from dbharness.engines.local import server_os_user
-from dbharness.engines.pgbin import PgBinaries, find_binaries
+from dbharness.engines.pgbin import PgBinaries, find_binaries, pgtap_control
 from dbharness.errors import PrerequisiteError
+
+APT_INSTALL = ("apt-get", "install", "-y", "--no-install-recommends")
 
 
 def pgtap_installed(bins: PgBinaries) -> bool:
     """True when the server's extension directory holds pgtap.control."""
-    sharedir = _sharedir(bins)
-    return (sharedir / "extension" / "pgtap.control").exists()
+    return pgtap_control(bins).exists()
 
 
-def _sharedir(bins: PgBinaries) -> Path:
-    debian = Path(f"/usr/share/postgresql/{bins.major}")
-    if debian.is_dir():
-        return debian
-    pg_config = bins.bindir / "pg_config"  # never PATH's: it may belong to another version
-    if pg_config.exists():
-        out = subprocess.run([str(pg_config), "--sharedir"], capture_output=True, text=True)
-        if out.returncode == 0:
-            return Path(out.stdout.strip())
-    return debian
+def pgtap_package(major: int) -> str:
+    """Debian's pgTAP package for a PostgreSQL major version."""
+    return f"postgresql-{major}-pgtap"
 
 
 def install_command(major: int) -> list[str]:
     """The apt-get command that installs pgTAP for this major version."""
-    return ["apt-get", "install", "-y", "--no-install-recommends", f"postgresql-{major}-pgtap"]
+    return [*APT_INSTALL, pgtap_package(major)]
 
 
 def _can_apt() -> bool:
@@ -50,7 +43,7 @@ def ensure_pgtap(bins: PgBinaries, report: Callable[[str], None]) -> None:
         raise PrerequisiteError(
             f"pgTAP is not installed for PostgreSQL {bins.major}. Run as root: "
             f"apt-get update && {' '.join(cmd)}")
-    out = _apt_install(cmd[4:], report)
+    out = _apt_install([pgtap_package(bins.major)], report)
     if out.returncode != 0 or not pgtap_installed(bins):
         raise PrerequisiteError(f"installing pgTAP failed:\n{out.stderr.strip()[-2000:]}")
     report(f"pgTAP: installed for PostgreSQL {bins.major}")
@@ -60,7 +53,7 @@ SERVER_PACKAGE = "postgresql-15"
 
 
 def _apt_install(packages: list[str], report: Callable[[str], None]) -> subprocess.CompletedProcess[str]:
-    cmd = ["apt-get", "install", "-y", "--no-install-recommends", *packages]
+    cmd = [*APT_INSTALL, *packages]
     report(f"installing: {' '.join(cmd)}")
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     out = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -77,7 +70,7 @@ def ensure_server(pg_bindir: str | None, report: Callable[[str], None]) -> PgBin
     except PrerequisiteError:
         if pg_bindir or not _can_apt():
             raise
-    out = _apt_install([SERVER_PACKAGE, f"{SERVER_PACKAGE}-pgtap"], report)
+    out = _apt_install([SERVER_PACKAGE, pgtap_package(15)], report)
     if out.returncode != 0:
         raise PrerequisiteError(f"installing {SERVER_PACKAGE} failed:\n{out.stderr.strip()[-2000:]}")
     return find_binaries(pg_bindir)

@@ -246,12 +246,12 @@ class LocalEngine:
 
 def prepare_template(server: Server) -> None:
     """What every run needs first: the Supabase compat file, and pgTAP where it is installed."""
-    from dbharness import bootstrap
+    from dbharness import bootstrap, pgtap
 
     with bootstrap.connect(server.conninfo()) as conn:
         bootstrap.install_compat(conn)
-        if conn.execute("select 1 from pg_available_extensions where name = 'pgtap'").fetchone():
-            conn.execute("create extension if not exists pgtap with schema extensions")
+        if pgtap.available(conn):
+            pgtap.install_extension(conn)
 
 
 def keep_message(cluster: LocalCluster, server: Server) -> str:

@@ -66,6 +66,24 @@ def candidates(explicit: str | None) -> list[tuple[str, Path | None]]:
     return places
 
 
+def sharedir(bins: PgBinaries) -> Path:
+    """The server's share directory (extensions live in its extension/ subdirectory)."""
+    debian = Path(f"/usr/share/postgresql/{bins.major}")
+    if debian.is_dir():
+        return debian
+    pg_config = bins.bindir / "pg_config"  # never PATH's: it may belong to another version
+    if pg_config.exists():
+        out = subprocess.run([str(pg_config), "--sharedir"], capture_output=True, text=True)
+        if out.returncode == 0:
+            return Path(out.stdout.strip())
+    return debian
+
+
+def pgtap_control(bins: PgBinaries) -> Path:
+    """Where pgtap.control is when pgTAP is installed for this server."""
+    return sharedir(bins) / "extension" / "pgtap.control"
+
+
 def server_major(bindir: Path) -> int:
     """The major version that bindir's postgres reports."""
     out = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True,

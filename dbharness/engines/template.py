@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from dbharness.engines.pgbin import PgBinaries
+from dbharness.engines.pgbin import PgBinaries, pgtap_control
 from dbharness.errors import EngineError
 
 COMPAT_FILE = Path(__file__).resolve().parents[1] / "supabase_compat.sql"
@@ -50,7 +50,7 @@ def enabled() -> bool:
 
 
 def _pgtap_version(bins: PgBinaries) -> str:
-    control = Path(f"/usr/share/postgresql/{bins.major}/extension/pgtap.control")
+    control = pgtap_control(bins)
     return control.read_text() if control.exists() else "no pgtap"
 
 
