@@ -59,20 +59,29 @@ def _set_timeouts(conn: psycopg.Connection, timeouts: Timeouts, local: bool) -> 
                                                    psql.Literal(value)))
 
 
+def _execute_all(conn: psycopg.Connection, statements: list[Statement], path: Path) -> None:
+    """Run statements inside the caller's transaction; the first error names file and line."""
+    for stmt in statements:
+        try:
+            conn.execute(stmt.sql)
+        except psycopg.Error as exc:
+            raise statement_error(path, stmt, exc, "Nothing of this file was applied.") from exc
+
+
+def _update_history(conn: psycopg.Connection, mf: MigrationFile, direction: str) -> None:
+    """Up records the file's history row; down deletes it (inside the caller's transaction)."""
+    if direction == "up":
+        history.record(conn, mf)
+    else:
+        history.forget(conn, mf.version)
+
+
 def _run_in_transaction(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
                         direction: str) -> None:
     with conn.transaction():
         _set_timeouts(conn, timeouts, local=True)
-        for stmt in mf.statements:
-            try:
-                conn.execute(stmt.sql)
-            except psycopg.Error as exc:
-                raise statement_error(mf.path, stmt, exc,
-                                      "Nothing of this file was applied.") from exc
-        if direction == "up":
-            history.record(conn, mf)
-        else:
-            history.forget(conn, mf.version)
+        _execute_all(conn, mf.statements, mf.path)
+        _update_history(conn, mf, direction)
 
 
 def _drop_index(conn: psycopg.Connection, schema: str, name: str, only_invalid: bool) -> bool:
@@ -101,10 +110,7 @@ def _run_outside_transaction(conn: psycopg.Connection, mf: MigrationFile, timeou
         if target:
             built.append(target)
     with conn.transaction():
-        if direction == "up":
-            history.record(conn, mf)
-        else:
-            history.forget(conn, mf.version)
+        _update_history(conn, mf, direction)
 
 
 def _undo_indexes(conn: psycopg.Connection, failed: Statement,
@@ -151,19 +157,8 @@ def apply_files(conn: psycopg.Connection, files: list[MigrationFile], timeouts: 
 
 def run_script(conn: psycopg.Connection, path: Path, timeouts: Timeouts | None = None) -> None:
     """Run a plain SQL file (seed, exercise, compat, helpers) in one transaction, no history."""
-    text = path.read_text(encoding="utf-8")
-    run_sql(conn, text, path, timeouts)
-
-
-def run_sql(conn: psycopg.Connection, text: str, path: Path,
-            timeouts: Timeouts | None = None) -> None:
-    """Run SQL text in one transaction; errors name path and line."""
-    statements = split_statements(text, str(path))
+    statements = split_statements(path.read_text(encoding="utf-8"), str(path))
     with conn.transaction():
         if timeouts:
             _set_timeouts(conn, timeouts, local=True)
-        for stmt in statements:
-            try:
-                conn.execute(stmt.sql)
-            except psycopg.Error as exc:
-                raise statement_error(path, stmt, exc, "Nothing of this file was applied.") from exc
+        _execute_all(conn, statements, path)
