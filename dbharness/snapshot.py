@@ -213,7 +213,8 @@ def data_losses(before: Fingerprint, conn: psycopg.Connection) -> list[str]:
         try:
             new = _table_data(conn, table, old.columns)
         except psycopg.errors.UndefinedColumn as exc:
-            conn.rollback() if not conn.autocommit else None
+            if not conn.autocommit:
+                conn.rollback()
             problems.append(f"{table}: a pre-existing column is gone ({exc.diag.message_primary})")
             continue
         missing = old.rows - new.rows
