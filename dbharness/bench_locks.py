@@ -19,7 +19,7 @@ from dbharness import bootstrap
 from dbharness.apply import Timeouts, apply_files
 from dbharness.config import Settings
 from dbharness.engines import Server
-from dbharness.migrations import MigrationFile, discover, pair_rollbacks
+from dbharness.migrations import MigrationFile, discover, pair_rollbacks, parse_name
 from dbharness.statements import split_statements
 
 Report = Callable[[str], None]
@@ -145,8 +145,6 @@ def naive_variant(files: list[MigrationFile], directory: Path) -> MigrationFile:
             parts.append(text + ";")
     path = directory / "20251112129999_naive_mt5.sql"
     path.write_text("\n\n".join(parts) + "\n")
-    from dbharness.migrations import parse_name
-
     return parse_name(path)
 
 

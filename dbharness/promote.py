@@ -135,6 +135,7 @@ def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report:
             except MigrationError as exc:
                 checks.append(Check(f.stem, f"promote.{plan.target.name}", time.perf_counter() - started,
                                     failure=plan.target.scrub(str(exc))))
+                exc.checks = checks  # type: ignore[attr-defined]  # what was applied, for the JUnit report
                 raise
             checks.append(Check(f.stem, f"promote.{plan.target.name}", time.perf_counter() - started))
     return checks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,7 +24,7 @@ def tests_gate(settings: Settings, engine: str, report: Report,
             raise CheckFailed(f"invoke lint found {result.count('error')} errors; promotion refused")
 
     report("Checking the repository first (invoke test, lint included) ...")
-    outcome = testrun.run(settings, engine=engine, files=None, jobs=2,
+    outcome = testrun.run(settings, engine=engine, files=None, jobs=os.cpu_count() or 1,
                           junit_path=settings.reports_dir / "junit" / "pgtap.xml",
                           report=lambda _m: None, lint_hook=stop_on_lint, make_engine=make_engine)
     if not outcome.totals.ok:

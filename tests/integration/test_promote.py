@@ -112,9 +112,10 @@ def test_a_file_edited_after_staging_is_refused_for_production(envs):
 def test_a_failing_migration_stops_the_run_with_earlier_files_recorded(envs):
     settings, db = envs
     (settings.migrations_dir / "2_notes.sql").write_text("set lock_timeout = '1s';\nselect * from public.nope;\n")
-    with pytest.raises(MigrationError, match=r"2_notes.sql:2"):
+    with pytest.raises(MigrationError, match=r"2_notes.sql:2") as err:
         promote(settings, "staging")
     assert list(versions(db["staging"])) == ["1"]
+    assert [(c.name, c.failure is None) for c in err.value.checks] == [("1_accounts", True), ("2_notes", False)]
     with psycopg.connect(db["staging"]) as conn:
         assert conn.execute("select to_regclass('public.notes_body_idx')").fetchone() == (None,)
 
