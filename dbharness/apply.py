@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +21,10 @@ Report = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Timeouts:
-    """lock_timeout and statement_timeout for every migration statement."""
+    """lock_timeout and statement_timeout for every migration statement (values from Settings)."""
 
-    lock: str = "5s"
-    statement: str = "5min"
+    lock: str
+    statement: str
 
 
 def _quiet(_msg: str) -> None:
@@ -127,6 +128,15 @@ def _undo_indexes(conn: psycopg.Connection, failed: Statement,
     return text[0].upper() + text[1:] + "."
 
 
+def _reset_session(conn: psycopg.Connection) -> None:
+    """Undo what a file SET for the session (a plain SET outlives its transaction), so the next
+    file starts from the server defaults plus the harness's own timeouts, never the last file's."""
+    if conn.closed or conn.broken:
+        return
+    with suppress(psycopg.Error):  # a dead server is reported by the error already on its way
+        conn.execute("reset all")
+
+
 def apply_file(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
                direction: str = "up", report: Report = _quiet) -> float:
     """Apply one file (up records history, down forgets it); returns milliseconds taken."""
@@ -143,6 +153,8 @@ def apply_file(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
     except MigrationError:
         report(f"{verb} {mf.stem}{mode} ... FAILED")
         raise
+    finally:
+        _reset_session(conn)
     elapsed = (time.perf_counter() - started) * 1000
     report(f"{verb} {mf.stem}{mode} ... done in {elapsed:.0f} ms")
     return elapsed

@@ -15,10 +15,10 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from dbharness import bootstrap, pgtap
+from dbharness import database, pgtap
 from dbharness.config import Settings
 from dbharness.engines import Server
-from dbharness.errors import PrerequisiteError
+from dbharness.errors import CheckFailed, PrerequisiteError
 
 Report = Callable[[str], None]
 
@@ -56,7 +56,7 @@ def full_cycle(root: Path, runs: int, engine: str, report: Report, cold: bool) -
                                  cwd=root, capture_output=True, text=True)
             samples.append(time.perf_counter() - started)
             if out.returncode != 0:
-                raise PrerequisiteError(f"invoke test failed during the benchmark:\n{out.stdout[-2000:]}"
+                raise CheckFailed(f"invoke test failed during the benchmark:\n{out.stdout[-2000:]}"
                                         f"\n{out.stderr[-2000:]}")
             phases.append(_phases(out.stdout))
             report(f"  {label} cycle {i + 1}/{runs}: {samples[-1]:.2f}s")
@@ -77,7 +77,7 @@ def _pg_prove(server: Server, dbname: str, files: list[Path], jobs: int) -> floa
     out = subprocess.run(cmd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - started
     if out.returncode != 0:
-        raise PrerequisiteError(
+        raise CheckFailed(
             f"pg_prove failed on the same files:\n{out.stdout[-1500:]}{out.stderr[-500:]}")
     return elapsed
 
@@ -88,7 +88,7 @@ def _harness(conninfo: str, files: list[Path], jobs: int, timeout: str) -> float
     elapsed = time.perf_counter() - started
     bad = [r.path for r in results if not r.passed]
     if bad:
-        raise PrerequisiteError(f"pgTAP files failed during the benchmark: {', '.join(bad)}")
+        raise CheckFailed(f"pgTAP files failed during the benchmark: {', '.join(bad)}")
     return elapsed
 
 
@@ -153,14 +153,6 @@ def scale(server: Server, settings: Settings, sizes: list[int], report: Report) 
     return rows
 
 
-def prepared_server(server: Server, settings: Settings) -> None:
-    """Compat, migrations, seed and pgTAP on the server's database, as invoke test does."""
-    with bootstrap.connect(server.conninfo()) as conn:
-        bootstrap.install_compat(conn)
-        bootstrap.migrate_and_seed(conn, settings, lambda _m: None)
-        pgtap.prepare(conn, settings.pgtap_setup_dir, server.version)
-
-
 def machine(server_version: str) -> dict[str, Any]:
     """What the figures were measured on."""
     import platform
@@ -174,20 +166,17 @@ def run_all(settings: Settings, engine: str, quick: bool, report: Report,
             make_engine: Callable[..., Any] | None = None) -> dict[str, Any]:
     """Both benchmarks; quick reduces rows and runs so the whole finishes within a minute."""
     from dbharness import bench_locks
-    from dbharness.engines import make_engine as default_engine
-
     runs, pairs = (3, 3) if quick else (7, 6)
     sizes = [50] if quick else [50, 200]
     rows = 100_000 if quick else 1_000_000
-    make = make_engine or default_engine
     result: dict[str, Any] = {"quick": quick}
     report(f"Full cycle, cold (no cluster template): invoke test x{runs}")
     result["full_cycle"] = full_cycle(settings.root, runs, engine, report, cold=True)
     report(f"Warm cycle (cluster template reused): invoke test x{runs}")
     result["warm_cycle"] = full_cycle(settings.root, runs, engine, report, cold=False)
-    with make(engine, settings, report).running() as server:
-        prepared_server(server, settings)
-        with bootstrap.connect(server.conninfo()) as conn:
+    with database.fresh(settings, engine=engine, report=report, make=make_engine) as ready:
+        server = ready.server
+        with database.connect(server.conninfo()) as conn:
             version = conn.execute("show server_version").fetchone()[0]
         cpus = os.cpu_count() or 1
         report(f"Test phase: harness vs pg_prove, --jobs {cpus}, alternating")
@@ -195,8 +184,8 @@ def run_all(settings: Settings, engine: str, quick: bool, report: Report,
         report("Scale: synthetic pgTAP files")
         result["scale"] = scale(server, settings, sizes, report)
     report(f"Lock impact: {rows:,} accounts, {bench_locks.WRITERS} writers")
-    with make(engine, settings, report).running() as server:
-        result["locks"] = bench_locks.run(server, settings, rows, report)
+    with database.fresh(settings, None, engine=engine, report=report, make=make_engine) as ready:
+        result["locks"] = bench_locks.run(ready.server, settings, rows, report)
     result["machine"] = machine(version)
     return result
 
@@ -227,3 +216,12 @@ def table(result: dict[str, Any]) -> list[str]:
     lines.append(f"naive/project longest stall: {lk['stall_ratio_naive_over_project']}x "
                  f"({lk['rows']:,} rows)")
     return lines
+
+
+def write_report(path: Path, result: dict[str, Any]) -> Path:
+    """The benchmark's figures as JSON (parents created); returns the path."""
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path

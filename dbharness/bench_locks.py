@@ -1,4 +1,8 @@
-"""invoke bench, part 2: writer stalls and ACCESS EXCLUSIVE time of the MT5 migrations vs a naive variant."""
+"""invoke bench, part 2: writer stalls and ACCESS EXCLUSIVE time of a project's migrations vs a naive variant.
+
+The scenario (what to load, what writers run, which table to watch) is the project's data:
+[tool.dbharness.bench] in pyproject.toml.
+"""
 
 from __future__ import annotations
 
@@ -15,36 +19,17 @@ from typing import Any
 
 import psycopg
 
-from dbharness import bootstrap
+from dbharness import database
 from dbharness.apply import Timeouts, apply_files
-from dbharness.config import Settings
+from dbharness.config import LockScenario, Settings
 from dbharness.engines import Server
+from dbharness.errors import ConfigError
 from dbharness.migrations import MigrationFile, discover, pair_rollbacks, parse_name
 from dbharness.statements import split_statements
 
 Report = Callable[[str], None]
 WRITERS = 3
 SAMPLE_EVERY_S = 0.002
-
-LOAD_SQL = """
-insert into auth.users (id, email, created_at, updated_at)
-  select gen_random_uuid(), 'bench' || g || '@example.com', now(), now() from generate_series(1, {users}) g;
-insert into public.profiles (user_id, display_name)
-  select id, email from auth.users where email like 'bench%';
-insert into public.trading_accounts (user_id, platform, broker_name, server, login_number, balance,
-                                     equity, connection_status, last_sync_at)
-  select p.user_id, case when g % 3 = 0 then 'MT4' else 'MT5' end, 'Broker ' || (g % 40), 'Srv-' || (g % 97),
-         g::text, (g % 10000)::numeric, (g % 9000)::numeric,
-         (array['connected', 'disconnected', 'error'])[1 + g % 3], now() - (g % 1000) * interval '1 minute'
-  from generate_series(1, {rows}) g
-  join (select user_id, row_number() over () as n from public.profiles where display_name like 'bench%') p
-    on p.n = 1 + g % {users};
-insert into public.trades (account_id, symbol, direction, volume, entry_price, opened_at)
-  select id, 'EURUSD', 'BUY', 1, 1.1, now()
-  from public.trading_accounts tablesample system (1) limit {trades};
-analyze;
-"""
-
 
 @dataclass
 class Measure:
@@ -64,23 +49,23 @@ class Measure:
                 "migrate_s": round(self.migrate_s, 2)}
 
 
-def _writer(conninfo: str, ids: list[str], stop: Any, out: Any, limit: int) -> None:
-    """A writer process: update random accounts until told to stop; send back every latency."""
+def _writer(conninfo: str, write: str, ids: list[str], stop: Any, out: Any, limit: int) -> None:
+    """A writer process: run the scenario's write on random keys until told to stop; send back every
+    latency."""
     rnd = random.Random()
     latencies: list[tuple[float, float]] = []
     try:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             while not stop.is_set() and len(latencies) < limit:
                 started = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
-                conn.execute("update public.trading_accounts set balance = balance + 1 where id = %s",
-                             (rnd.choice(ids),), prepare=True)
+                conn.execute(write, (rnd.choice(ids),), prepare=True)  # type: ignore[arg-type]
                 latencies.append((started, time.perf_counter() - started))
     finally:
         out.put(latencies)  # always answer, so the main process never waits for a dead writer
 
 
-def _sampler(conninfo: str, stop: Any, out: Any) -> None:
-    """A sampler process: the longest continuous ACCESS EXCLUSIVE hold on trading_accounts."""
+def _sampler(conninfo: str, table: str, stop: Any, out: Any) -> None:
+    """A sampler process: the longest continuous ACCESS EXCLUSIVE hold on the watched table."""
     held_since: float | None = None
     longest = 0.0
     try:
@@ -89,7 +74,7 @@ def _sampler(conninfo: str, stop: Any, out: Any) -> None:
                 row = conn.execute(
                     "select count(*) from pg_locks where locktype = 'relation' and granted "
                     "and mode = 'AccessExclusiveLock' "
-                    "and relation = 'public.trading_accounts'::regclass", prepare=True).fetchone()
+                    "and relation = to_regclass(%s)", (table,), prepare=True).fetchone()
                 now = time.perf_counter()
                 if row and row[0]:
                     held_since = held_since or now
@@ -101,16 +86,18 @@ def _sampler(conninfo: str, stop: Any, out: Any) -> None:
         out.put(longest)
 
 
-def under_load(conninfo: str, ids: list[str], work: Callable[[], None], limit: int = 2_000_000) -> Measure:
-    """Run work while WRITERS processes update random accounts and a sampler process watches pg_locks.
+def under_load(conninfo: str, scenario: LockScenario, ids: list[str], work: Callable[[], None],
+               limit: int = 2_000_000) -> Measure:
+    """Run work while WRITERS processes write random keys and a sampler process watches pg_locks.
 
     Processes, not threads: a writer must never wait for the GIL, or its stalls would be ours.
     """
     ctx = multiprocessing.get_context("spawn")
     stop, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(conninfo, ids, stop, out, limit)) for _ in range(WRITERS)]
+    procs = [ctx.Process(target=_writer, args=(conninfo, scenario.write, ids, stop, out, limit))
+             for _ in range(WRITERS)]
     sampler_out = ctx.Queue()
-    procs.append(ctx.Process(target=_sampler, args=(conninfo, stop, sampler_out)))
+    procs.append(ctx.Process(target=_sampler, args=(conninfo, scenario.table, stop, sampler_out)))
     for p in procs:
         p.start()
     time.sleep(1.0)  # writers connected and at steady state before the migrations start
@@ -143,34 +130,46 @@ def naive_variant(files: list[MigrationFile], directory: Path) -> MigrationFile:
             text = re.sub(r"\s+not\s+valid\b", "", text, flags=re.I)
             text = re.sub(r"\bconcurrently\s+", "", text, flags=re.I)
             parts.append(text + ";")
-    path = directory / "20251112129999_naive_mt5.sql"
+    path = directory / f"{files[-1].version if files else '0'}9_naive_variant.sql"
     path.write_text("\n\n".join(parts) + "\n")
     return parse_name(path)
 
 
+def load_sql(settings: Settings, scenario: LockScenario, rows: int) -> str:
+    """The scenario's load script with :rows replaced by the row count (casts like ::int untouched)."""
+    path = settings.root / scenario.load
+    if not path.is_file():
+        raise ConfigError(f"[tool.dbharness.bench] load = {str(scenario.load)!r}: "
+                          f"no such file in {settings.root}")
+    return re.sub(r"(?<!:):rows\b", str(int(rows)), path.read_text(encoding="utf-8"))
+
+
 def run(server: Server, settings: Settings, rows: int, report: Report) -> dict[str, Any]:
-    """Load `rows` accounts, then measure the project's migrations and the naive variant on them."""
+    """Load `rows`, then measure the project's newer migrations and the naive variant on them."""
+    scenario = settings.bench
+    if scenario is None:
+        raise ConfigError("no lock scenario: declare [tool.dbharness.bench] in pyproject.toml "
+                          "(see README, Performance)")
     files = discover(settings.migrations_dir)
-    base, mt5 = files[:1], files[1:]
+    newer = [f for f in files if f.version > scenario.after]
     timeouts = Timeouts("30s", "30min")
+    base = database.Recipe(up_to=scenario.after, seed=False, pgtap=False, timeouts=timeouts)
     conninfo = server.conninfo()
-    with bootstrap.connect(conninfo) as conn:
-        bootstrap.install_compat(conn)
-        apply_files(conn, base, timeouts)
-        report(f"  loading {rows:,} trading_accounts rows ...")
+    with database.connect(conninfo) as conn:
+        database.build(conn, settings, base)
+        report(f"  loading {rows:,} rows ({scenario.load}) ...")
         started = time.perf_counter()
-        conn.execute(LOAD_SQL.format(rows=rows, users=max(rows // 100, 10), trades=max(rows // 100, 100)))
+        conn.execute(load_sql(settings, scenario, rows))  # type: ignore[arg-type]
         report(f"  loaded in {time.perf_counter() - started:.1f}s")
-        ids = [r[0] for r in conn.execute(
-            "select id::text from public.trading_accounts order by random() limit 20000")]
+        ids = [r[0] for r in conn.execute(scenario.keys)]  # type: ignore[arg-type]
         report("  project migrations under write load ...")
-        project = under_load(conninfo, ids, lambda: apply_files(conn, mt5, timeouts))
-        downs = [d for _, d in reversed(pair_rollbacks(mt5, settings.rollbacks_dir).pairs)]
+        project = under_load(conninfo, scenario, ids, lambda: apply_files(conn, newer, timeouts))
+        downs = [d for _, d in reversed(pair_rollbacks(newer, settings.rollbacks_dir).pairs)]
         apply_files(conn, downs, timeouts, "down")
         with tempfile.TemporaryDirectory(prefix="dbharness-naive-") as tmp:
-            naive = naive_variant(mt5, Path(tmp))
+            naive = naive_variant(newer, Path(tmp))
             report("  naive variant under write load ...")
-            naive_m = under_load(conninfo, ids, lambda: apply_files(conn, [naive], timeouts))
+            naive_m = under_load(conninfo, scenario, ids, lambda: apply_files(conn, [naive], timeouts))
     a, b = project.summary(), naive_m.summary()
     ratio = b["longest_stall_ms"] / a["longest_stall_ms"] if a["longest_stall_ms"] else None
     return {"rows": rows, "writers": WRITERS, "project": a, "naive": b,

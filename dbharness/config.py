@@ -33,6 +33,21 @@ class LintException:
 
 
 @dataclass(frozen=True)
+class LockScenario:
+    """The lock benchmark of a project, as data: what to load, which table to write and watch.
+
+    Migrations up to `after` are applied, `load` (SQL; `:rows` is replaced by the row count) fills
+    the tables, then the newer migrations run while writers run `write` with keys from `keys`.
+    """
+
+    after: str
+    load: Path
+    table: str
+    write: str
+    keys: str
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the harness needs to know about a project, resolved once."""
 
@@ -47,6 +62,7 @@ class Settings:
     environments: dict[str, Environment] = field(default_factory=dict)
     lint_exceptions: tuple[LintException, ...] = ()
     rollback_excluded_rules: tuple[str, ...] = ()
+    bench: LockScenario | None = None
 
     @property
     def migrations_dir(self) -> Path:
@@ -123,23 +139,39 @@ def _lint_exceptions(raw: dict[str, Any]) -> tuple[LintException, ...]:
     return tuple(items)
 
 
+def _bench(raw: dict[str, Any]) -> LockScenario | None:
+    if not raw:
+        return None
+    keys = ("after", "load", "table", "write", "keys")
+    missing = [k for k in keys if not isinstance(raw.get(k), str) or not raw[k]]
+    if missing:
+        raise ConfigError(f"[tool.dbharness.bench] lacks {', '.join(missing)}: the lock scenario needs "
+                          "after, load, table, write and keys, each a string (see README, Performance)")
+    return LockScenario(raw["after"], Path(raw["load"]), raw["table"], raw["write"], raw["keys"])
+
+
+# Settings read from [tool.dbharness] as they are, and the variables that win over them.
+_PLAIN = ("engine", "pg_bindir", "lock_timeout", "statement_timeout", "test_timeout", "docker_image")
+_VARIABLES = {"engine": "DBHARNESS_ENGINE", "pg_bindir": "DBHARNESS_PG_BINDIR",
+              "docker_image": "DBHARNESS_DOCKER_IMAGE"}
+
+
 def load(root: Path | str | None = None, **overrides: Any) -> Settings:
-    """Read pyproject.toml's [tool.dbharness] and DBHARNESS_* variables; overrides win."""
+    """Read pyproject.toml's [tool.dbharness] and DBHARNESS_* variables; overrides win.
+
+    Defaults live only on the Settings class: a key absent everywhere keeps its field default.
+    """
     base = Path(root or os.environ.get("DBHARNESS_ROOT") or Path.cwd()).resolve()
     raw = _read_pyproject(base)
-    values: dict[str, Any] = {
-        "engine": os.environ.get("DBHARNESS_ENGINE", raw.get("engine", "local")),
-        "pg_bindir": os.environ.get("DBHARNESS_PG_BINDIR", raw.get("pg_bindir")),
-        "lock_timeout": raw.get("lock_timeout", "5s"),
-        "statement_timeout": raw.get("statement_timeout", "5min"),
-        "test_timeout": raw.get("test_timeout", "60s"),
-        "docker_image": os.environ.get("DBHARNESS_DOCKER_IMAGE", raw.get("docker_image", DEFAULT_IMAGE)),
-        "seed_after": str(raw["seed_after"]) if raw.get("seed_after") else None,
-        "environments": _environments(raw.get("environments", {})),
-        "lint_exceptions": _lint_exceptions(raw.get("lint", {})),
-        "rollback_excluded_rules": tuple(raw.get("lint", {}).get("rollback_excluded_rules", [])),
-    }
+    values: dict[str, Any] = {k: raw[k] for k in _PLAIN if k in raw}
+    values.update({k: os.environ[v] for k, v in _VARIABLES.items() if os.environ.get(v)})
+    if raw.get("seed_after"):
+        values["seed_after"] = str(raw["seed_after"])
+    values["environments"] = _environments(raw.get("environments", {}))
+    values["lint_exceptions"] = _lint_exceptions(raw.get("lint", {}))
+    values["rollback_excluded_rules"] = tuple(raw.get("lint", {}).get("rollback_excluded_rules", []))
+    values["bench"] = _bench(raw.get("bench", {}))
     values.update({k: v for k, v in overrides.items() if v is not None})
-    if values["engine"] not in ENGINES:
+    if values.get("engine", "local") not in ENGINES:
         raise ConfigError(f"unknown engine {values['engine']!r}: choose one of {', '.join(ENGINES)}")
     return Settings(root=base, **values)

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dbharness.tapresults import FileResult, Totals
+
+if TYPE_CHECKING:  # result types of the tasks, formatted here at the edge
+    from dbharness.deploy.plan import Status
+    from dbharness.lint import LintReport
+    from dbharness.rollback_check import RollbackCheckResult
+    from dbharness.testrun import TestOutcome
 
 
 def file_line(result: FileResult) -> str:
@@ -37,3 +45,56 @@ def summary(total: Totals, files: int, seconds: float) -> list[str]:
 def phase_table(phases: dict[str, float]) -> str:
     """'server start 0.41s, compat 0.02s, ...' for the end of a run."""
     return ", ".join(f"{name} {secs:.2f}s" for name, secs in phases.items())
+
+
+def lint_lines(report: LintReport) -> list[str]:
+    """A table of findings grouped by file or object, then the counts."""
+    lines: list[str] = []
+    group = None
+    for f in report.findings:
+        if f.group != group:
+            group = f.group
+            lines.append(group)
+        lines.append(f"  {f.level:<5} {f.rule:<40} {f.target}")
+        lines.append(f"        {f.message}" + (f"  fix: {f.fix}" if f.fix else ""))
+    for f, e in report.excepted:
+        lines.append(f"  excepted: {f.rule} on {f.target} ({e.reason})")
+    lines.append(f"lint: {report.count('error')} errors, {report.count('warn')} warnings, "
+                 f"{report.count('info')} info in {len(report.files)} files and the migrated database")
+    return lines
+
+
+def rollback_summary(result: RollbackCheckResult) -> list[str]:
+    """The closing lines of rollback-check; the last is 'N passed, N failed[, N skipped]'."""
+    skipped = len(result.skipped)
+    counts = f"{result.passed} passed, {len(result.failed)} failed"
+    return [f"rollback-check in {result.seconds:.2f}s", counts + (f", {skipped} skipped" if skipped else "")]
+
+
+def status_lines(target: object, st: Status) -> list[str]:
+    """invoke status: each local migration as applied or pending, drift, and the counts."""
+    lines = [f"{target}"]
+    lines += [f"  applied  {f.stem}" for f in st.applied]
+    lines += [f"  pending  {f.stem}" for f in st.pending]
+    lines += [f"  DRIFT    {r.version}_{r.name or '?'} (in the database, not in the repository)"
+              for r in st.drift]
+    lines.append(f"{len(st.applied)} applied, {len(st.pending)} pending, {len(st.drift)} drift")
+    return lines
+
+
+def file_lines(result: FileResult) -> list[str]:
+    """A pgTAP file's verdict line and, when it failed, its details."""
+    return [file_line(result), *failure_details(result)]
+
+
+def test_summary(outcome: TestOutcome) -> list[str]:
+    """The closing lines of invoke test: report path, phases, counts."""
+    return [f"JUnit: {outcome.junit_path}", f"phases: {phase_table(outcome.phases.seconds)}",
+            *summary(outcome.totals, len(outcome.results), outcome.seconds)]
+
+
+def lint_failure(strict: bool) -> str:
+    """Why invoke lint (or the lint step of invoke test) failed, and what to do."""
+    what = "errors or warnings (--strict)" if strict else "errors"
+    return (f"lint failed: fix the {what} above, or declare a justified exception "
+            "in [tool.dbharness.lint] of pyproject.toml")

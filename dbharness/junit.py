@@ -1,13 +1,19 @@
-"""Results to JUnit XML (with junit-xml): pgTAP files, and named checks of the other tasks."""
+"""Results to JUnit XML (with junit-xml): pgTAP files, and the results of lint, rollback-check, promote."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from dbharness.tapresults import FileResult
+
+if TYPE_CHECKING:  # result types of the tasks, converted here at the edge
+    from dbharness.deploy.promote import PromoteResult
+    from dbharness.lint import LintReport
+    from dbharness.rollback_check import RollbackCheckResult
 
 
 def classname(path: str) -> str:
@@ -42,8 +48,8 @@ def file_suite(result: FileResult) -> TestSuite:
 
 
 @dataclass
-class Check:
-    """A named step of a non-pgTAP task (rollback, lint, promote) for JUnit."""
+class Case:
+    """One <testcase> of a non-pgTAP task, made from that task's result at the edge."""
 
     name: str
     group: str
@@ -53,17 +59,48 @@ class Check:
     output: str | None = None
 
 
-def check_suite(name: str, checks: list[Check]) -> TestSuite:
-    """One <testsuite> of named checks."""
-    cases = []
-    for c in checks:
+def case_suite(name: str, cases: list[Case]) -> TestSuite:
+    """One <testsuite> of named cases."""
+    out = []
+    for c in cases:
         case = TestCase(c.name, classname=c.group, elapsed_sec=c.seconds, stdout=c.output)
         if c.failure:
             case.add_failure_info(message=c.failure.splitlines()[0][:200], output=c.failure)
         elif c.skipped:
             case.add_skipped_info(message=c.skipped)
-        cases.append(case)
-    return TestSuite(name, cases)
+        out.append(case)
+    return TestSuite(name, out)
+
+
+def rollback_suite(result: RollbackCheckResult) -> TestSuite:
+    """reports/junit/rollback.xml: one case per step of the check."""
+    return case_suite("rollback-check", [Case(s.name, "rollback", s.seconds, s.failure, s.skipped, s.output)
+                                         for s in result.steps])
+
+
+def lint_suite(report: LintReport) -> TestSuite:
+    """One case per check and object: findings fail (info is skipped); clean files and rules pass."""
+    cases: list[Case] = []
+    for f in report.findings:
+        text = f"{f.level}: {f.message} (fix: {f.fix})"
+        if f.level == "info":
+            cases.append(Case(f"{f.rule} {f.target}", "lint", skipped=text))
+        else:
+            cases.append(Case(f"{f.rule} {f.target}", "lint", failure=text))
+    flagged_files = {f.group for f in report.findings if f.rule.startswith("squawk")}
+    cases += [Case(f"squawk {name}", "lint.squawk") for name in report.files if name not in flagged_files]
+    flagged_rules = {f.rule for f in report.findings}
+    cases += [Case(rule, "lint.security") for rule in report.rules_run if rule not in flagged_rules]
+    return case_suite("lint", cases)
+
+
+def promote_suite(result: PromoteResult) -> TestSuite:
+    """reports/junit/promote-<env>.xml: one case per file run, and why the promotion stopped."""
+    group = f"promote.{result.env}"
+    cases = [Case(f.stem, group, f.seconds, f.failure) for f in result.files]
+    if result.error:
+        cases.append(Case("promotion", group, failure=result.error))
+    return case_suite(f"promote-{result.env}", cases)
 
 
 def write(path: Path, suites: list[TestSuite]) -> Path:

@@ -18,7 +18,6 @@ from dbharness import security
 from dbharness.apply import display_path
 from dbharness.config import LintException, Settings
 from dbharness.errors import ConfigError, PrerequisiteError
-from dbharness.junit import Check
 from dbharness.migrations import MigrationFile, discover
 
 LEVELS = ("error", "warn", "info")
@@ -182,55 +181,13 @@ def build_report(settings: Settings, file_findings: list[Finding], files: list[s
     return report
 
 
-def console_lines(report: LintReport) -> list[str]:
-    """A table of findings grouped by file or object, then the counts."""
-    lines: list[str] = []
-    group = None
-    for f in report.findings:
-        if f.group != group:
-            group = f.group
-            lines.append(group)
-        lines.append(f"  {f.level:<5} {f.rule:<40} {f.target}")
-        lines.append(f"        {f.message}" + (f"  fix: {f.fix}" if f.fix else ""))
-    for f, e in report.excepted:
-        lines.append(f"  excepted: {f.rule} on {f.target} ({e.reason})")
-    lines.append(f"lint: {report.count('error')} errors, {report.count('warn')} warnings, "
-                 f"{report.count('info')} info in {len(report.files)} files and the migrated database")
-    return lines
-
-
-def junit_checks(report: LintReport) -> list[Check]:
-    """One case per check and object: findings fail (info is skipped); clean files and rules pass."""
-    checks: list[Check] = []
-    for f in report.findings:
-        text = f"{f.level}: {f.message} (fix: {f.fix})"
-        if f.level == "info":
-            checks.append(Check(f"{f.rule} {f.target}", "lint", skipped=text))
-        else:
-            checks.append(Check(f"{f.rule} {f.target}", "lint", failure=text))
-    flagged_files = {f.group for f in report.findings if f.rule.startswith("squawk")}
-    checks += [Check(f"squawk {name}", "lint.squawk") for name in report.files if name not in flagged_files]
-    flagged_rules = {f.rule for f in report.findings}
-    checks += [Check(rule, "lint.security") for rule in report.rules_run if rule not in flagged_rules]
-    return checks
-
-
-def run(settings: Settings, engine: str, report: Callable[[str], None]) -> LintReport:
+def run(settings: Settings, engine: str | None, report: Callable[[str], None]) -> LintReport:
     """squawk on the files, then every migration on a throwaway database and the security checks."""
-    from dbharness import bootstrap
-    from dbharness.engines import make_engine
+    from dbharness import database
 
     file_findings, files = lint_files(settings)
-    with make_engine(engine, settings, report).running() as server, \
-            bootstrap.connect(server.conninfo()) as conn:
-        bootstrap.install_compat(conn)
-        bootstrap.migrate(conn, settings, lambda _m: None)
+    schema_only = database.Recipe(seed=False, pgtap=False)
+    with database.fresh(settings, schema_only, engine=engine, report=report) as ready, \
+            database.connect(ready.server.conninfo()) as conn:
         db_findings = lint_database(conn)
     return build_report(settings, file_findings, files, db_findings)
-
-
-def write_junit(path: Path, report: LintReport) -> Path:
-    """reports/junit/lint.xml: one test case per check and object."""
-    from dbharness.junit import check_suite, write
-
-    return write(path, [check_suite("lint", junit_checks(report))])

@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql as psql
 
+from dbharness import compat
 from dbharness.apply import display_path, run_script
 from dbharness.errors import ConfigError, HarnessError, PrerequisiteError
 from dbharness.statements import is_transaction_control, split_statements, strip_psql_meta
@@ -32,23 +33,12 @@ def discover(pgtap_dir: Path, chosen: list[str] | None = None) -> list[Path]:
     return sorted(pgtap_dir.rglob(PATTERN))
 
 
-def available(conn: psycopg.Connection) -> bool:
-    """True when the server has pgTAP installed (it can be created in a database)."""
-    return conn.execute("select 1 from pg_available_extensions where name = 'pgtap'").fetchone() is not None
-
-
-def install_extension(conn: psycopg.Connection) -> None:
-    """Create the pgtap extension in schema extensions, as Supabase places it."""
-    conn.execute("create schema if not exists extensions")
-    conn.execute("create extension if not exists pgtap with schema extensions")
-
-
 def prepare(conn: psycopg.Connection, setup_dir: Path, major: int) -> None:
     """Install the pgtap extension (in schema extensions) and the SQL test helpers."""
-    if not available(conn):
+    if not compat.pgtap_available(conn):
         raise PrerequisiteError("the pgtap extension is not available on the server; "
                                 + INSTALL_HINT.format(major=major or 15))
-    install_extension(conn)
+    compat.install_pgtap(conn)
     for helper in sorted(setup_dir.glob("*.sql")) if setup_dir.is_dir() else []:
         run_script(conn, helper)
 

@@ -8,13 +8,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from dbharness import bootstrap
+from dbharness import compat, database
 from dbharness.engines import Server
 from dbharness.engines.local import LocalEngine
 
@@ -25,22 +24,17 @@ _counter = itertools.count()
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
     """One throwaway server for the whole session; each test makes its own databases on it."""
-    with LocalEngine().running() as srv:
+    with LocalEngine(template=database.TEMPLATE).running() as srv:
         yield srv
 
 
 @pytest.fixture
 def fresh_db(server: Server) -> Iterator[str]:
     """A new database with the Supabase compat applied; dropped afterwards. Yields its conninfo."""
-    name = f"t{next(_counter)}"
-    with psycopg.connect(server.conninfo(), autocommit=True) as admin:
-        admin.execute(f"create database {name}")
-    conninfo = server.conninfo(name)
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        bootstrap.install_compat(conn)
-    yield conninfo
-    with psycopg.connect(server.conninfo(), autocommit=True) as admin:
-        admin.execute(f"drop database {name} with (force)")
+    with database.scratch(server, f"t{next(_counter)}") as db:
+        with psycopg.connect(db.conninfo(), autocommit=True) as conn:
+            compat.install(conn)
+        yield db.conninfo()
 
 
 @pytest.fixture
@@ -63,14 +57,8 @@ class DatabaseEngine:
 
     @contextmanager
     def running(self, keep: bool = False) -> Iterator[Server]:
-        name = f"rb{next(_counter)}"
-        with psycopg.connect(self.server.conninfo(), autocommit=True) as admin:
-            admin.execute(f"create database {name}")
-        try:
-            yield replace(self.server, dbname=name)
-        finally:
-            with psycopg.connect(self.server.conninfo(), autocommit=True) as admin:
-                admin.execute(f"drop database {name} with (force)")
+        with database.scratch(self.server, f"rb{next(_counter)}") as db:
+            yield db
 
 
 def copy_project(dest: Path) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
@@ -38,6 +39,16 @@ class Server:
         return f"postgresql://{auth}@{self.host}:{self.port}/{dbname or self.dbname}"
 
 
+@dataclass(frozen=True)
+class TemplateRecipe:
+    """What an engine may cache as a ready cluster: a key for its content and how to make it.
+
+    Given by the layer above (database.py), so engines never import what runs on them."""
+
+    key: str
+    init: Callable[[Server], None]
+
+
 class Engine(Protocol):
     """Starts a server, yields it, and always removes it afterwards (unless asked to keep it)."""
 
@@ -48,11 +59,12 @@ class Engine(Protocol):
         ...
 
 
-def make_engine(name: str, settings: object, report: object = None) -> Engine:
+def make_engine(name: str, settings: object, report: object = None,
+                template: TemplateRecipe | None = None) -> Engine:
     """Build the engine called name ('local', 'docker' or 'auto')."""
     from dbharness.engines.select import choose_engine
 
-    return choose_engine(name, settings, report)
+    return choose_engine(name, settings, report, template)
 
 
 def process_alive(pid: int) -> bool:
@@ -66,4 +78,4 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-__all__ = ["Engine", "Server", "make_engine", "process_alive"]
+__all__ = ["Engine", "Server", "TemplateRecipe", "make_engine", "process_alive"]

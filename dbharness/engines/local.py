@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness.engines import Server, process_alive, template
+from dbharness.engines import Server, TemplateRecipe, process_alive, template
 from dbharness.engines.pgbin import PgBinaries, find_binaries
 from dbharness.engines.template import copy_data
 from dbharness.errors import EngineError, PrerequisiteError
@@ -192,16 +192,16 @@ class LocalEngine:
 
     name = "local"
 
-    def __init__(self, pg_bindir: str | None = None,
-                 report: Callable[[str], None] | None = None, use_template: bool | None = None) -> None:
+    def __init__(self, pg_bindir: str | None = None, report: Callable[[str], None] | None = None,
+                 template: TemplateRecipe | None = None) -> None:
         self.pg_bindir = pg_bindir
         self.report = report or (lambda _msg: None)
         self.cluster: LocalCluster | None = None
-        self.use_template = template.enabled() if use_template is None else use_template
+        self.recipe = template
 
-    def _template(self, bins: PgBinaries, owner: OsUser | None) -> Path:
-        """The cached ready cluster for this server build and compat file, built on a miss."""
-        key = template.cache_key(bins, " ".join(INITDB_ARGS) + repr(SERVER_SETTINGS))
+    def _template(self, bins: PgBinaries, owner: OsUser | None, recipe: TemplateRecipe) -> Path:
+        """The cached ready cluster for this server build and recipe, built on a miss."""
+        key = template.cache_key(bins, " ".join(INITDB_ARGS) + repr(SERVER_SETTINGS) + recipe.key)
 
         def build(dest: Path) -> None:
             self.report(f"building the cluster template {key} (once per PostgreSQL and compat version)")
@@ -209,7 +209,7 @@ class LocalEngine:
             try:
                 cluster.init()
                 server = cluster.start()
-                prepare_template(server)
+                recipe.init(server)
                 cluster.stop()
                 copy_data(cluster.data, dest)
             finally:
@@ -222,11 +222,12 @@ class LocalEngine:
         """A started cluster; stopped and removed on exit, error or Ctrl-C unless keep."""
         bins = find_binaries(self.pg_bindir)
         owner = server_os_user()
-        template = self._template(bins, owner) if self.use_template else None
+        use = self.recipe is not None and template.enabled()
+        ready = self._template(bins, owner, self.recipe) if use and self.recipe else None
         cluster = LocalCluster(bins, owner)
         self.cluster = cluster
         try:
-            cluster.init(template)
+            cluster.init(ready)
             server = cluster.start()
             yield server
         except BaseException:
@@ -242,16 +243,6 @@ class LocalEngine:
         """Raise EngineError with the log when the server has died under us."""
         if self.cluster is not None and not self.cluster.alive():
             raise EngineError(f"the local server died:\n{self.cluster.log_tail()}")
-
-
-def prepare_template(server: Server) -> None:
-    """What every run needs first: the Supabase compat file, and pgTAP where it is installed."""
-    from dbharness import bootstrap, pgtap
-
-    with bootstrap.connect(server.conninfo()) as conn:
-        bootstrap.install_compat(conn)
-        if pgtap.available(conn):
-            pgtap.install_extension(conn)
 
 
 def keep_message(cluster: LocalCluster, server: Server) -> str:

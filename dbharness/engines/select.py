@@ -8,13 +8,14 @@ from typing import Any
 from dbharness.errors import ConfigError
 
 
-def choose_engine(name: str, settings: Any, report: Callable[[str], None] | None = None) -> Any:
+def choose_engine(name: str, settings: Any, report: Callable[[str], None] | None = None,
+                  template: Any = None) -> Any:
     """Build the engine called name for these settings."""
     say = report or (lambda _m: None)
     if name == "local":
         from dbharness.engines.local import LocalEngine
 
-        return LocalEngine(settings.pg_bindir, say)
+        return LocalEngine(settings.pg_bindir, say, template=template)
     if name == "docker":
         from dbharness.engines.docker import DockerEngine
 
@@ -30,5 +31,5 @@ def choose_engine(name: str, settings: Any, report: Callable[[str], None] | None
             say(f"engine: docker ({why})")
             return DockerEngine(settings.docker_image, say)
         say(f"engine: local ({why})")
-        return LocalEngine(settings.pg_bindir, say)
+        return LocalEngine(settings.pg_bindir, say, template=template)
     raise ConfigError(f"unknown engine {name!r}: choose local, docker or auto")

@@ -18,8 +18,6 @@ from pathlib import Path
 from dbharness.engines.pgbin import PgBinaries, pgtap_control
 from dbharness.errors import EngineError
 
-COMPAT_FILE = Path(__file__).resolve().parents[1] / "supabase_compat.sql"
-
 
 def scratch_dir() -> Path:
     """Where throwaway clusters live: DBHARNESS_TMPDIR, else /dev/shm (RAM, so copying a template
@@ -55,10 +53,10 @@ def _pgtap_version(bins: PgBinaries) -> str:
 
 
 def cache_key(bins: PgBinaries, settings: str) -> str:
-    """What the template depends on: server build, initdb settings, compat file, pgTAP version."""
+    """What the template depends on: server build, settings and recipe (given), pgTAP version."""
     version = subprocess.run([bins.path("postgres"), "--version"], capture_output=True, text=True).stdout
     h = hashlib.sha256()
-    for part in (version, str(bins.bindir), settings, COMPAT_FILE.read_text(), _pgtap_version(bins)):
+    for part in (version, str(bins.bindir), settings, _pgtap_version(bins)):
         h.update(part.encode())
         h.update(b"\0")
     return f"pg{bins.major}-{h.hexdigest()[:16]}"

@@ -12,6 +12,8 @@ from dbharness.apply import Timeouts, apply_file, apply_files
 from dbharness.errors import MigrationError
 from dbharness.migrations import parse_name
 
+LIMITS = Timeouts("5s", "5min")
+
 
 def mig(tmp_path: Path, name: str, sql: str):
     path = tmp_path / name
@@ -28,7 +30,7 @@ def test_applied_files_are_recorded_like_the_supabase_cli(fresh_db, tmp_path):
              mig(tmp_path, "2_b.sql", "create index concurrently ib on public.a (x);")]
     lines: list[str] = []
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        apply_files(conn, files, Timeouts(), report=lines.append)
+        apply_files(conn, files, LIMITS, report=lines.append)
         rows = history.read(conn)
         assert list(rows) == ["1", "2"]
         assert rows["1"].name == "a"
@@ -43,7 +45,7 @@ def test_a_failing_file_leaves_no_trace_and_names_file_line_and_statement(fresh_
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         history.ensure_table(conn)
         with pytest.raises(MigrationError) as err:
-            apply_file(conn, bad, Timeouts())
+            apply_file(conn, bad, LIMITS)
         assert not table_exists(conn, "public.a")
         assert history.read(conn) == {}
     text = str(err.value)
@@ -60,7 +62,7 @@ def test_a_failed_concurrent_build_leaves_no_invalid_index(fresh_db, tmp_path):
         f = mig(tmp_path, "1_idx.sql", "create index concurrently ok_idx on public.d (a);\n"
                                          "create unique index concurrently u_idx on public.d (a);")
         with pytest.raises(MigrationError) as err:
-            apply_file(conn, f, Timeouts())
+            apply_file(conn, f, LIMITS)
         assert not table_exists(conn, "public.u_idx")
         assert not table_exists(conn, "public.ok_idx")
         assert history.read(conn) == {}
@@ -78,7 +80,7 @@ def test_lock_timeout_bounds_the_wait_for_a_lock(fresh_db, tmp_path):
         with psycopg.connect(fresh_db, autocommit=True) as conn:
             history.ensure_table(conn)
             with pytest.raises(MigrationError, match="lock timeout"):
-                apply_file(conn, f, Timeouts(lock="200ms"))
+                apply_file(conn, f, Timeouts("200ms", "5min"))
     finally:
         holder.rollback()
         holder.close()
@@ -89,7 +91,18 @@ def test_rollback_direction_forgets_the_history_row(fresh_db, tmp_path):
     (tmp_path / "down").mkdir()
     down = mig(tmp_path / "down", "1_a.sql", "drop table public.a;")
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        apply_files(conn, [up], Timeouts())
-        apply_files(conn, [down], Timeouts(), direction="down")
+        apply_files(conn, [up], LIMITS)
+        apply_files(conn, [down], LIMITS, direction="down")
         assert history.read(conn) == {}
         assert not table_exists(conn, "public.a")
+
+
+def test_each_file_starts_from_a_fresh_session(fresh_db, tmp_path):
+    """A SET in one file (search_path, a timeout) must not change where or how the next file runs."""
+    files = [mig(tmp_path, "1_a.sql", "create schema other;\nset search_path = other;\n"
+                                      "set lock_timeout = '1ms';\ncreate table a (x int);"),
+             mig(tmp_path, "2_b.sql", "create table b (x int);")]
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        apply_files(conn, files, LIMITS)
+        assert table_exists(conn, "other.a") and table_exists(conn, "public.b")
+        assert conn.execute("show lock_timeout").fetchone() == ("0",)

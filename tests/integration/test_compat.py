@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from dbharness import bootstrap
+from dbharness import compat
 
 SIGNATURE = """
 select
@@ -31,7 +31,7 @@ def signature(conn: psycopg.Connection) -> tuple:
 def test_applying_twice_changes_nothing(fresh_db):
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         first = signature(conn)
-        bootstrap.install_compat(conn)
+        compat.install(conn)
         assert signature(conn) == first
 
 

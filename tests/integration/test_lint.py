@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from dbharness import bootstrap, config, lint
+from dbharness import config, database, lint
 from dbharness.config import LintException
 from tests.conftest import REPO, run_invoke
 
@@ -58,7 +58,7 @@ def test_each_security_check_finds_its_object_at_its_level(fresh_db):
 def test_the_project_schema_is_clean(fresh_db):
     settings = config.load(REPO)
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        bootstrap.migrate(conn, settings, lambda _m: None)
+        database.apply_migrations(conn, settings, database.Recipe(seed=False), lambda _m: None)
         assert lint.lint_database(conn) == []
     file_findings, files = lint.lint_files(settings)
     assert file_findings == []

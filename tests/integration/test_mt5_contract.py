@@ -5,10 +5,9 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-import psycopg
 import pytest
 
-from dbharness import bootstrap, config, pgtap
+from dbharness import config, database, pgtap
 from dbharness.tapresults import FileResult
 from tests.conftest import copy_project
 
@@ -55,18 +54,8 @@ _db = itertools.count()
 
 def suite_on_copy(server, root: Path) -> list[FileResult]:
     settings = config.load(root)
-    name = f"mut{next(_db)}"
-    with psycopg.connect(server.conninfo(), autocommit=True) as admin:
-        admin.execute(f"create database {name}")
-    try:
-        with psycopg.connect(server.conninfo(name), autocommit=True) as conn:
-            bootstrap.install_compat(conn)
-            bootstrap.migrate_and_seed(conn, settings, lambda _m: None)
-            pgtap.prepare(conn, settings.pgtap_setup_dir, 15)
-        return pgtap.run_files(server.conninfo(name), pgtap.discover(settings.pgtap_dir), 2, "30s")
-    finally:
-        with psycopg.connect(server.conninfo(), autocommit=True) as admin:
-            admin.execute(f"drop database {name} with (force)")
+    with database.scratch(server, f"mut{next(_db)}", settings, database.EVERYTHING) as db:
+        return pgtap.run_files(db.conninfo(), pgtap.discover(settings.pgtap_dir), 2, "30s")
 
 
 def caught_by(results: list[FileResult]) -> list[str]:

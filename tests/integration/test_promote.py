@@ -10,8 +10,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from dbharness import config, history, shipping
-from dbharness.errors import CheckFailed, MigrationError, PromotionRefused
+from dbharness import config, history
+from dbharness.deploy import guards
+from dbharness.deploy import promote as deploy_promote
+from dbharness.deploy import rollback as deploy_rollback
+from dbharness.errors import CheckFailed, PromotionRefused
 from tests.conftest import REPO, DatabaseEngine, run_invoke
 
 SECRET = "s3cret-Pw_42"
@@ -54,10 +57,10 @@ def envs(server, project: Path, monkeypatch):
 
 
 def promote(settings, env, lines=None, **kw):
-    args = dict(dry_run=False, yes=True, to=None, skip_tests=env == "staging", confirm=None,
+    args = dict(dry_run=False, yes=True, to=None, skip_tests=env == "staging", ask=None,
                 report=(lines.append if lines is not None else lambda _m: None), gate=lambda: None)
     args.update(kw)
-    return shipping.run_promote(settings, env, **args)
+    return deploy_promote.promote(settings, env, **args).applied
 
 
 def versions(conninfo: str) -> dict[str, history.HistoryRow]:
@@ -77,7 +80,7 @@ def test_production_is_refused_before_staging(envs):
 def test_staging_then_production_and_again_is_a_no_op(envs):
     settings, db = envs
     applied = promote(settings, "staging")
-    assert [c.name for c in applied] == ["1_accounts", "2_notes", "3_idx"]
+    assert applied == ["1_accounts", "2_notes", "3_idx"]
     assert promote(settings, "production")
     assert versions(db["staging"]) == versions(db["production"])
     assert list(versions(db["production"])) == ["1", "2", "3"]
@@ -112,10 +115,11 @@ def test_a_file_edited_after_staging_is_refused_for_production(envs):
 def test_a_failing_migration_stops_the_run_with_earlier_files_recorded(envs):
     settings, db = envs
     (settings.migrations_dir / "2_notes.sql").write_text("set lock_timeout = '1s';\nselect * from public.nope;\n")
-    with pytest.raises(MigrationError, match=r"2_notes.sql:2") as err:
-        promote(settings, "staging")
+    result = deploy_promote.promote(settings, "staging", skip_tests=True, gate=lambda: None,
+                                    report=lambda _m: None)
+    assert result.failed is not None and "2_notes.sql:2" in result.failed.failure
     assert list(versions(db["staging"])) == ["1"]
-    assert [(c.name, c.failure is None) for c in err.value.checks] == [("1_accounts", True), ("2_notes", False)]
+    assert [(f.stem, f.failure is None) for f in result.files] == [("1_accounts", True), ("2_notes", False)]
     with psycopg.connect(db["staging"]) as conn:
         assert conn.execute("select to_regclass('public.notes_body_idx')").fetchone() == (None,)
 
@@ -165,16 +169,16 @@ def test_production_needs_confirmation_and_refuses_skip_tests(envs):
     with pytest.raises(PromotionRefused, match="needs confirmation: run it in a terminal, or pass --yes"):
         promote(settings, "production", yes=False)
     with pytest.raises(PromotionRefused, match="was not confirmed"):
-        promote(settings, "production", yes=False, confirm=lambda _q: False)
+        promote(settings, "production", yes=False, ask=lambda _q: "yes")
     with pytest.raises(PromotionRefused, match="--skip-tests is refused for production"):
         promote(settings, "production", skip_tests=True)
     assert versions(db["production"]) == {}
-    assert promote(settings, "production", yes=False, confirm=lambda _q: True)
+    assert promote(settings, "production", yes=False, ask=lambda _q: "production\n")
 
 
 def test_the_tests_gate_runs_for_real_and_blocks_on_failure(envs, server):
     settings, db = envs
-    gate = lambda: shipping.tests_gate(settings, "local", lambda _m: None, make_engine=lambda *_a: DatabaseEngine(server))  # noqa: E731
+    gate = lambda: guards.tests_gate(settings, "local", lambda _m: None, make_engine=lambda *_a, **_k: DatabaseEngine(server))  # noqa: E731
     assert promote(settings, "staging", skip_tests=False, gate=gate)
     (settings.pgtap_dir / "broken.test.sql").write_text("select plan(1);\nselect ok(false, 'broken');\n")
     with pytest.raises(CheckFailed, match=r"invoke test failed \(0 passed, 1 failed\)"):
@@ -186,8 +190,8 @@ def test_rollback_to_a_version_restores_it(envs):
     settings, db = envs
     promote(settings, "staging")
     lines: list[str] = []
-    count = shipping.run_rollback(settings, "staging", "1", yes=True, confirm=None, report=lines.append)
-    assert count == 2
+    done = deploy_rollback.rollback(settings, "staging", "1", yes=True, ask=None, report=lines.append)
+    assert done == ["3_idx", "2_notes"]
     assert [line.split(" ...")[0] for line in lines if line.startswith("Rolling back")] == [
         "Rolling back 3_idx (outside a transaction)", "Rolling back 2_notes"]
     assert list(versions(db["staging"])) == ["1"]
@@ -196,7 +200,7 @@ def test_rollback_to_a_version_restores_it(envs):
     (settings.rollbacks_dir / "2_notes.sql").unlink()
     promote(settings, "staging")
     with pytest.raises(PromotionRefused, match="no rollback file for: 2_notes"):
-        shipping.run_rollback(settings, "staging", "1", yes=True, confirm=None, report=lambda _m: None)
+        deploy_rollback.rollback(settings, "staging", "1", yes=True, ask=None, report=lambda _m: None)
 
 
 def test_the_password_never_appears_in_output(envs, monkeypatch, tmp_path):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from dbharness import config, rollback
+from dbharness import config, rollback_check
 from dbharness.engines import Server
 from dbharness.errors import ConfigError
 from tests.conftest import DatabaseEngine, run_invoke
@@ -50,9 +50,9 @@ def make_project(root: Path, down: str, up: str = UP, extra: dict[str, str] | No
 
 
 def run_check(server: Server, settings: config.Settings):
-    checks = rollback.check(settings, "local", report=lambda _m: None,
-                            make_engine=lambda *_a: DatabaseEngine(server))
-    return checks, rollback.failed(checks)
+    result = rollback_check.check(settings, "local", report=lambda _m: None,
+                                  make_engine=lambda *_a, **_k: DatabaseEngine(server))
+    return result.steps, result.failed
 
 
 def only_failure(failed) -> str:
@@ -142,7 +142,7 @@ def test_missing_rollback_is_a_failure_and_orphans_are_refused(server, tmp_path)
     assert "expected supabase/rollbacks/3_more.sql" in failed[0].failure
     (tmp_path / "supabase/rollbacks/9_orphan.sql").write_text("select 1;")
     with pytest.raises(ConfigError, match="without a matching up migration: 9_orphan.sql"):
-        rollback.plan(settings)
+        rollback_check.plan(settings)
 
 
 def test_the_task_passes_on_this_project_and_writes_junit(tmp_path):

@@ -42,3 +42,13 @@ def test_spread_and_table():
     assert lines[0].startswith("full cycle, cold (invoke test): median 1.10s")
     assert any("naive/project longest stall: 30.0x" in line for line in lines)
     assert "scale: 50 files --jobs 1: 20.0 ms/file, pg_prove 80.0 ms/file, ratio 0.25" in lines
+
+
+def test_the_load_script_gets_the_row_count_and_keeps_casts(tmp_path):
+    from dbharness import config
+    from dbharness.bench_locks import load_sql
+
+    settings = config.load(REPO)
+    assert settings.bench is not None
+    sql = load_sql(settings, settings.bench, 1234)
+    assert "generate_series(1, 1234)" in sql and ":rows" not in sql and "g::text" in sql

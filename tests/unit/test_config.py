@@ -40,3 +40,28 @@ def test_lint_exception_needs_a_reason(tmp_path):
         '[tool.dbharness.lint]\nexceptions = [{rule = "x", target = "y"}]\n')
     with pytest.raises(ConfigError, match="lacks reason"):
         load(tmp_path)
+
+
+def test_defaults_come_from_one_place(tmp_path):
+    from dbharness.config import Settings
+
+    (tmp_path / "pyproject.toml").write_text("[tool.dbharness]\n")
+    s = load(tmp_path)
+    for name in ("engine", "lock_timeout", "statement_timeout", "test_timeout", "docker_image"):
+        assert getattr(s, name) == Settings.__dataclass_fields__[name].default
+    assert s.bench is None
+
+
+def test_the_bench_scenario_is_read_and_checked(tmp_path):
+    import pytest
+
+    from dbharness.errors import ConfigError
+
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.dbharness.bench]\nafter = "1"\nload = "b/load.sql"\ntable = "public.t"\n'
+        'write = "update public.t set n = n + 1 where id = %s"\nkeys = "select id from public.t"\n')
+    s = load(tmp_path)
+    assert s.bench is not None and s.bench.table == "public.t" and str(s.bench.load) == "b/load.sql"
+    (tmp_path / "pyproject.toml").write_text('[tool.dbharness.bench]\nafter = "1"\n')
+    with pytest.raises(ConfigError, match="lacks load, table, write, keys"):
+        load(tmp_path)

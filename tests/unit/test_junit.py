@@ -2,7 +2,7 @@
 
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from dbharness.junit import Check, check_suite, classname, write, write_pgtap
+from dbharness.junit import Case, case_suite, classname, write, write_pgtap
 from dbharness.tapresults import FileResult, parse_tap
 
 TAP = """1..3
@@ -41,8 +41,8 @@ def test_one_suite_per_file_one_case_per_assertion(tmp_path):
 
 
 def test_checks_suite(tmp_path):
-    checks = [Check("apply up", "rollback.x", 0.1), Check("compare", "rollback.x", 0.2, failure="t.c differs"),
-              Check("no rollback", "rollback.y", skipped="baseline")]
-    path = write(tmp_path / "c.xml", [check_suite("rollback", checks)])
+    cases = [Case("apply up", "rollback.x", 0.1), Case("compare", "rollback.x", 0.2, failure="t.c differs"),
+             Case("no rollback", "rollback.y", skipped="baseline")]
+    path = write(tmp_path / "c.xml", [case_suite("rollback", cases)])
     suite = next(iter(JUnitXml.fromfile(str(path))))
     assert (suite.tests, suite.failures, suite.skipped) == (3, 1, 1)

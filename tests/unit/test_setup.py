@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dbharness import setup
+from dbharness import prerequisites as setup
 from dbharness.engines.pgbin import PgBinaries
 from dbharness.errors import PrerequisiteError
 

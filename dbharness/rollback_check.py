@@ -1,4 +1,4 @@
-"""The rollback check: up, exercise, down must restore the catalog and keep pre-existing rows."""
+"""invoke rollback-check: up, exercise, down must restore the catalog and keep pre-existing rows."""
 
 from __future__ import annotations
 
@@ -10,13 +10,46 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness import bootstrap, pgtap, snapshot
+from dbharness import database, pgtap, snapshot
 from dbharness.apply import Report, apply_files, run_script
 from dbharness.config import Settings
 from dbharness.errors import ConfigError, HarnessError
-from dbharness.junit import Check
 from dbharness.migrations import MigrationFile, discover, pair_rollbacks, select_range
 from dbharness.tapresults import totals
+
+
+@dataclass
+class Step:
+    """One step of the check, or one migration it could not check: its verdict and details."""
+
+    name: str
+    seconds: float = 0.0
+    failure: str | None = None
+    skipped: str | None = None
+    output: str | None = None
+
+
+@dataclass
+class RollbackCheckResult:
+    """Every step in the order it ran (gaps of the plan first)."""
+
+    steps: list[Step] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[Step]:
+        """The steps that failed."""
+        return [s for s in self.steps if s.failure]
+
+    @property
+    def skipped(self) -> list[Step]:
+        """The steps skipped, with their reasons."""
+        return [s for s in self.steps if s.skipped and not s.failure]
+
+    @property
+    def passed(self) -> int:
+        """How many steps passed."""
+        return len(self.steps) - len(self.failed) - len(self.skipped)
 
 
 @dataclass
@@ -26,7 +59,7 @@ class Plan:
     older: list[MigrationFile]
     pairs: list[tuple[MigrationFile, MigrationFile]]
     newest: str | None = None
-    checks: list[Check] = field(default_factory=list)
+    gaps: list[Step] = field(default_factory=list)
 
     @property
     def suite_applies(self) -> bool:
@@ -35,7 +68,11 @@ class Plan:
 
 
 class StepFailed(Exception):
-    """A step failed; later steps cannot run."""
+    """A step failed; later steps cannot run (internal: never leaves this module)."""
+
+
+class Differs(HarnessError):
+    """What a comparison step found (internal: recorded as the step's failure)."""
 
 
 def plan(settings: Settings, from_version: str | None = None, only: str | None = None) -> Plan:
@@ -53,10 +90,10 @@ def plan(settings: Settings, from_version: str | None = None, only: str | None =
         if up.version in downs:
             result.pairs.append((up, downs[up.version]))
             continue
-        result.checks.append(_missing_check(up))
+        result.gaps.append(_missing_step(up))
         if result.pairs:
             blocked = ", ".join(u.stem for u, _ in result.pairs)
-            result.checks.append(Check("rollback chain", "rollback", failure=(
+            result.gaps.append(Step("rollback chain", failure=(
                 f"{blocked} cannot be rolled back past {up.stem}, which has no rollback")))
             result.pairs = []
     first = result.pairs[0][0].version if result.pairs else None
@@ -64,29 +101,29 @@ def plan(settings: Settings, from_version: str | None = None, only: str | None =
     return result
 
 
-def _missing_check(up: MigrationFile) -> Check:
+def _missing_step(up: MigrationFile) -> Step:
     reason = up.rollback_none_reason
     if reason:
-        return Check(f"{up.stem}: no rollback", "rollback", skipped=f"rollback: none - {reason}")
-    return Check(f"{up.stem}: no rollback", "rollback", failure=(
+        return Step(f"{up.stem}: no rollback", skipped=f"rollback: none - {reason}")
+    return Step(f"{up.stem}: no rollback", failure=(
         f"{up.stem} has no rollback file (expected supabase/rollbacks/{up.path.name}); "
         "write one, or mark the migration with '-- rollback: none <reason>'"))
 
 
 @dataclass
 class Runner:
-    """Runs the steps on one database, recording a timed Check per step."""
+    """Runs the steps on one database, recording a timed Step each."""
 
     settings: Settings
     conn: psycopg.Connection
     conninfo: str
     report: Report
-    checks: list[Check]
+    steps: list[Step]
 
     @contextmanager
-    def step(self, name: str, fatal: bool = True) -> Iterator[Check]:
+    def step(self, name: str, fatal: bool = True) -> Iterator[Step]:
         """Time a step and record it; a failed fatal step stops the check (later ones cannot run)."""
-        check = Check(name, "rollback")
+        check = Step(name)
         started = time.perf_counter()
         try:
             yield check
@@ -94,7 +131,7 @@ class Runner:
             check.failure = str(exc)
         finally:
             check.seconds = time.perf_counter() - started
-            self.checks.append(check)
+            self.steps.append(check)
             verdict = "FAILED" if check.failure else ("skipped" if check.skipped else "ok")
             self.report(f"  {name} ... {verdict} ({check.seconds * 1000:.0f} ms)")
             for line in (check.failure or "").splitlines():
@@ -103,9 +140,9 @@ class Runner:
             raise StepFailed(name)
 
     def apply(self, files: list[MigrationFile], direction: str) -> None:
-        apply_files(self.conn, files, bootstrap.timeouts(self.settings), direction, self.report)
+        apply_files(self.conn, files, database.timeouts(self.settings), direction, self.report)
 
-    def run_suite(self, check: Check) -> None:
+    def run_suite(self, check: Step) -> None:
         paths = pgtap.discover(self.settings.pgtap_dir)
         results = pgtap.run_files(self.conninfo, paths, 2, self.settings.test_timeout)
         total = totals(results)
@@ -126,10 +163,8 @@ def run_steps(r: Runner, p: Plan) -> None:
     ups = [u for u, _ in p.pairs]
     downs = [d for _, d in reversed(p.pairs)]
     with r.step("apply older migrations and seed"):
-        r.apply(p.older, "up")
-        if r.settings.seed_file.exists():
-            run_script(r.conn, r.settings.seed_file)
-        pgtap.prepare(r.conn, r.settings.pgtap_setup_dir, 0)
+        older = database.Recipe(migrations=bool(p.older), up_to=p.older[-1].version if p.older else None)
+        database.build(r.conn, r.settings, older)
     with r.step("snapshot before"):
         before = snapshot.take(r.conn)
         data = snapshot.fingerprint(r.conn, before)
@@ -147,45 +182,40 @@ def run_steps(r: Runner, p: Plan) -> None:
     with r.step("schema equals the snapshot before", fatal=False):
         differences = snapshot.diff(before, snapshot.take(r.conn))
         if differences:
-            raise ConfigError("\n".join(str(d) for d in differences))
+            raise Differs("\n".join(str(d) for d in differences))
     with r.step("pre-existing data intact", fatal=False):
         losses = snapshot.data_losses(data, r.conn)
         if losses:
-            raise ConfigError("\n".join(losses))
+            raise Differs("\n".join(losses))
     with r.step("re-apply migrations (up, down, up)"):
         r.apply(ups, "up")
     with r.step("pgTAP suite after re-apply") as check:
         _suite_or_skip(r, check, p.suite_applies)
 
 
-def _suite_or_skip(r: Runner, check: Check, suite_applies: bool) -> None:
+def _suite_or_skip(r: Runner, check: Step, suite_applies: bool) -> None:
     if suite_applies:
         r.run_suite(check)
     else:
         check.skipped = "newer migrations are not applied; the suite pins the newest schema"
 
 
-def check(settings: Settings, engine: str, from_version: str | None = None, only: str | None = None,
-          report: Report = print, make_engine: Callable[..., object] | None = None) -> list[Check]:
-    """Run the whole rollback check; returns every Check (failures included)."""
-    from dbharness.engines import make_engine as default_engine
-
+def check(settings: Settings, engine: str | None = None, from_version: str | None = None,
+          only: str | None = None, report: Report = print,
+          make_engine: Callable[..., object] | None = None) -> RollbackCheckResult:
+    """Run the whole rollback check; the result holds every step, failures included."""
+    started = time.perf_counter()
     p = plan(settings, from_version, only)
-    for c in p.checks:
-        report(f"{c.name}: {'skipped, ' + c.skipped if c.skipped else 'FAILED, ' + (c.failure or '')}")
-    if not p.pairs:
-        return p.checks
-    report(f"Checking rollbacks of {', '.join(u.stem for u, _ in p.pairs)}")
-    eng = (make_engine or default_engine)(engine, settings, report)
-    checks = list(p.checks)
-    with eng.running() as server, bootstrap.connect(server.conninfo()) as conn:
-        bootstrap.install_compat(conn)
-        runner = Runner(settings, conn, server.conninfo(), report, checks)
-        with suppress(StepFailed):
-            run_steps(runner, p)
-    return checks
-
-
-def failed(checks: list[Check]) -> list[Check]:
-    """The checks that failed."""
-    return [c for c in checks if c.failure]
+    result = RollbackCheckResult(list(p.gaps))
+    for gap in p.gaps:
+        verdict = f"skipped, {gap.skipped}" if gap.skipped else f"FAILED, {gap.failure}"
+        report(f"{gap.name}: {verdict}")
+    if p.pairs:
+        report(f"Checking rollbacks of {', '.join(u.stem for u, _ in p.pairs)}")
+        with database.fresh(settings, None, engine=engine, report=report, make=make_engine) as ready, \
+                database.connect(ready.server.conninfo()) as conn:
+            runner = Runner(settings, conn, ready.server.conninfo(), report, result.steps)
+            with suppress(StepFailed):
+                run_steps(runner, p)
+    result.seconds = time.perf_counter() - started
+    return result

@@ -1,0 +1,1 @@
+"""Deploying to named environments: plan, guards, promote, and roll an environment back."""

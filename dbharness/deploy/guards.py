@@ -1,0 +1,76 @@
+"""The guards of a deployment: the invoke test gate, lint of the pending files, confirmation, the lock."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg
+
+from dbharness import lint, testrun
+from dbharness.apply import Report, display_path
+from dbharness.config import Settings
+from dbharness.deploy.environments import Target
+from dbharness.deploy.plan import Plan
+from dbharness.errors import CheckFailed, PromotionRefused
+
+LOCK_KEY = "dbharness-promote"
+Ask = Callable[[str], str]
+
+
+def tests_gate(settings: Settings, engine: str | None, report: Report,
+               make_engine: Callable[..., object] | None = None) -> None:
+    """Run invoke test (lint included) on a throwaway server; raise CheckFailed unless all pass."""
+    def stop_on_lint(result: lint.LintReport) -> None:
+        if result.failed(strict=False):
+            raise CheckFailed(f"invoke lint found {result.count('error')} errors; promotion refused")
+
+    report("Checking the repository first (invoke test, lint included) ...")
+    outcome = testrun.run(settings, engine=engine, files=None, jobs=os.cpu_count() or 1,
+                          junit_path=settings.reports_dir / "junit" / "pgtap.xml",
+                          report=lambda _m: None, lint_hook=stop_on_lint, make_engine=make_engine)
+    if not outcome.totals.ok:
+        raise CheckFailed(f"invoke test failed ({outcome.totals.line()}); promotion refused")
+    report(f"  invoke test: {outcome.totals.line()}")
+
+
+def lint_refusals(settings: Settings, plan: Plan, report: Report) -> list[str]:
+    """squawk's findings on the pending files, printed; errors refuse the promotion."""
+    pending = {display_path(f.path) for f in plan.pending}
+    findings = [f for f in lint.lint_files(settings)[0] if f.group in pending]
+    for f in findings:
+        report(f"  {f.level} {f.rule} {f.target}: {f.message}")
+    errors = [f for f in findings if f.level == "error"]
+    return [f"lint: {len(errors)} errors in the pending files"] if errors else []
+
+
+def confirm(target_name: str, count: int, yes: bool, ask: Ask | None, verb: str) -> None:
+    """Go on with --yes, or when the person types the environment's name; refuse otherwise."""
+    if yes:
+        return
+    if ask is None:
+        raise PromotionRefused(f"{verb} {target_name} needs confirmation: run it in a terminal, "
+                               "or pass --yes")
+    answer = ask(f"{verb} {count} file(s) on {target_name}? Type the environment name to go on: ")
+    if answer.strip() != target_name:
+        raise PromotionRefused(f"{verb} {target_name} was not confirmed; nothing was changed")
+
+
+@dataclass
+class Lock:
+    """A session advisory lock per environment, so two promotions never run at once."""
+
+    conn: psycopg.Connection
+    target: Target
+
+    def __enter__(self) -> Lock:
+        got = self.conn.execute("select pg_try_advisory_lock(hashtext(%s))", (LOCK_KEY,)).fetchone()
+        if not got or not got[0]:
+            raise PromotionRefused(f"another promotion or rollback of {self.target.name} is running "
+                                   "(advisory lock held); wait for it to finish and run again")
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if not self.conn.closed:
+            self.conn.execute("select pg_advisory_unlock(hashtext(%s))", (LOCK_KEY,))

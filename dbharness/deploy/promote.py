@@ -1,0 +1,123 @@
+"""invoke promote: gate, plan, guards, then apply each pending file to an environment."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from dbharness import database, junit
+from dbharness.apply import Report, apply_file
+from dbharness.config import Settings
+from dbharness.deploy import guards
+from dbharness.deploy.environments import Target, resolve
+from dbharness.deploy.plan import Plan, make_plan, status
+from dbharness.errors import HarnessError, MigrationError, PromotionRefused
+from dbharness.migrations import discover
+
+
+@dataclass
+class FileOutcome:
+    """One file of a promotion: how long it took, and why it failed if it did."""
+
+    stem: str
+    seconds: float
+    failure: str | None = None
+
+
+@dataclass
+class PromoteResult:
+    """What a promotion did: the files applied in order, and the one that failed, if any."""
+
+    env: str
+    files: list[FileOutcome] = field(default_factory=list)
+    dry_run: bool = False
+    error: str | None = None  # why the promotion stopped before a file ran (refusal, connection)
+
+    @property
+    def failed(self) -> FileOutcome | None:
+        """The file that failed (the run stops there), or None."""
+        return next((f for f in self.files if f.failure), None)
+
+    @property
+    def applied(self) -> list[str]:
+        """The files applied and recorded."""
+        return [f.stem for f in self.files if not f.failure]
+
+
+def plan_lines(plan: Plan) -> list[str]:
+    """The plan as printed before anything is applied."""
+    if not plan.pending:
+        return [f"{plan.target}: up to date, nothing to apply"]
+    lines = [f"Plan for {plan.target}:"]
+    for f in plan.pending:
+        mode = "in a transaction" if f.transactional else "outside a transaction (CONCURRENTLY)"
+        lines.append(f"  {f.stem}  [{mode}]")
+    return lines
+
+
+def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report: Report,
+               result: PromoteResult) -> None:
+    """Apply each pending file as invoke test does, under the lock; stop at the first failure."""
+    with guards.Lock(conn, plan.target):
+        fresh = status(conn, discover(settings.migrations_dir))
+        todo = [f for f in plan.pending if f.version in {p.version for p in fresh.pending}]
+        for f in todo:
+            started = time.perf_counter()
+            try:
+                apply_file(conn, f, database.timeouts(settings), "up", report)
+            except MigrationError as exc:
+                result.files.append(FileOutcome(f.stem, time.perf_counter() - started,
+                                                plan.target.scrub(str(exc))))
+                return
+            result.files.append(FileOutcome(f.stem, time.perf_counter() - started))
+
+
+def _promote(settings: Settings, target: Target, result: PromoteResult, *, to: str | None, yes: bool,
+             ask: guards.Ask | None, report: Report) -> None:
+    with target.connect() as conn:
+        plan = make_plan(settings, target, conn, to)
+        for line in plan_lines(plan):
+            report(line)
+        plan.refusals += guards.lint_refusals(settings, plan, report)
+        if plan.refusals:
+            raise PromotionRefused(f"promotion to {target} refused:\n  - " + "\n  - ".join(plan.refusals))
+        if result.dry_run or not plan.pending:
+            report("dry run: nothing was changed" if result.dry_run else "nothing to do")
+            return
+        if target.env.requires:
+            guards.confirm(target.name, len(plan.pending), yes, ask, "promote to")
+        apply_plan(settings, plan, conn, report, result)
+    if result.failed is None:
+        report(f"Promoted {len(result.files)} migration(s) to {target}")
+
+
+def promote(settings: Settings, name: str, *, dry_run: bool = False, yes: bool = False,
+            to: str | None = None, skip_tests: bool = False, ask: guards.Ask | None = None,
+            report: Report = print, gate: Callable[[], None] | None = None,
+            junit_path: Path | None = None) -> PromoteResult:
+    """The whole promotion; refusals raise, a failing file is in the result. JUnit is written
+    (when junit_path is given) whatever happens, with every file applied before a stop."""
+    result = PromoteResult(name, dry_run=dry_run)
+    try:
+        target = resolve(settings, name)
+        if skip_tests and target.env.requires:
+            raise PromotionRefused(f"--skip-tests is refused for {name}: it requires "
+                                   f"{target.env.requires} and must only get what passed every check")
+        if not skip_tests:
+            (gate or (lambda: guards.tests_gate(settings, None, report)))()
+        try:
+            _promote(settings, target, result, to=to, yes=yes, ask=ask, report=report)
+        except HarnessError as exc:
+            exc.args = (target.scrub(str(exc)),)
+            raise
+    except HarnessError as exc:
+        result.error = str(exc)
+        raise
+    finally:
+        if junit_path is not None:
+            junit.write(junit_path, [junit.promote_suite(result)])
+    return result
