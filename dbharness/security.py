@@ -27,6 +27,8 @@ _POLICIES = """
   where n.nspname not in ('pg_catalog', 'information_schema', 'tests', 'extensions', 'supabase_migrations')
 """
 _NAME = "n.nspname || '.' || c.relname"
+# A column whose comment says "Backend-only" is written by service_role alone (README: lint).
+BACKEND_ONLY = "backend-only"
 _DEFINER = """
   select n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
          '{detail}'
@@ -66,6 +68,27 @@ RULES: tuple[Rule, ...] = (
         detail="SECURITY DEFINER function executable by anon",
         condition="has_function_privilege('anon', p.oid, 'execute')"),
          "revoke execute on function ... from anon, public"),
+    Rule("truncate-granted-to-api-role", "error", f"""
+      select {_NAME}, r.rolname || ' may TRUNCATE it, which bypasses row-level security'
+      {_PUBLIC_TABLES.replace("where", "join pg_roles r on r.rolname in ('anon', 'authenticated') where", 1)}
+        and has_table_privilege(r.oid, c.oid, 'TRUNCATE')""",
+         "revoke truncate on table ... from anon, authenticated"),
+    Rule("backend-columns-table-wide-write", "warn", f"""
+      select {_NAME}, 'authenticated may ' || concat_ws(' and ',
+               case when has_table_privilege(r.oid, c.oid, 'INSERT') then 'INSERT' end,
+               case when has_table_privilege(r.oid, c.oid, 'UPDATE') then 'UPDATE' end)
+             || ' every column, the backend-only ones included: '
+             || (select string_agg(a.attname, ', ' order by a.attnum) from pg_attribute a
+                 where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+                   and col_description(c.oid, a.attnum) ~* '{BACKEND_ONLY}')
+      {_PUBLIC_TABLES.replace("where", "join pg_roles r on r.rolname = 'authenticated' where", 1)}
+        and (has_table_privilege(r.oid, c.oid, 'INSERT') or has_table_privilege(r.oid, c.oid, 'UPDATE'))
+        and exists (select 1 from pg_policy p where p.polrelid = c.oid and p.polcmd in ('*', 'a', 'w')
+                    and (p.polroles && array[0, r.oid]::oid[]))
+        and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attnum > 0
+                    and not a.attisdropped and col_description(c.oid, a.attnum) ~* '{BACKEND_ONLY}')""",
+         "revoke insert, update on the table from authenticated, then grant them on the columns a "
+         "person edits"),
     Rule("foreign-key-without-index", "warn", f"""
       select {_NAME} || '.' || k.conname,
              'no index starts with (' || (select string_agg(a.attname, ', ' order by u.i)

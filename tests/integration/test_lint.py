@@ -29,6 +29,25 @@ revoke execute on function public.g() from public, anon;
 create table public.child (id int primary key, open_id int references public.open (id));
 alter table public.child enable row level security;
 create policy child_read on public.child for select to authenticated using ((select auth.uid()) is not null);
+create table public.accts (id int primary key, name text, status text);
+comment on column public.accts.status is 'Set by the sync. Backend-only: written by service_role.';
+alter table public.accts enable row level security;
+create policy accts_update on public.accts for update to authenticated
+  using ((select auth.uid()) is not null) with check ((select auth.uid()) is not null);
+create table public.accts_ok (id int primary key, name text, status text);
+comment on column public.accts_ok.status is 'Backend-only: written by service_role.';
+alter table public.accts_ok enable row level security;
+create policy accts_ok_update on public.accts_ok for update to authenticated
+  using ((select auth.uid()) is not null) with check ((select auth.uid()) is not null);
+revoke insert, update on public.accts_ok from authenticated;
+grant update (name) on public.accts_ok to authenticated;
+create table public.read_only (id int primary key, status text);
+comment on column public.read_only.status is 'Backend-only: written by service_role.';
+alter table public.read_only enable row level security;
+create policy read_only_read on public.read_only for select to authenticated using ((select auth.uid()) is not null);
+revoke truncate on public.no_rls, public.open, public.locked, public.accts, public.accts_ok, public.read_only
+  from anon, authenticated;
+revoke truncate on public.child from anon;
 """
 
 
@@ -42,6 +61,8 @@ def test_each_security_check_finds_its_object_at_its_level(fresh_db):
     found = findings_on(fresh_db, SECURITY_FIXTURE)
     expected = {
         ("error", "table-without-rls", "public.no_rls"),
+        ("error", "truncate-granted-to-api-role", "public.child"),
+        ("warn", "backend-columns-table-wide-write", "public.accts"),
         ("error", "policy-always-true", "public.open.open_insert"),
         ("error", "policy-without-roles", "public.open.open_select"),
         ("warn", "policy-auth-call-per-row", "public.open.open_select"),
@@ -140,3 +161,15 @@ def test_the_task_passes_on_the_project_and_fails_on_a_fixture(tmp_path, project
     blocked = run_invoke("test", root=project)
     assert blocked.returncode == 1 and "lint failed" in blocked.stderr
     assert "passed," not in blocked.stdout  # pgTAP never ran
+
+
+def test_the_project_before_the_privileges_migration_is_flagged(fresh_db):
+    """Before 20251112120400, authenticated could TRUNCATE every table of public (RLS bypassed)."""
+    settings = config.load(REPO)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        database.apply_migrations(conn, settings, database.Recipe(up_to="20251112120300", seed=False),
+                                  lambda _m: None)
+        found = {(f.rule, f.target, f.message) for f in lint.lint_database(conn) if f.level == "error"}
+    assert found == {("truncate-granted-to-api-role", f"public.{t}",
+                      "authenticated may TRUNCATE it, which bypasses row-level security")
+                     for t in ("profiles", "trading_accounts", "trades")}

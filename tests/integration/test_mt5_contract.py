@@ -14,6 +14,7 @@ from tests.conftest import copy_project
 EXT = "supabase/migrations/20251112120000_mt5_trading_accounts_extensions.sql"
 LOGS = "supabase/migrations/20251112120200_mt5_sync_logs.sql"
 IDX = "supabase/migrations/20251112120300_mt5_indexes_concurrently.sql"
+PRIV = "supabase/migrations/20251112120400_mt5_backend_columns_privileges.sql"
 
 # (file, text in it, replacement): one kind of edit each, the kinds issue 3 names
 MUTATIONS = {
@@ -27,7 +28,7 @@ MUTATIONS = {
     "check connection_status without active": (
         EXT, "('connected', 'disconnected', 'error', 'active')) not valid",
         "('connected', 'disconnected', 'error')) not valid"),
-    "comment mt5_service_account_id without story 4.1": (EXT, "'(story 4.1) when it registers", "'when it registers"),
+    "comment mt5_service_account_id without story 4.1": (PRIV, "'(story 4.1) when it registers", "'when it registers"),
     "type sync_logs.duration_ms integer -> bigint": (LOGS, "duration_ms integer", "duration_ms bigint"),
     "default sync_logs.started_at now() -> none": (LOGS, "started_at timestamptz not null default now()",
                                                    "started_at timestamptz not null"),
@@ -46,6 +47,13 @@ MUTATIONS = {
     "privilege insert left to authenticated": (LOGS, "grant select on table public.sync_logs to authenticated",
                                                "grant select, insert on table public.sync_logs to authenticated"),
     "comment sync_logs.duration_ms without unit": (LOGS, "'Duration of the run in milliseconds", "'Duration of the run"),
+    "owner may update connection_status": (PRIV, "margin_level, updated_at)",
+                                            "margin_level, updated_at, connection_status)"),
+    "owner may insert mt5_service_account_id": (PRIV, "free_margin, margin_level)\n  on table public.trading_accounts to authenticated",
+                                                "free_margin, margin_level, mt5_service_account_id)\n  on table public.trading_accounts to authenticated"),
+    "table-wide update left to authenticated": (PRIV, "revoke insert, update on table public.trading_accounts",
+                                                "revoke insert on table public.trading_accounts"),
+    "truncate left to authenticated": (PRIV, "  from anon, authenticated;", "  from anon;"),
     "foreign key without cascade": (LOGS, "references public.trading_accounts (id) on delete cascade",
                                     "references public.trading_accounts (id)"),
 }

@@ -20,9 +20,11 @@ from tests.conftest import REPO, DatabaseEngine, run_invoke
 SECRET = "s3cret-Pw_42"
 MIGRATIONS = {
     "1_accounts.sql": "set lock_timeout = '1s';\ncreate table public.accounts (id int primary key);\n"
-                      "alter table public.accounts enable row level security;\n",
+                      "alter table public.accounts enable row level security;\n"
+                      "revoke truncate on public.accounts from anon, authenticated;\n",
     "2_notes.sql": "set lock_timeout = '1s';\ncreate table public.notes (id int primary key, body text);\n"
-                   "alter table public.notes enable row level security;\n",
+                   "alter table public.notes enable row level security;\n"
+                   "revoke truncate on public.notes from anon, authenticated;\n",
     "3_idx.sql": "set lock_timeout = '1s';\ncreate index concurrently notes_body_idx on public.notes (body);\n",
 }
 ROLLBACKS = {

@@ -165,3 +165,23 @@ def test_the_task_fails_on_a_broken_copy_of_this_project(tmp_path):
     out = run_invoke("rollback-check", "--junit", str(tmp_path / "r.xml"), root=root)
     assert out.returncode == 1
     assert "public.trading_accounts.connection_status (column): comment differs: before none" in out.stdout
+
+
+@pytest.mark.parametrize("broken, expected", [
+    ("grant truncate, trigger, references", "public.trades (relation): privileges differs"),
+    ("grant insert, update on table public.trading_accounts to authenticated;",
+     "public.trading_accounts (relation): privileges differs"),
+    ("revoke update (", "public.trading_accounts.account_name (column): privileges differs"),
+])
+def test_a_privilege_not_restored_fails_the_check(tmp_path, broken, expected):
+    """rollback-check compares table and column privileges: each half-restored grant is caught."""
+    from tests.conftest import copy_project
+
+    root = copy_project(tmp_path / "p")
+    down = root / "supabase/rollbacks/20251112120400_mt5_backend_columns_privileges.sql"
+    text = down.read_text()
+    start = text.index(broken)
+    down.write_text(text[:start] + "select 1;\n" + text[text.index(";", start) + 1:])
+    out = run_invoke("rollback-check", "--only", "20251112120400", "--junit", str(tmp_path / "r.xml"), root=root)
+    assert out.returncode == 1, out.stdout
+    assert expected in out.stdout
