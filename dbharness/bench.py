@@ -95,7 +95,7 @@ def _harness(conninfo: str, files: list[Path], jobs: int, timeout: str) -> float
 def versus_pg_prove(server: Server, settings: Settings, pairs: int, jobs: int,
                     report: Report) -> dict[str, Any]:
     """The same files on the same migrated database, harness then pg_prove, alternating A B A B."""
-    files = pgtap.discover(settings.pgtap_dir)
+    files = pgtap.discover(settings.root, settings.pgtap_patterns)
     rows = []
     for i in range(pairs):
         a = _harness(server.conninfo(), files, jobs, settings.test_timeout)

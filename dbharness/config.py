@@ -63,6 +63,7 @@ class Settings:
     lint_exceptions: tuple[LintException, ...] = ()
     rollback_excluded_rules: tuple[str, ...] = ()
     bench: LockScenario | None = None
+    test_paths: tuple[str, ...] | None = None  # None: see pgtap_patterns
 
     @property
     def migrations_dir(self) -> Path:
@@ -87,6 +88,17 @@ class Settings:
     @property
     def pgtap_setup_dir(self) -> Path:
         return self.pgtap_dir / "setup"
+
+    @property
+    def pgtap_patterns(self) -> tuple[str, ...]:
+        """Globs (relative to root) of the pgTAP files: test_paths, or pgtap/**/*.test.sql plus
+        supabase/tests/**/*.sql and *.pg when that folder exists (where `supabase test db` looks)."""
+        if self.test_paths is not None:
+            return self.test_paths
+        found = ("pgtap/**/*.test.sql",)
+        if (self.root / "supabase" / "tests").is_dir():
+            found += ("supabase/tests/**/*.sql", "supabase/tests/**/*.pg")
+        return found
 
     @property
     def reports_dir(self) -> Path:
@@ -171,6 +183,12 @@ def load(root: Path | str | None = None, **overrides: Any) -> Settings:
     values["lint_exceptions"] = _lint_exceptions(raw.get("lint", {}))
     values["rollback_excluded_rules"] = tuple(raw.get("lint", {}).get("rollback_excluded_rules", []))
     values["bench"] = _bench(raw.get("bench", {}))
+    if "test_paths" in raw:
+        paths = raw["test_paths"]
+        if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
+            raise ConfigError('test_paths must be a list of globs relative to the project, '
+                              'e.g. test_paths = ["pgtap/**/*.test.sql", "supabase/tests/**/*.sql"]')
+        values["test_paths"] = tuple(paths)
     values.update({k: v for k, v in overrides.items() if v is not None})
     if values.get("engine", "local") not in ENGINES:
         raise ConfigError(f"unknown engine {values['engine']!r}: choose one of {', '.join(ENGINES)}")

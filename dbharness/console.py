@@ -83,8 +83,14 @@ def status_lines(target: object, st: Status) -> list[str]:
 
 
 def file_lines(result: FileResult) -> list[str]:
-    """A pgTAP file's verdict line and, when it failed, its details."""
-    return [file_line(result), *failure_details(result)]
+    """A pgTAP file's verdict line, what it echoed, and, when it failed, its details and the
+    first lines it printed that were not TAP."""
+    lines = [file_line(result), *(f"    echo: {text}" for text in result.echoed)]
+    if not result.passed:
+        lines += failure_details(result)
+        other = [o for o in result.output if o not in result.echoed][:10]
+        lines += [f"    output: {o}" for o in other]
+    return lines
 
 
 def test_summary(outcome: TestOutcome) -> list[str]:

@@ -33,6 +33,12 @@ class MigrationError(HarnessError):
     exit_code = 5
 
 
+class ScriptError(HarnessError):
+    """A SQL or pgTAP file cannot be read or run as written (encoding, a psql meta-command)."""
+
+    exit_code = 6
+
+
 class TestRunError(HarnessError):
     """The pgTAP run could not complete (distinct from tests that ran and failed)."""
 

@@ -32,12 +32,6 @@ class Statement:
         return type(self.node).__name__
 
 
-def strip_psql_meta(sql: str) -> str:
-    """Blank out psql backslash lines (\\set, \\pset ...), keeping line numbers, for pgTAP files."""
-    lines = sql.split("\n")
-    return "\n".join("" if ln.lstrip().startswith("\\") else ln for ln in lines)
-
-
 def split_statements(sql: str, source: str = "<sql>") -> list[Statement]:
     """Statements of sql in order, each with the line it starts on."""
     try:

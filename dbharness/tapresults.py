@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from tap.parser import Parser
@@ -38,6 +39,8 @@ class FileResult:
     bail: str | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    output: list[str] = field(default_factory=list)  # lines that are not TAP (rows, echoes)
+    echoed: list[str] = field(default_factory=list)  # what \echo printed
 
     def count(self, status: str) -> int:
         """How many assertions have this status."""
@@ -72,10 +75,24 @@ def _description(raw: str) -> str:
     return text[2:].strip() if text.startswith("- ") else text.lstrip("-").strip()
 
 
+# What pgTAP (and pg_prove's parser) reads as TAP; any other line a test prints (a number, a
+# UUID, a result row) is output, not TAP, exactly as pg_prove ignores it.
+TAP_LINE = re.compile(r"^(?:(?:not )?ok\b|1\.\.\d+(?:\s*#.*)?$|#|Bail out!|TAP version \d+$)")
+
+
+def tap_lines(text: str) -> tuple[str, list[str]]:
+    """(the TAP lines as one text, the other lines) of a file's output."""
+    tap, other = [], []
+    for line in text.split("\n"):
+        (tap if TAP_LINE.match(line) else other).append(line)
+    return "\n".join(tap), [o for o in other if o.strip()]
+
+
 def parse_tap(text: str, result: FileResult) -> FileResult:
-    """Fill result from TAP text; diagnostics attach to the assertion before them."""
+    """Fill result from a file's output; diagnostics attach to the assertion before them."""
     last: Assertion | None = None
-    for line in Parser().parse_text(text):
+    tap, result.output = tap_lines(text)
+    for line in Parser().parse_text(tap):
         if line.category == "plan":
             result.planned = line.expected_tests
         elif line.category == "test":
@@ -92,6 +109,7 @@ def parse_tap(text: str, result: FileResult) -> FileResult:
                 result.notes.append(note)
         elif line.category == "bail":
             result.bail = line.reason or "(no reason)"
+            break  # as pg_prove: nothing after a bail-out counts
     return result
 
 

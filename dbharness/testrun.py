@@ -41,7 +41,7 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
     """
     started = time.perf_counter()
     phases = Phases()
-    paths = pgtap.discover(settings.pgtap_dir, files)
+    paths = pgtap.discover(settings.root, settings.pgtap_patterns, files)
     linted = None
     if lint_hook is not None:
         with phases.timed("lint"):

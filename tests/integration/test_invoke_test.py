@@ -103,3 +103,32 @@ def test_unknown_test_file_is_a_clear_error():
     out = run_invoke("test", "--no-lint", "--", "pgtap/nope.test.sql")
     assert out.returncode == 2
     assert "no such pgTAP file: pgtap/nope.test.sql" in out.stderr
+
+
+def test_an_existing_supabase_tests_suite_runs_with_no_edits(project):
+    """supabase/tests/**/*.sql and *.pg are found as `supabase test db` finds them; a setup file
+    outside any transaction persists for the files after it; psql variables work."""
+    tests = project / "supabase" / "tests"
+    (tests / "database").mkdir(parents=True)
+    (tests / "000-setup-tests-hooks.sql").write_text(
+        "create schema if not exists tests_hooks;\n"
+        "create or replace function tests_hooks.two() returns int language sql as 'select 2';\n"
+        "select plan(1);\nselect ok(true, 'pre-test hook completed');\nselect * from finish();\n")
+    (tests / "database" / "uses_hook.test.sql").write_text(
+        "\\set want 2\nbegin;\nselect plan(1);\nselect is(tests_hooks.two(), :want, 'hook function is there');\n"
+        "select * from finish();\nrollback;\n")
+    (tests / "database" / "other.pg").write_text(
+        "begin;\nselect plan(1);\nselect ok(true, 'a .pg file');\nselect * from finish();\nrollback;\n")
+    out = run_invoke("test", "--no-lint", "--junit", str(project / "r.xml"), root=project)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert last_line(out.stdout) == "3 passed, 0 failed"
+    assert "ok   supabase/tests/database/other.pg" in out.stdout or "other.pg  1 passed" in out.stdout
+
+
+def test_test_paths_setting_replaces_the_default(project):
+    (project / "checks").mkdir()
+    (project / "checks" / "a.sql").write_text("begin;\nselect plan(1);\nselect ok(true, 'a');\nselect * from finish();\nrollback;\n")
+    with open(project / "pyproject.toml", "a") as f:
+        f.write('test_paths = ["checks/*.sql"]\n')
+    out = run_invoke("test", "--no-lint", "--junit", str(project / "r.xml"), root=project)
+    assert out.returncode == 0 and last_line(out.stdout) == "1 passed, 0 failed", out.stdout + out.stderr

@@ -8,7 +8,6 @@ from dbharness.statements import (
     is_concurrent,
     is_transaction_control,
     split_statements,
-    strip_psql_meta,
 )
 
 
@@ -57,8 +56,3 @@ def test_index_target_defaults_to_public():
 def test_syntax_error_names_source_and_line():
     with pytest.raises(MigrationError, match=r"f\.sql:3: SQL syntax error.*selec"):
         split_statements("select 1;\n\nselec 2;", "f.sql")
-
-
-def test_psql_meta_lines_are_blanked_keeping_line_numbers():
-    text = strip_psql_meta("\\set ECHO none\nselect 1;\n  \\pset format unaligned\nselect 2;")
-    assert [s.line for s in split_statements(text)] == [2, 4]

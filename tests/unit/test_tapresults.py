@@ -64,3 +64,13 @@ def test_totals_line_without_skips():
     t = totals([parse_tap("1..1\nok 1 - a\n", FileResult("a"))])
     assert t.line() == "1 passed, 0 failed"
     assert t.ok
+
+
+def test_only_tap_lines_are_tap_numbers_and_uuids_are_output():
+    """A row printing 1234 or a UUID beginning 1475b653 is no plan (tap.py's pattern has bare dots)."""
+    text = "1..1\n1234\n1475b653-0000-4000-8000-000000000001\nok 1 - fine\n"
+    result = parse_tap(text, FileResult("f.sql"))
+    assert result.planned == 1 and result.passed
+    assert result.output == ["1234", "1475b653-0000-4000-8000-000000000001"]
+    late = parse_tap("1234\nok 1 - fine\n1..1\n", FileResult("g.sql"))
+    assert late.planned == 1 and late.passed

@@ -1,0 +1,1 @@
+select ok(false, 'an assertion in an included file');

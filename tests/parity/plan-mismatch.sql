@@ -1,0 +1,5 @@
+begin;
+select plan(3);
+select ok(true, 'only one');
+select * from finish();
+rollback;
