@@ -11,10 +11,10 @@ from pathlib import Path
 import psycopg
 from psycopg import sql as psql
 
-from dbharness import history
+from dbharness import concurrent, history
 from dbharness.errors import MigrationError
 from dbharness.migrations import MigrationFile
-from dbharness.statements import Statement, index_target, split_statements
+from dbharness.statements import Statement, split_statements
 
 Report = Callable[[str], None]
 
@@ -81,50 +81,33 @@ def _run_in_transaction(conn: psycopg.Connection, mf: MigrationFile, timeouts: T
                         direction: str) -> None:
     with conn.transaction():
         _set_timeouts(conn, timeouts, local=True)
-        _execute_all(conn, mf.statements, mf.path)
+        _execute_all(conn, mf.body, mf.path)
         _update_history(conn, mf, direction)
-
-
-def _drop_index(conn: psycopg.Connection, schema: str, name: str, only_invalid: bool) -> bool:
-    row = conn.execute(
-        "select i.indisvalid from pg_index i join pg_class c on c.oid = i.indexrelid "
-        "join pg_namespace n on n.oid = c.relnamespace where n.nspname = %s and c.relname = %s",
-        (schema, name)).fetchone()
-    if row is None or (only_invalid and row[0]):
-        return False
-    conn.execute(psql.SQL("drop index concurrently if exists {}.{}").format(
-        psql.Identifier(schema), psql.Identifier(name)))
-    return True
 
 
 def _run_outside_transaction(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
                              direction: str) -> None:
+    """Statement by statement; a failure or an interruption drops the indexes this file built."""
     _set_timeouts(conn, timeouts, local=False)
-    built: list[tuple[str, str]] = []
-    for stmt in mf.statements:
+    built: list[int] = []
+    for stmt in mf.body:
+        table = concurrent.table_of(stmt)
+        before = concurrent.indexes_on(conn, table)
         try:
             conn.execute(stmt.sql)
         except psycopg.Error as exc:
-            notes = _undo_indexes(conn, stmt, built)
-            raise statement_error(mf.path, stmt, exc, notes) from exc
-        target = index_target(stmt)
-        if target:
-            built.append(target)
+            notes = concurrent.undo(conn, before, table, built)
+            raise statement_error(mf.path, stmt, exc, _sentence(notes)) from exc
+        except KeyboardInterrupt:
+            concurrent.undo(conn, before, table, built)
+            raise
+        built += sorted(concurrent.indexes_on(conn, table) - before)
     with conn.transaction():
         _update_history(conn, mf, direction)
 
 
-def _undo_indexes(conn: psycopg.Connection, failed: Statement,
-                  built: list[tuple[str, str]]) -> str:
-    notes = []
-    target = index_target(failed)
-    if target and _drop_index(conn, *target, only_invalid=True):
-        notes.append(f"dropped the INVALID index {target[0]}.{target[1]} the failed build left")
-    for schema, name in reversed(built):
-        if _drop_index(conn, schema, name, only_invalid=False):
-            notes.append(f"dropped {schema}.{name}, built earlier in this file")
-    notes.append("the file was not recorded as applied")
-    text = "; ".join(notes)
+def _sentence(notes: list[str]) -> str:
+    text = "; ".join([*notes, "the file was not recorded as applied"])
     return text[0].upper() + text[1:] + "."
 
 

@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from dbharness.errors import ConfigError, MigrationError
-from dbharness.statements import Statement, is_concurrent, split_statements
+from dbharness.statements import Statement, is_concurrent, split_statements, transaction_kind
 
 NAME_RE = re.compile(r"^(?P<version>\d+)_(?P<name>[A-Za-z0-9_\-.]+)\.sql$")
 ROLLBACK_NONE_RE = re.compile(r"^\s*--\s*rollback:\s*none\b[\s:,.\-]*(?P<reason>.*)$",
@@ -36,9 +36,16 @@ class MigrationFile:
         return split_statements(self.text, str(self.path))
 
     @cached_property
+    def body(self) -> list[Statement]:
+        """The statements the harness executes: a `begin; ... commit;` wrapper is the file's own
+        transaction, which the harness provides, so it is left out; any other statement that
+        would end or start a transaction part-way through the file is refused."""
+        return executable_body(self.statements, self.path)
+
+    @cached_property
     def transactional(self) -> bool:
         """False when every statement must run outside a transaction; refuses mixed files."""
-        return run_mode(self.statements, self.path)
+        return run_mode(self.body, self.path)
 
     @property
     def rollback_none_reason(self) -> str | None:
@@ -73,6 +80,25 @@ def discover(directory: Path) -> list[MigrationFile]:
                               f"and {f.path.name}; give one of them a new version")
         seen[f.version] = f
     return files
+
+
+ENDS_OR_STARTS = {"begin", "commit", "rollback", "prepare", "commit_prepared", "rollback_prepared"}
+
+
+def executable_body(statements: list[Statement], path: Path) -> list[Statement]:
+    """statements without a whole-file begin/commit wrapper; transaction control that would
+    commit or abandon part of the file is a MigrationError naming its line."""
+    body = statements
+    if (len(body) >= 2 and transaction_kind(body[0]) == "begin"
+            and transaction_kind(body[-1]) == "commit"):
+        body = body[1:-1]
+    for stmt in body:
+        if transaction_kind(stmt) in ENDS_OR_STARTS:
+            raise MigrationError(
+                f"{path}:{stmt.line}: {stmt.first_line} would commit or abandon part of this file "
+                "(the harness, like the Supabase CLI, runs a migration file in one transaction). "
+                "Remove it, wrap the whole file in begin; ... commit;, or split the file in two.")
+    return body
 
 
 def run_mode(statements: list[Statement], path: Path) -> bool:

@@ -60,6 +60,16 @@ def is_concurrent(stmt: Statement) -> bool:
     return isinstance(node, ast.VacuumStmt | ast.CreatedbStmt | ast.DropdbStmt)
 
 
+def transaction_kind(stmt: Statement) -> str | None:
+    """begin, commit, rollback, savepoint, release, rollback_to, prepare, commit_prepared or
+    rollback_prepared for a transaction statement; None for any other statement."""
+    node = stmt.node
+    if not isinstance(node, ast.TransactionStmt):
+        return None
+    name = node.kind.name.removeprefix("TRANS_STMT_").lower()
+    return {"start": "begin"}.get(name, name)
+
+
 def is_transaction_control(stmt: Statement) -> bool:
     """BEGIN, COMMIT, ROLLBACK or END (not savepoints), which the harness manages itself."""
     node = stmt.node
@@ -67,11 +77,3 @@ def is_transaction_control(stmt: Statement) -> bool:
         return False
     return node.kind.name in {"TRANS_STMT_BEGIN", "TRANS_STMT_START", "TRANS_STMT_COMMIT",
                               "TRANS_STMT_ROLLBACK"}
-
-
-def index_target(stmt: Statement) -> tuple[str, str] | None:
-    """(schema, index name) of a CREATE INDEX, for cleaning up an INVALID concurrent build."""
-    node = stmt.node
-    if not isinstance(node, ast.IndexStmt) or not node.idxname:
-        return None
-    return (node.relation.schemaname or "public", node.idxname)

@@ -1,40 +1,83 @@
-"""Named environments: their URL from an environment variable (or .env), always shown redacted."""
+"""Named environments: their URL from an environment variable (or .env), always shown redacted.
+
+Redaction follows libpq's own parsing (psycopg's conninfo tools): what libpq takes as the
+password is never printed, whatever characters it holds, and messages are scrubbed by structure
+(connection strings found in them are parsed and redacted), never by searching for the password.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote
 
 import psycopg
-from dotenv import load_dotenv
-from psycopg.conninfo import conninfo_to_dict
+from dotenv import dotenv_values
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from dbharness.config import Environment, Settings
 from dbharness.errors import ConfigError, PromotionRefused
 
+HIDDEN = "***"
+URL_IN_TEXT = re.compile(r"postgres(?:ql)?://[^\s'\"]+")
+PASSWORD_IN_TEXT = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+QUOTED = re.compile(r'"[^"]*"')
+OPTION_NAMES = {"host", "hostaddr", "port", "user", "dbname", "password", "sslmode", "options",
+                "application_name", "connect_timeout", "passfile", "service"}
+
+
+def parse(url: str) -> dict[str, str]:
+    """libpq's reading of a URL or keyword string; a ConfigError (without the secret) otherwise."""
+    try:
+        return {k: str(v) for k, v in conninfo_to_dict(url).items() if v is not None}
+    except psycopg.ProgrammingError as exc:
+        reason = QUOTED.sub('"***"', str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+        raise ConfigError(f"not a connection string libpq accepts ({reason}); percent-encode "
+                          "special characters of the password (%23 for #, %40 for @)") from None
+
+
+def _shown(key: str, value: str) -> str:
+    """A parsed value as it may be printed: the password never; a value holding '@' (part of a
+    mistyped password, as libpq split it) or a port that is not a number, hidden too."""
+    if key == "password" or "@" in value or (key == "port" and not value.replace(",", "").isdigit()):
+        return HIDDEN
+    return value
+
 
 def redact(url: str) -> str:
-    """postgresql://user:***@host:port/db, or a keyword string with password=***."""
-    if "://" in url:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-        return urlunsplit(parts._replace(netloc=netloc))
+    """The connection string as libpq reads it, password hidden: a URL stays a URL."""
     try:
-        params = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "(unparseable connection string)"
-    return " ".join(f"{k}={'***' if k == 'password' else v}" for k, v in params.items())
+        params = {k: _shown(k, v) for k, v in parse(url).items()}
+    except ConfigError:
+        return "(a connection string libpq cannot parse)"
+    if "://" not in url:
+        return make_conninfo(**params)
+    auth = quote(params.get("user", ""), safe="*") + (":" + HIDDEN if "password" in params else "")
+    netloc = (auth + "@" if auth else "") + params.get("host", "")
+    netloc += f":{params['port']}" if "port" in params else ""
+    query = "&".join(f"{k}={quote(v, safe='*')}" for k, v in params.items()
+                     if k not in ("user", "password", "host", "port", "dbname"))
+    path = quote(params.get("dbname", ""), safe="*")
+    return f"postgresql://{netloc}/{path}" + (f"?{query}" if query else "")
 
 
-def password_of(url: str) -> str | None:
-    """The password inside a URL or keyword string, to scrub it from any message."""
+def _mask_quoted(text: str, url: str) -> str:
+    """libpq quotes the values it complains about; keep only those that may be shown."""
     try:
-        return conninfo_to_dict(url).get("password")  # type: ignore[return-value]
-    except psycopg.ProgrammingError:
-        return None
+        safe = {v for k, v in parse(url).items() if _shown(k, v) == v} | OPTION_NAMES
+    except ConfigError:
+        safe = set(OPTION_NAMES)
+    return QUOTED.sub(lambda m: m.group(0) if m.group(0)[1:-1] in safe else '"***"', text)
+
+
+def scrub(text: str, url: str | None = None) -> str:
+    """text with every connection string in it redacted (the given one first, then any URL or
+    password= it holds), by structure: a short password never mangles other words."""
+    if url:
+        text = _mask_quoted(text.replace(url, redact(url)), url)
+    text = URL_IN_TEXT.sub(lambda m: redact(m.group(0)), text)
+    return PASSWORD_IN_TEXT.sub(lambda m: m.group(1) + HIDDEN, text)
 
 
 @dataclass(frozen=True)
@@ -53,10 +96,8 @@ class Target:
         return redact(self.url)
 
     def scrub(self, text: str) -> str:
-        """text with this target's password and URL replaced by their redacted forms."""
-        secret = password_of(self.url)
-        text = text.replace(self.url, self.shown)
-        return text.replace(secret, "***") if secret else text
+        """text with this target's URL, and any other connection string, redacted."""
+        return scrub(text, self.url)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.shown})"
@@ -70,9 +111,24 @@ class Target:
             raise PromotionRefused(f"cannot connect to {self}: {self.scrub(str(exc).strip())}") from None
 
 
+def _dotenv(settings: Settings) -> None:
+    """Variables from .env that the environment does not already set; a one-line error when the
+    file is not UTF-8 text."""
+    path = settings.root / ".env"
+    if not path.is_file():
+        return
+    try:
+        values = dotenv_values(path, encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    for key, value in values.items():
+        if value is not None and key not in os.environ:
+            os.environ[key] = value
+
+
 def resolve(settings: Settings, name: str) -> Target:
     """The environment called name, its URL read from its variable (a .env file is read first)."""
-    load_dotenv(settings.root / ".env", override=False)
+    _dotenv(settings)
     env = settings.environments.get(name)
     if env is None:
         known = ", ".join(sorted(settings.environments))
@@ -82,4 +138,8 @@ def resolve(settings: Settings, name: str) -> Target:
     if not url:
         raise ConfigError(f"{env.url_env} is not set: export it (or put it in .env) with the "
                           f"connection URL of {name}, e.g. postgresql://user:password@host:5432/postgres")
+    try:
+        parse(url)
+    except ConfigError as exc:
+        raise ConfigError(f"{env.url_env}: {exc}") from None
     return Target(env, url)

@@ -66,8 +66,37 @@ def test_a_failed_concurrent_build_leaves_no_invalid_index(fresh_db, tmp_path):
         assert not table_exists(conn, "public.u_idx")
         assert not table_exists(conn, "public.ok_idx")
         assert history.read(conn) == {}
-    assert "Dropped the INVALID index public.u_idx" in str(err.value)
-    assert "dropped public.ok_idx, built earlier in this file" in str(err.value)
+    assert "Dropped the INVALID index u_idx that this file built" in str(err.value)
+    assert "dropped the index ok_idx that this file built" in str(err.value)
+
+
+def test_cleanup_drops_only_what_the_file_built_and_finds_unnamed_indexes(fresh_db, tmp_path):
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("create table public.e (a int, b int); insert into public.e values (1, 1), (1, 2)")
+        conn.execute("create index hand_made on public.e (a)")
+        history.ensure_table(conn)
+        f = mig(tmp_path, "1_idx.sql", "create index concurrently if not exists hand_made on public.e (b);\n"
+                                         "create unique index concurrently on public.e (a);")
+        with pytest.raises(MigrationError) as err:
+            apply_file(conn, f, LIMITS)
+        names = [r[0] for r in conn.execute("select indexrelid::regclass::text from pg_index "
+                                            "where indrelid = 'public.e'::regclass")]
+    assert names == ["hand_made"], names  # the valid hand-made index stays; the unnamed INVALID one went
+    assert "Dropped the INVALID index e_a_idx that this file built" in str(err.value)
+
+
+def test_a_cleanup_that_cannot_get_its_lock_says_what_is_left_and_how_to_drop_it(fresh_db):
+    from dbharness import concurrent
+
+    with psycopg.connect(fresh_db, autocommit=True) as conn, psycopg.connect(fresh_db) as holder:
+        conn.execute("create table public.f (a int); create index f_idx on public.f (a)")
+        oid = conn.execute("select 'public.f_idx'::regclass::oid::int").fetchone()[0]
+        holder.execute("lock table public.f in share update exclusive mode")
+        note = concurrent.drop(conn, oid, lock_timeout="50ms")
+        holder.rollback()
+        assert note == ("left the index f_idx: its lock was busy 3 times; "
+                        "drop it with: drop index concurrently if exists f_idx;")
+        assert conn.execute("select to_regclass('public.f_idx') is not null").fetchone() == (True,)
 
 
 def test_lock_timeout_bounds_the_wait_for_a_lock(fresh_db, tmp_path):
@@ -106,3 +135,27 @@ def test_each_file_starts_from_a_fresh_session(fresh_db, tmp_path):
         apply_files(conn, files, LIMITS)
         assert table_exists(conn, "other.a") and table_exists(conn, "public.b")
         assert conn.execute("show lock_timeout").fetchone() == ("0",)
+
+
+def test_a_begin_commit_wrapper_is_the_files_own_transaction(fresh_db, tmp_path):
+    f = mig(tmp_path, "1_w.sql", "begin;\ncreate table public.w (x int);\nsavepoint s;\n"
+                                 "insert into public.w values (1);\nrollback to savepoint s;\ncommit;\n")
+    bad = mig(tmp_path, "2_bad.sql", "create table public.w2 (x int);\ncommit;\ncreate table public.w3 (x int);\n")
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        apply_files(conn, [f], LIMITS)
+        assert table_exists(conn, "public.w") and conn.execute("select count(*) from public.w").fetchone() == (0,)
+        assert history.read(conn)["1"].statements[0] == "begin" and history.read(conn)["1"].statements[-1] == "commit"
+        with pytest.raises(MigrationError, match=r"2_bad.sql:2: commit would commit or abandon part of this file"):
+            apply_file(conn, bad, LIMITS)
+        assert not table_exists(conn, "public.w2") and "2" not in history.read(conn)
+
+
+@pytest.mark.parametrize("sql", ["begin;\ncreate table public.p (x int);\n",
+                                 "create table public.p (x int);\nrollback;\n",
+                                 "begin;\ncreate table public.p (x int);\ncommit;\nbegin;\nselect 1;\ncommit;\n"])
+def test_transaction_control_that_splits_a_file_is_refused_before_anything_runs(fresh_db, tmp_path, sql):
+    f = mig(tmp_path, "1_p.sql", sql)
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        with pytest.raises(MigrationError, match="would commit or abandon part of this file"):
+            apply_file(conn, f, LIMITS)
+        assert not table_exists(conn, "public.p")

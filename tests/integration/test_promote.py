@@ -239,3 +239,24 @@ def test_dotenv_is_read(envs):
         assert promote(replace(settings), "staging")
     finally:
         os.environ["STAGING_DATABASE_URL"] = url
+
+
+@pytest.mark.parametrize("password", ["ab#cd?ef", "pw x"[:2] + "#", "%zz-secret"])
+def test_passwords_with_url_characters_never_leak(envs, monkeypatch, password):
+    """Unencoded # and ? (libpq accepts them), and a password libpq cannot parse: no output,
+    error or report shows it, and no traceback."""
+    settings, db = envs
+    name = db["staging"].split("dbname=")[1].split()[0]
+    port = db["staging"].split("port=")[1].split()[0]
+    monkeypatch.setenv("STAGING_DATABASE_URL", f"postgresql://postgres:{password}@127.0.0.1:{port}/{name}")
+    status = run_invoke("status", "--env", "staging", root=settings.root)
+    promoted = run_invoke("promote", "--env", "staging", "--skip-tests", root=settings.root)
+    outputs = status.stdout + status.stderr + promoted.stdout + promoted.stderr
+    reports = "".join(p.read_text() for p in (settings.root / "reports").rglob("*.xml"))
+    secret = password.replace("%zz", "zz")
+    assert secret not in outputs and secret not in reports and "Traceback" not in outputs
+    if password.startswith("%zz"):
+        assert status.returncode == 2 and "not a connection string libpq accepts" in status.stderr
+    else:
+        assert status.returncode == 0, outputs
+        assert "Promoted 3 migration(s) to staging (postgresql://postgres:***@127.0.0.1:" in promoted.stdout

@@ -4,7 +4,6 @@ import pytest
 
 from dbharness.errors import MigrationError
 from dbharness.statements import (
-    index_target,
     is_concurrent,
     is_transaction_control,
     split_statements,
@@ -46,11 +45,6 @@ def test_transaction_control_excludes_savepoints():
     stmts = split_statements("begin; savepoint a; rollback to a; release a; rollback; commit;")
     assert [is_transaction_control(s) for s in stmts] == [True, False, False, False, True, True]
 
-
-def test_index_target_defaults_to_public():
-    assert index_target(split_statements("create index concurrently i on t (a)")[0]) == ("public", "i")
-    assert index_target(split_statements("create index concurrently i on s.t (a)")[0]) == ("s", "i")
-    assert index_target(split_statements("select 1")[0]) is None
 
 
 def test_syntax_error_names_source_and_line():
