@@ -155,8 +155,11 @@ def status(c, env):
     from dbharness.deploy.plan import environment_status
 
     with guarded():
-        for line in console.status_lines(*environment_status(settings(), env)):
+        target, st = environment_status(settings(), env)
+        for line in console.status_lines(target, st):
             say(line)
+        if st.problems:
+            raise Exit("status: " + "; ".join(st.problems), code=1)
 
 
 @task(help={"env": "environment to promote to (staging first, then production)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,9 +139,41 @@ def _environments(raw: dict[str, Any]) -> dict[str, Environment]:
     return envs
 
 
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|min|h|d)\s*$")
+UNIT_SECONDS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def duration_seconds(value: str) -> float:
+    """A PostgreSQL duration with its unit ('5s', '250ms', '5min') in seconds; '0' means none."""
+    if value.strip() == "0":
+        return 0.0
+    match = DURATION.match(value)
+    if not match:
+        raise ConfigError(f"{value!r} is not a duration: write a number with its unit (us, ms, s, min, "
+                          "h, d), e.g. '5s'")
+    return float(match.group(1)) * UNIT_SECONDS[match.group(2)]
+
+
+def _durations(raw: dict[str, Any]) -> None:
+    for key in ("lock_timeout", "statement_timeout", "test_timeout"):
+        if key in raw:
+            value = raw[key]
+            if not isinstance(value, str):
+                raise ConfigError(f"[tool.dbharness] {key} = {value!r}: write it as a string with its "
+                                  f"unit, e.g. {key} = \"5s\" (PostgreSQL reads a bare number as ms)")
+            try:
+                duration_seconds(value)
+            except ConfigError as exc:
+                raise ConfigError(f"[tool.dbharness] {key}: {exc}") from None
+
+
 def _lint_exceptions(raw: dict[str, Any]) -> tuple[LintException, ...]:
     items = []
-    for i, spec in enumerate(raw.get("exceptions", [])):
+    specs = raw.get("exceptions", [])
+    if not isinstance(specs, list) or not all(isinstance(x, dict) for x in specs):
+        raise ConfigError("[tool.dbharness.lint] exceptions must be a list of tables: "
+                          'exceptions = [{ rule = "...", target = "...", reason = "..." }]')
+    for i, spec in enumerate(specs):
         missing = [k for k in ("rule", "target", "reason") if not spec.get(k)]
         if missing:
             raise ConfigError(
@@ -175,6 +208,7 @@ def load(root: Path | str | None = None, **overrides: Any) -> Settings:
     """
     base = Path(root or os.environ.get("DBHARNESS_ROOT") or Path.cwd()).resolve()
     raw = _read_pyproject(base)
+    _durations(raw)
     values: dict[str, Any] = {k: raw[k] for k in _PLAIN if k in raw}
     values.update({k: os.environ[v] for k, v in _VARIABLES.items() if os.environ.get(v)})
     if raw.get("seed_after"):

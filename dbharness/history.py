@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from dbharness.errors import PrerequisiteError
 from dbharness.migrations import MigrationFile
 
 CREATE_SQL = (
@@ -26,22 +27,38 @@ class HistoryRow:
     statements: list[str] | None
 
 
+def exists(conn: psycopg.Connection) -> bool:
+    """True when the history table is there (read-only)."""
+    row = conn.execute("select to_regclass('supabase_migrations.schema_migrations') is not null").fetchone()
+    return bool(row and row[0])
+
+
 def ensure_table(conn: psycopg.Connection) -> None:
-    """Create the schema and table exactly as the Supabase CLI does, when missing."""
-    exists = conn.execute(
-        "select to_regclass('supabase_migrations.schema_migrations') is not null").fetchone()
-    if exists and exists[0]:
-        return
+    """Create the schema and table as the Supabase CLI does, or complete an older CLI's table
+    (only `version`) the way the CLI completes it; only ever called before writing."""
     with conn.transaction():
-        for sql in CREATE_SQL:
+        for sql in CREATE_SQL if not exists(conn) else CREATE_SQL[2:]:
             conn.execute(sql)
 
 
 def read(conn: psycopg.Connection) -> dict[str, HistoryRow]:
-    """Every recorded version, keyed by version."""
-    rows = conn.execute(
-        "select version, name, statements from supabase_migrations.schema_migrations "
-        "order by version").fetchall()
+    """Every recorded version, keyed by version; nothing applied when there is no table. Read-only:
+    an older CLI's table without `statements` or `name` is read as it is."""
+    try:
+        if not exists(conn):
+            return {}
+        columns = {r[0] for r in conn.execute(
+            "select attname from pg_attribute where attnum > 0 and not attisdropped "
+            "and attrelid = 'supabase_migrations.schema_migrations'::regclass")}
+        name = "name" if "name" in columns else "null::text"
+        statements = "statements" if "statements" in columns else "null::text[]"
+        rows = conn.execute(f"select version, {name}, {statements} "  # noqa: S608 (fixed column names)
+                            "from supabase_migrations.schema_migrations order by version").fetchall()
+    except psycopg.Error as exc:
+        why = (exc.diag.message_primary or str(exc)).strip()
+        raise PrerequisiteError(
+            f"cannot read supabase_migrations.schema_migrations: {why} (SQLSTATE {exc.sqlstate}); "
+            "the role needs USAGE on the schema and SELECT on the table") from None
     return {r[0]: HistoryRow(r[0], r[1], r[2]) for r in rows}
 
 

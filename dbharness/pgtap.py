@@ -23,9 +23,11 @@ from psycopg import sql as psql
 
 from dbharness import compat, psqlscript
 from dbharness.apply import display_path
+from dbharness.config import duration_seconds
 from dbharness.errors import ConfigError, HarnessError, PrerequisiteError
 from dbharness.statements import Statement, is_transaction_control
 from dbharness.tapresults import FileResult, parse_tap
+from dbharness.watchdog import Watchdog
 
 INSTALL_HINT = ("install pgTAP for this PostgreSQL: apt-get install postgresql-{major}-pgtap "
                 "(or run: invoke setup)")
@@ -130,11 +132,17 @@ class StatementFailed(HarnessError):
     """A statement of a pgTAP file failed; the message names its file and line."""
 
 
-def _execute(conn: psycopg.Connection, step: Located, timeout: str) -> list[str]:
+def _execute(conn: psycopg.Connection, step: Located, timeout: str,
+             guard: Watchdog | None = None) -> list[str]:
+    if guard:
+        guard.arm()
     try:
         cur = conn.execute(step.statement.sql)
     except psycopg.Error as exc:
         raise StatementFailed(_describe_error(step, exc, timeout)) from exc
+    finally:
+        if guard:
+            guard.disarm()
     if cur.description is None:
         return []
     return [line for row in cur.fetchall() if row and row[0] is not None for line in str(row[0]).split("\n")]
@@ -151,7 +159,16 @@ def _describe_error(step: Located, exc: psycopg.Error, timeout: str) -> str:
 
 def _run_steps(conn: psycopg.Connection, test_file: TestFile, timeout: str,
                out: list[str]) -> str | None:
-    """Run every step, appending TAP and echoed lines to out; the first error ends the file."""
+    """Run every step, appending TAP and echoed lines to out; the first error ends the file.
+
+    Each statement also has a client-side deadline (test_timeout), which cancels it even when
+    the test switched statement_timeout off or loops in PL/pgSQL."""
+    with Watchdog(conn, duration_seconds(timeout)) as guard:
+        return _run_each(conn, test_file, timeout, out, guard)
+
+
+def _run_each(conn: psycopg.Connection, test_file: TestFile, timeout: str, out: list[str],
+              guard: Watchdog) -> str | None:
     for step in test_file.steps:
         if isinstance(step, psqlscript.Echo):
             out.append(step.text)
@@ -160,7 +177,7 @@ def _run_steps(conn: psycopg.Connection, test_file: TestFile, timeout: str,
         if not test_file.persistent and is_transaction_control(step.statement):
             continue
         try:
-            out.extend(_execute(conn, step, timeout))
+            out.extend(_execute(conn, step, timeout, guard))
         except StatementFailed as exc:
             return str(exc)
     return None

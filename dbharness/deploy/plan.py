@@ -21,6 +21,11 @@ class Status:
     pending: list[MigrationFile]
     drift: list[history.HistoryRow]
 
+    @property
+    def problems(self) -> list[str]:
+        """Drift and out-of-order pending versions: what makes invoke status fail."""
+        return drift_refusals(self, None)
+
 
 def compare(files: list[MigrationFile], rows: dict[str, history.HistoryRow]) -> Status:
     """Pure: the repository's files against an environment's history rows."""
@@ -30,8 +35,8 @@ def compare(files: list[MigrationFile], rows: dict[str, history.HistoryRow]) -> 
 
 
 def status(conn: psycopg.Connection, files: list[MigrationFile]) -> Status:
-    """Compare the repository's files with the environment's history table (created if missing)."""
-    history.ensure_table(conn)
+    """Compare the repository's files with the environment's history (read-only: no table means
+    nothing applied)."""
     return compare(files, history.read(conn))
 
 
@@ -84,7 +89,6 @@ def make_plan(settings: Settings, target: Target, conn: psycopg.Connection, to: 
     if target.env.requires and pending:
         required = resolve(settings, target.env.requires)
         with required.connect() as rconn:
-            history.ensure_table(rconn)
             plan.refusals += required_refusals(pending, required.name, history.read(rconn))
     for f in pending:
         _ = f.transactional  # a mixed file is refused here, before anything runs

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness import database, junit
+from dbharness import database, history, junit
 from dbharness.apply import Report, apply_file
 from dbharness.config import Settings
 from dbharness.deploy import guards
@@ -63,6 +63,7 @@ def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report:
                result: PromoteResult) -> None:
     """Apply each pending file as invoke test does, under the lock; stop at the first failure."""
     with guards.Lock(conn, plan.target):
+        history.ensure_table(conn)
         fresh = status(conn, discover(settings.migrations_dir))
         todo = [f for f in plan.pending if f.version in {p.version for p in fresh.pending}]
         for f in todo:

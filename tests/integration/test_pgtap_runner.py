@@ -91,3 +91,18 @@ def test_parallel_run_gives_the_same_verdicts_in_path_order(pgtap_db, files):
     assert [r.path for r in one] == [r.path for r in many] == [pgtap.display_path(p) for p in paths]
     assert [(r.passed, r.count("passed"), r.file_failure) for r in one] == \
            [(r.passed, r.count("passed"), r.file_failure) for r in many]
+
+
+@pytest.mark.parametrize("body", [
+    "set statement_timeout = 0;\nselect pg_sleep(30);\n",
+    "set local statement_timeout = 0;\ndo $$ begin loop perform 1; end loop; end $$;\n",
+])
+def test_a_test_cannot_switch_the_timeout_off(pgtap_db, tmp_path, body):
+    import time
+
+    path = tmp_path / "hang.test.sql"
+    path.write_text("begin;\nselect plan(1);\n" + body + "select ok(true);\nrollback;\n")
+    started = time.monotonic()
+    r = pgtap.run_file(pgtap_db, path, "500ms")
+    assert time.monotonic() - started < 10
+    assert "timed out" in r.file_failure and "hang.test.sql:4" in r.file_failure

@@ -260,3 +260,61 @@ def test_passwords_with_url_characters_never_leak(envs, monkeypatch, password):
     else:
         assert status.returncode == 0, outputs
         assert "Promoted 3 migration(s) to staging (postgresql://postgres:***@127.0.0.1:" in promoted.stdout
+
+
+def schemas(conninfo: str) -> set[str]:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        return {r[0] for r in conn.execute("select nspname from pg_namespace")}
+
+
+def test_status_and_dry_run_write_nothing(envs):
+    settings, db = envs
+    assert run_invoke("status", "--env", "staging", root=settings.root).returncode == 0
+    dry = run_invoke("promote", "--env", "staging", "--dry-run", "--skip-tests", root=settings.root)
+    assert dry.returncode == 0 and "dry run: nothing was changed" in dry.stdout, dry.stdout + dry.stderr
+    assert "supabase_migrations" not in schemas(db["staging"])
+
+
+def test_status_as_a_role_that_cannot_read_the_history_is_a_clear_error(envs, monkeypatch, server):
+    settings, db = envs
+    promote(settings, "staging")
+    name = db["staging"].split("dbname=")[1].split()[0]
+    with psycopg.connect(db["staging"], autocommit=True) as conn:
+        conn.execute("drop role if exists reader; create role reader login")
+    monkeypatch.setenv("STAGING_DATABASE_URL", f"postgresql://reader@127.0.0.1:{server.port}/{name}")
+    out = run_invoke("status", "--env", "staging", root=settings.root)
+    assert out.returncode == 3 and "Traceback" not in out.stderr
+    assert "cannot read supabase_migrations.schema_migrations: permission denied" in out.stderr
+
+
+def test_an_older_cli_history_table_is_read_as_is_and_completed_only_when_writing(envs):
+    settings, db = envs
+    with psycopg.connect(db["staging"], autocommit=True) as conn:
+        conn.execute("create schema supabase_migrations; create table supabase_migrations.schema_migrations "
+                     "(version text primary key); insert into supabase_migrations.schema_migrations values ('1')")
+        conn.execute((settings.migrations_dir / "1_accounts.sql").read_text())
+    out = run_invoke("status", "--env", "staging", root=settings.root)
+    assert out.returncode == 0 and "1 applied, 2 pending, 0 drift" in out.stdout, out.stdout + out.stderr
+
+    def columns() -> list[str]:
+        with psycopg.connect(db["staging"]) as conn:
+            return [r[0] for r in conn.execute("select column_name from information_schema.columns where "
+                                               "table_name = 'schema_migrations' order by ordinal_position")]
+
+    assert columns() == ["version"]
+    assert promote(settings, "staging") == ["2_notes", "3_idx"]
+    assert columns() == ["version", "statements", "name"]
+
+
+def test_status_fails_on_drift_and_on_out_of_order_versions(envs):
+    settings, db = envs
+    promote(settings, "staging", to="1")
+    with psycopg.connect(db["staging"], autocommit=True) as conn:
+        conn.execute("insert into supabase_migrations.schema_migrations (version, name) values ('3', 'idx')")
+    out = run_invoke("status", "--env", "staging", root=settings.root)
+    assert out.returncode == 1 and "out of order: 2_notes" in out.stderr
+    with psycopg.connect(db["staging"], autocommit=True) as conn:
+        conn.execute("delete from supabase_migrations.schema_migrations where version = '3';"
+                     "insert into supabase_migrations.schema_migrations (version, name) values ('9', 'hotfix')")
+    out = run_invoke("status", "--env", "staging", root=settings.root)
+    assert out.returncode == 1 and "DRIFT    9_hotfix" in out.stdout and "(drift): 9_hotfix" in out.stderr

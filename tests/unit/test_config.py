@@ -1,5 +1,7 @@
 """Settings from pyproject.toml and the environment."""
 
+import re
+
 import pytest
 
 from dbharness.config import load
@@ -65,3 +67,24 @@ def test_the_bench_scenario_is_read_and_checked(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.dbharness.bench]\nafter = "1"\n')
     with pytest.raises(ConfigError, match="lacks load, table, write, keys"):
         load(tmp_path)
+
+
+def test_bad_shapes_are_one_line_errors(tmp_path):
+    import pytest
+
+    from dbharness.config import duration_seconds
+    from dbharness.errors import ConfigError
+
+    cases = {
+        "[tool.dbharness]\nlock_timeout = 5\n": "lock_timeout = 5: write it as a string with its unit",
+        '[tool.dbharness]\ntest_timeout = "5 parsecs"\n': "test_timeout: '5 parsecs' is not a duration",
+        '[tool.dbharness.lint]\nexceptions = ["x"]\n': "exceptions must be a list of tables",
+        '[tool.dbharness.lint]\nexceptions = [{ rule = "r" }]\n': "exceptions[0] lacks target, reason",
+        '[tool.dbharness]\ntest_paths = "pgtap"\n': "test_paths must be a list of globs",
+    }
+    for text, message in cases.items():
+        (tmp_path / "pyproject.toml").write_text(text)
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            load(tmp_path)
+    assert duration_seconds("250ms") == 0.25 and duration_seconds("5min") == 300 and duration_seconds("0") == 0
+    assert duration_seconds("1.5s") == 1.5 and duration_seconds("2h") == 7200
