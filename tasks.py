@@ -37,17 +37,20 @@ def _sigterm(_signum: int, _frame: Any) -> None:
 
 
 @contextmanager
-def guarded() -> Iterator[None]:
-    """Turn HarnessError into a message and exit code; SIGTERM and Ctrl-C clean up first."""
-    previous = signal.signal(signal.SIGTERM, _sigterm)
+def guarded(interrupted: str = "every started server was stopped and removed") -> Iterator[None]:
+    """Turn HarnessError into a message and exit code; SIGTERM and Ctrl-C clean up first, also
+    when the task was started with SIGINT ignored (from a script with &, some CI runners)."""
+    previous = {sig: signal.signal(sig, handler) for sig, handler in
+                ((signal.SIGTERM, _sigterm), (signal.SIGINT, signal.default_int_handler))}
     try:
         yield
     except HarnessError as exc:
         raise Exit(f"error: {exc}", code=exc.exit_code) from None
     except KeyboardInterrupt:
-        raise Exit("interrupted: every started server was stopped and removed", code=130) from None
+        raise Exit(f"interrupted: {interrupted}", code=130) from None
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def settings(**overrides: Any) -> config.Settings:
@@ -171,7 +174,7 @@ def promote(c, env, dry_run=False, yes=False, to=None, skip_tests=False, engine=
     """Apply pending migrations to an environment, after invoke test, in order, staging first."""
     from dbharness.deploy.promote import promote as run_promote
 
-    with guarded():
+    with guarded("what was applied before the interruption is listed in the report"):
         cfg = settings(engine=engine)
         path = cfg.reports_dir / "junit" / f"promote-{env}.xml"
         try:
@@ -189,7 +192,7 @@ def rollback(c, env, to, yes=False):
     """Apply the rollbacks of every applied version newer than --to, newest first."""
     from dbharness.deploy.rollback import rollback as run_rollback
 
-    with guarded():
+    with guarded("each file rolled back before the interruption stays rolled back; run status"):
         done = run_rollback(settings(), env, to, yes=yes, ask=_ask(), report=say)
         say(f"rolled back {len(done)} migration(s) on {env}")
 

@@ -14,7 +14,7 @@ from psycopg import sql as psql
 from dbharness import concurrent, history
 from dbharness.errors import MigrationError
 from dbharness.migrations import MigrationFile
-from dbharness.statements import Statement, split_statements
+from dbharness.statements import Statement, read_sql, split_statements
 
 Report = Callable[[str], None]
 
@@ -152,7 +152,7 @@ def apply_files(conn: psycopg.Connection, files: list[MigrationFile], timeouts: 
 
 def run_script(conn: psycopg.Connection, path: Path, timeouts: Timeouts | None = None) -> None:
     """Run a plain SQL file (seed, exercise, compat, helpers) in one transaction, no history."""
-    statements = split_statements(path.read_text(encoding="utf-8"), str(path))
+    statements = split_statements(read_sql(path), str(path))
     with conn.transaction():
         if timeouts:
             _set_timeouts(conn, timeouts, local=True)

@@ -12,7 +12,7 @@ def clean_all(reports_dir: Path, report: Callable[[str], None]) -> int:
     how many servers were removed."""
     from dbharness.engines import template
     from dbharness.engines.docker import clean_containers
-    from dbharness.engines.local import clean_leftovers
+    from dbharness.engines.leftovers import clean_leftovers
 
     count = clean_leftovers(report) + clean_containers(report)
     report(f"removed {template.clear()} cached cluster template(s) from {template.cache_root()}")

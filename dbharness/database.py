@@ -82,6 +82,8 @@ def seed_position(settings: Settings, files: list[migrations.MigrationFile]) -> 
 
 def apply_migrations(conn: psycopg.Connection, settings: Settings, recipe: Recipe, report: Report) -> None:
     """The recipe's migrations, with the seed in its place."""
+    for warning in migrations.skipped(settings.migrations_dir):
+        report(warning)
     files = chosen_migrations(settings, recipe)
     for mf in files:
         _ = mf.transactional  # refuse mixed files before anything runs

@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from dbharness.errors import ConfigError, MigrationError
-from dbharness.statements import Statement, is_concurrent, split_statements, transaction_kind
+from dbharness.statements import Statement, is_concurrent, read_sql, split_statements, transaction_kind
 
 NAME_RE = re.compile(r"^(?P<version>\d+)_(?P<name>[A-Za-z0-9_\-.]+)\.sql$")
 ROLLBACK_NONE_RE = re.compile(r"^\s*--\s*rollback:\s*none\b[\s:,.\-]*(?P<reason>.*)$",
@@ -29,7 +29,7 @@ class MigrationFile:
 
     @cached_property
     def text(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+        return read_sql(self.path)
 
     @cached_property
     def statements(self) -> list[Statement]:
@@ -56,6 +56,20 @@ class MigrationFile:
         return match.group("reason").strip() or "(no reason given)"
 
 
+def skipped(directory: Path) -> list[str]:
+    """Warnings for the files in directory that will not run (the Supabase CLI skips them too)."""
+    if not directory.is_dir():
+        return []
+    out = []
+    for p in sorted(directory.iterdir()):
+        if p.name.startswith(".") or (p.is_file() and NAME_RE.match(p.name)):
+            continue
+        what = "a directory" if p.is_dir() else "not named <version>_<name>.sql"
+        out.append(f"warning: skipping {p}: {what}, so neither the harness nor the Supabase CLI "
+                   "runs it (e.g. 20251112120000_add_table.sql)")
+    return out
+
+
 def parse_name(path: Path) -> MigrationFile:
     """A MigrationFile from a path, or a ConfigError naming the expected pattern."""
     match = NAME_RE.match(path.name)
@@ -68,10 +82,11 @@ def parse_name(path: Path) -> MigrationFile:
 
 
 def discover(directory: Path) -> list[MigrationFile]:
-    """Every .sql file directly in directory, ordered by version as text; duplicates refused."""
+    """Every <version>_<name>.sql file directly in directory, ordered by version as text;
+    duplicates refused; other files are left out (see skipped)."""
     if not directory.is_dir():
         return []
-    files = [parse_name(p) for p in directory.iterdir() if p.is_file() and p.suffix == ".sql"]
+    files = [parse_name(p) for p in directory.iterdir() if p.is_file() and NAME_RE.match(p.name)]
     files.sort(key=lambda f: f.version)
     seen: dict[str, MigrationFile] = {}
     for f in files:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dbharness.errors import ScriptError
+from dbharness.statements import read_sql
 
 IGNORED = {"pset", "timing", "x", "a", "t", "encoding", "pager", "C", "f", "H", "T", "conninfo",
            "setenv", "errverbose"}
@@ -46,18 +47,6 @@ class Script:
     units: list[Chunk | Echo] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     quit: bool = False
-
-
-def read_text(path: Path) -> str:
-    """A file's text as UTF-8, or a ScriptError naming the file and the byte offset."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ScriptError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScriptError(f"{path}: not valid UTF-8 at byte {exc.start}") from None
 
 
 def quote_literal(value: str) -> str:
@@ -220,7 +209,7 @@ class Expander:
             raise ScriptError(f"{path}: included in a cycle ({chain})")
         self.stack.append(resolved)
         try:
-            self._lines(path, read_text(path).split("\n"))
+            self._lines(path, read_sql(path).split("\n"))
         finally:
             self.stack.pop()
         return self.script

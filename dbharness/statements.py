@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from pglast import ast, parse_sql
 from pglast.parser import ParseError, split
 
-from dbharness.errors import MigrationError
+from dbharness.errors import MigrationError, ScriptError
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,19 @@ class Statement:
     def kind(self) -> str:
         """The parse node's class name, such as IndexStmt."""
         return type(self.node).__name__
+
+
+def read_sql(path: Path) -> str:
+    """A SQL file's text; a one-line ScriptError naming the file and the byte offset when it is not
+    UTF-8 (PostgreSQL's encoding here), or when it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScriptError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScriptError(f"{path}: not valid UTF-8 at byte {exc.start}; save it as UTF-8") from None
 
 
 def split_statements(sql: str, source: str = "<sql>") -> list[Statement]:

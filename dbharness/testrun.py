@@ -12,6 +12,7 @@ from dbharness import database, junit, lint, pgtap
 from dbharness.apply import Report
 from dbharness.config import Settings
 from dbharness.database import Phases
+from dbharness.errors import TestRunError
 from dbharness.lint import LintReport
 from dbharness.tapresults import FileResult, Totals, totals
 
@@ -42,6 +43,9 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
     started = time.perf_counter()
     phases = Phases()
     paths = pgtap.discover(settings.root, settings.pgtap_patterns, files)
+    if not paths:
+        raise TestRunError("no pgTAP file found (searched " + ", ".join(settings.pgtap_patterns)
+                           + f" in {settings.root}); write one, or set test_paths in [tool.dbharness]")
     linted = None
     if lint_hook is not None:
         with phases.timed("lint"):

@@ -39,10 +39,12 @@ def fresh_db(server: Server) -> Iterator[str]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """An empty fixture project: pyproject, supabase/migrations, rollbacks and pgtap dirs."""
+    """A fixture project: pyproject, empty supabase/migrations and rollbacks, one passing pgTAP file."""
     (tmp_path / "supabase" / "migrations").mkdir(parents=True)
     (tmp_path / "supabase" / "rollbacks").mkdir(parents=True)
     (tmp_path / "pgtap").mkdir()
+    (tmp_path / "pgtap" / "smoke.test.sql").write_text(
+        "begin;\nselect plan(1);\nselect ok(true, 'smoke');\nselect * from finish();\nrollback;\n")
     (tmp_path / "pyproject.toml").write_text('[tool.dbharness]\ntest_timeout = "2s"\n')
     return tmp_path
 

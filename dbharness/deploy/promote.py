@@ -36,6 +36,7 @@ class PromoteResult:
     files: list[FileOutcome] = field(default_factory=list)
     dry_run: bool = False
     error: str | None = None  # why the promotion stopped before a file ran (refusal, connection)
+    current: str | None = None  # the file being applied right now
 
     @property
     def failed(self) -> FileOutcome | None:
@@ -68,6 +69,7 @@ def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report:
         todo = [f for f in plan.pending if f.version in {p.version for p in fresh.pending}]
         for f in todo:
             started = time.perf_counter()
+            result.current = f.stem
             try:
                 apply_file(conn, f, database.timeouts(settings), "up", report)
             except MigrationError as exc:
@@ -75,6 +77,7 @@ def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report:
                                                 plan.target.scrub(str(exc))))
                 return
             result.files.append(FileOutcome(f.stem, time.perf_counter() - started))
+            result.current = None
 
 
 def _promote(settings: Settings, target: Target, result: PromoteResult, *, to: str | None, yes: bool,
@@ -94,6 +97,14 @@ def _promote(settings: Settings, target: Target, result: PromoteResult, *, to: s
         apply_plan(settings, plan, conn, report, result)
     if result.failed is None:
         report(f"Promoted {len(result.files)} migration(s) to {target}")
+
+
+def _interrupted(result: PromoteResult) -> str:
+    done = f"{len(result.applied)} file(s) applied and recorded before it"
+    if result.current is None:
+        return f"interrupted before any file was being applied; {done}"
+    return (f"interrupted while applying {result.current}: its transaction was rolled back (a "
+            f"CONCURRENTLY file's indexes dropped) and it was not recorded; {done}")
 
 
 def promote(settings: Settings, name: str, *, dry_run: bool = False, yes: bool = False,
@@ -117,6 +128,9 @@ def promote(settings: Settings, name: str, *, dry_run: bool = False, yes: bool =
             raise
     except HarnessError as exc:
         result.error = str(exc)
+        raise
+    except KeyboardInterrupt:
+        result.error = _interrupted(result)
         raise
     finally:
         if junit_path is not None:

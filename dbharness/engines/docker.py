@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -79,7 +80,8 @@ def docker_usable(image: str, factory: Callable[[], Any] | None = None) -> tuple
 
 def labels(run_id: str) -> dict[str, str]:
     """Labels on everything the harness starts, so invoke clean finds leftovers."""
-    return {LABEL: "1", f"{LABEL}.run": run_id, f"{LABEL}.pid": str(os.getpid())}
+    return {LABEL: "1", f"{LABEL}.run": run_id, f"{LABEL}.pid": str(os.getpid()),
+            f"{LABEL}.uid": str(os.geteuid()), f"{LABEL}.host": socket.gethostname()}
 
 
 def host_port(container: Any) -> int:
@@ -177,15 +179,21 @@ def remove(container: Any) -> None:
 
 
 def clean_containers(report: Callable[[str], None], factory: Callable[[], Any] | None = None) -> int:
-    """Remove every container the harness labelled whose harness process is gone, or kept ones."""
+    """Remove the containers this user's harness runs on this machine started and left: the run is
+    over (its process is gone) or handed the container over (--keep). Nobody else's, never a live
+    run's."""
     try:
         client = connect_client(factory)
     except PrerequisiteError:
         return 0
     count = 0
+    mine = {f"{LABEL}.uid": str(os.geteuid()), f"{LABEL}.host": socket.gethostname()}
     for container in client.containers.list(all=True, filters={"label": LABEL}):
+        if any(container.labels.get(k) != v for k, v in mine.items()):
+            continue
         pid = int(container.labels.get(f"{LABEL}.pid", "0") or 0)
-        if pid and pid != os.getpid() and process_alive(pid) and container.status == "running":
+        kept = container.labels.get(f"{LABEL}.kept") == "1"
+        if pid and pid != os.getpid() and process_alive(pid) and not kept:
             report(f"left container {container.name}: harness process {pid} is still running")
             continue
         remove(container)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness.engines import Server, TemplateRecipe, process_alive, template
+from dbharness.engines import Server, TemplateRecipe, template
 from dbharness.engines.pgbin import PgBinaries, find_binaries
 from dbharness.engines.template import copy_data
 from dbharness.errors import EngineError, PrerequisiteError
@@ -88,7 +88,8 @@ class LocalCluster:
 
     def mark(self, kept: bool) -> None:
         """Record which harness process owns this directory, so clean spares live runs."""
-        (self.base / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "kept": kept}))
+        (self.base / OWNER_FILE).write_text(json.dumps({"pid": os.getpid(), "uid": os.geteuid(),
+                                                        "kept": kept, "pg_bindir": str(self.bins.bindir)}))
 
     def _run_kwargs(self) -> dict[str, object]:
         if self.owner is None:
@@ -105,8 +106,11 @@ class LocalCluster:
         self.sock.mkdir(mode=0o700)
         self._chown(self.sock)
         if template is not None:
-            copy_data(template, self.data)
-            return
+            try:
+                copy_data(template, self.data)
+                return
+            except EngineError:  # a concurrent `invoke clean` emptied the cache: make one anew
+                shutil.rmtree(self.data, ignore_errors=True)
         cmd = [self.bins.path("initdb"), "-D", str(self.data), *INITDB_ARGS]
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=self.base,
                              **self._run_kwargs())  # type: ignore[call-overload]
@@ -251,33 +255,3 @@ def keep_message(cluster: LocalCluster, server: Server) -> str:
             f"  psql '{server.url()}'\n"
             f"  data directory: {cluster.base}\n"
             "  remove it with: invoke clean")
-
-
-def in_use(base: Path) -> bool:
-    """True when the harness process that made base still runs and did not hand it over (--keep)."""
-    try:
-        owner = json.loads((base / OWNER_FILE).read_text())
-    except (OSError, ValueError):
-        return False
-    return not owner.get("kept") and process_alive(int(owner.get("pid", 0)))
-
-
-def clean_leftovers(report: Callable[[str], None]) -> int:
-    """Stop the servers of kept or killed runs and remove their directories; returns the count."""
-    count = 0
-    for base in (b for d in template.scratch_dirs() for b in d.glob(PREFIX + "*")):
-        if in_use(base):
-            report(f"left {base}: a running harness process is using it")
-            continue
-        pidfile = base / "data" / "postmaster.pid"
-        if pidfile.exists():
-            try:
-                pid = int(pidfile.read_text().splitlines()[0])
-                os.kill(pid, signal.SIGQUIT)
-                report(f"stopped server {pid} of {base}")
-            except (ValueError, IndexError, ProcessLookupError, PermissionError):
-                pass
-        shutil.rmtree(base, ignore_errors=True)
-        report(f"removed {base}")
-        count += 1
-    return count

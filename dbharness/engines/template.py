@@ -16,14 +16,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dbharness.engines.pgbin import PgBinaries, pgtap_control
-from dbharness.errors import EngineError
+from dbharness.errors import ConfigError, EngineError
 
 
 def scratch_dir() -> Path:
-    """Where throwaway clusters live: DBHARNESS_TMPDIR, else /dev/shm (RAM, so copying a template
-    costs tens of milliseconds instead of hundreds), else the system temp directory."""
+    """Where throwaway clusters live: DBHARNESS_TMPDIR (which must exist: the harness creates no
+    directory outside its own), else /dev/shm (RAM, so copying a template costs tens of
+    milliseconds instead of hundreds), else the system temp directory."""
     explicit = os.environ.get("DBHARNESS_TMPDIR")
     if explicit:
+        if not Path(explicit).is_dir():
+            raise ConfigError(f"DBHARNESS_TMPDIR={explicit}: no such directory; create it or unset "
+                              "the variable")
         return Path(explicit)
     shm = Path("/dev/shm")
     if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK):
@@ -32,7 +36,10 @@ def scratch_dir() -> Path:
 
 
 def scratch_dirs() -> list[Path]:
-    """Every place a cluster directory may have been left, for invoke clean."""
+    """Every place a cluster directory may have been left, for invoke clean (only the chosen one
+    when DBHARNESS_TMPDIR is set)."""
+    if os.environ.get("DBHARNESS_TMPDIR"):
+        return [scratch_dir()]
     return list(dict.fromkeys([scratch_dir(), Path(tempfile.gettempdir())]))
 
 
@@ -70,20 +77,34 @@ def copy_data(source: Path, dest: Path) -> None:
 
 
 def get_or_build(key: str, build: Callable[[Path], None]) -> Path:
-    """The cached data directory for key; on a miss, build(dest) makes it first (atomically)."""
+    """The cached data directory for key; on a miss, build(dest) makes it first.
+
+    The build goes to a directory beside the cache (not inside it), then is renamed into place,
+    so a concurrent `invoke clean` that empties the cache never breaks a build under way, and a
+    reader never sees half a template.
+    """
     root = cache_root()
     target = root / key
     if (target / "PG_VERSION").exists():
         return target
-    root.mkdir(mode=0o755, parents=True, exist_ok=True)
-    staging = root / f"{key}.tmp-{os.getpid()}"
+    if not root.parent.is_dir():
+        raise ConfigError(f"{root.parent}: no such directory for the template cache; create it or "
+                          "unset DBHARNESS_CACHE_DIR")
+    staging = root.parent / f".{root.name}-{key}.tmp-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
         build(staging)
-        os.rename(staging, target)
-    except OSError:
-        if not (target / "PG_VERSION").exists():
-            raise
+        for _ in range(3):  # the cache root may vanish under a concurrent clean: make it again
+            root.mkdir(mode=0o755, exist_ok=True)
+            try:
+                os.rename(staging, target)
+                break
+            except FileNotFoundError:
+                continue
+            except OSError:
+                if (target / "PG_VERSION").exists():  # another run put the same template first
+                    break
+                raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target

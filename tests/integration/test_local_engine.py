@@ -13,7 +13,8 @@ import psycopg
 import pytest
 
 from dbharness.engines import template
-from dbharness.engines.local import LocalEngine, clean_leftovers
+from dbharness.engines.leftovers import clean_leftovers
+from dbharness.engines.local import LocalEngine
 from dbharness.errors import EngineError
 from tests.conftest import REPO
 
@@ -98,6 +99,7 @@ def _slow_project(tmp_path: Path) -> Path:
     (tmp_path / "supabase" / "migrations" / "1_fast.sql").write_text("create table public.t (a int);")
     (tmp_path / "supabase" / "migrations" / "2_slow.sql").write_text("select pg_sleep(60);")
     (tmp_path / "pgtap").mkdir()
+    (tmp_path / "pgtap" / "a.test.sql").write_text("select plan(1);\nselect ok(true);\n")
     return tmp_path
 
 

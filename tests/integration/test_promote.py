@@ -183,7 +183,7 @@ def test_the_tests_gate_runs_for_real_and_blocks_on_failure(envs, server):
     gate = lambda: guards.tests_gate(settings, "local", lambda _m: None, make_engine=lambda *_a, **_k: DatabaseEngine(server))  # noqa: E731
     assert promote(settings, "staging", skip_tests=False, gate=gate)
     (settings.pgtap_dir / "broken.test.sql").write_text("select plan(1);\nselect ok(false, 'broken');\n")
-    with pytest.raises(CheckFailed, match=r"invoke test failed \(0 passed, 1 failed\)"):
+    with pytest.raises(CheckFailed, match=r"invoke test failed \(1 passed, 1 failed\)"):
         promote(settings, "production", gate=gate)
     assert versions(db["production"]) == {}
 
@@ -318,3 +318,37 @@ def test_status_fails_on_drift_and_on_out_of_order_versions(envs):
                      "insert into supabase_migrations.schema_migrations (version, name) values ('9', 'hotfix')")
     out = run_invoke("status", "--env", "staging", root=settings.root)
     assert out.returncode == 1 and "DRIFT    9_hotfix" in out.stdout and "(drift): 9_hotfix" in out.stderr
+
+
+def test_an_interrupted_promote_writes_a_truthful_report(envs):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from junitparser import JUnitXml
+
+    settings, db = envs
+    (settings.migrations_dir / "2_notes.sql").write_text(MIGRATIONS["2_notes.sql"] + "select pg_sleep(60);\n")
+    env = dict(os.environ, DBHARNESS_ROOT=str(settings.root))
+    proc = subprocess.Popen([sys.executable, "-m", "invoke", "promote", "--env", "staging", "--skip-tests"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.startswith("Applying 1_accounts ... done"):
+            break
+    import time
+
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out = proc.stdout.read()
+    assert proc.wait(timeout=30) == 130, out
+    assert "interrupted: what was applied before the interruption is listed in the report" in out
+    assert "every started server" not in out
+    suite = next(iter(JUnitXml.fromfile(str(settings.reports_dir / "junit" / "promote-staging.xml"))))
+    cases = {c.name: c for c in suite}
+    assert list(cases) == ["1_accounts", "promotion"] and suite.tests == 2 and suite.failures == 1
+    assert "interrupted while applying 2_notes" in cases["promotion"].result[0].message
+    assert list(versions(db["staging"])) == ["1"]
+    with psycopg.connect(db["staging"]) as conn:
+        assert conn.execute("select to_regclass('public.notes')").fetchone() == (None,)

@@ -150,8 +150,22 @@ def test_a_container_that_exits_reports_its_logs_and_is_removed(monkeypatch):
 
 def test_clean_removes_labelled_leftovers_of_dead_runs():
     leftover = FakeContainer(status="exited")
-    leftover.labels = {dengine.LABEL: "1", f"{dengine.LABEL}.pid": "999999"}
+    leftover.labels = {**dengine.labels("r1"), f"{dengine.LABEL}.pid": "999999"}
     fake = FakeClient(containers=FakeContainers(container=leftover))
     said: list[str] = []
     assert dengine.clean_containers(said.append, lambda: fake) == 1
     assert leftover.removed == (True, True)
+
+
+def test_clean_leaves_other_users_hosts_and_live_runs_alone():
+    import os
+
+    cases = {"another user": {f"{dengine.LABEL}.uid": str(os.geteuid() + 1), f"{dengine.LABEL}.pid": "999999"},
+             "another machine": {f"{dengine.LABEL}.host": "elsewhere", f"{dengine.LABEL}.pid": "999999"},
+             "a live run, not running yet": {f"{dengine.LABEL}.pid": str(os.getppid())}}
+    for why, override in cases.items():
+        container = FakeContainer(status="created")
+        container.labels = {**dengine.labels("r2"), **override}
+        fake = FakeClient(containers=FakeContainers(container=container))
+        assert dengine.clean_containers(lambda _m: None, lambda f=fake: f) == 0, why
+        assert container.removed is None, why

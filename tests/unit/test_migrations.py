@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from dbharness.errors import ConfigError, MigrationError
-from dbharness.migrations import discover, pair_rollbacks, parse_name, select_range
+from dbharness.migrations import discover, pair_rollbacks, parse_name, select_range, skipped
 
 
 def write(directory: Path, name: str, sql: str = "select 1;") -> Path:
@@ -28,11 +28,19 @@ def test_version_and_name_are_split_like_the_supabase_cli():
     assert (mf.version, mf.name) == ("20251112120000", "mt5_sync_logs")
 
 
-@pytest.mark.parametrize("name", ["mt5_sync_logs.sql", "2025-11-12_x.sql", "20251112_.sql", "123.sql"])
-def test_misnamed_files_are_refused_with_the_expected_pattern(tmp_path, name):
+@pytest.mark.parametrize("name", ["mt5_sync_logs.sql", "2025-11-12_x.sql", "20251112_.sql", "123.sql",
+                                  "20251112120000_x.SQL", "README.md"])
+def test_files_that_will_not_run_are_skipped_with_a_warning_naming_them(tmp_path, name):
+    write(tmp_path, "1_ok.sql")
     write(tmp_path, name)
-    with pytest.raises(ConfigError, match=r"<digits>_<name>\.sql"):
-        discover(tmp_path)
+    assert [f.name for f in discover(tmp_path)] == ["ok"]
+    warnings = skipped(tmp_path)
+    assert len(warnings) == 1 and warnings[0].startswith(f"warning: skipping {tmp_path / name}: not named")
+
+
+def test_hidden_files_are_not_warned_about(tmp_path):
+    write(tmp_path, ".gitkeep")
+    assert skipped(tmp_path) == []
 
 
 def test_duplicate_versions_are_refused(tmp_path):
