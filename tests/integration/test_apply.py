@@ -159,3 +159,28 @@ def test_transaction_control_that_splits_a_file_is_refused_before_anything_runs(
         with pytest.raises(MigrationError, match="would commit or abandon part of this file"):
             apply_file(conn, f, LIMITS)
         assert not table_exists(conn, "public.p")
+
+
+def test_ctrl_c_during_a_concurrent_build_drops_the_invalid_index(fresh_db, tmp_path):
+    import _thread
+    import threading
+
+    f = mig(tmp_path, "1_idx.sql", "create index concurrently g_idx on public.g (a);")
+    with psycopg.connect(fresh_db, autocommit=True) as conn, psycopg.connect(fresh_db) as holder:
+        conn.execute("create table public.g (a int)")
+        holder.commit()
+        history.ensure_table(conn)
+        holder.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        holder.execute("select 1 from public.g")  # an old snapshot: the build waits for it, INVALID
+        interrupt = threading.Timer(0.5, _thread.interrupt_main)
+        release = threading.Timer(1.0, holder.rollback)
+        interrupt.start()
+        release.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                apply_file(conn, f, LIMITS)
+        finally:
+            interrupt.cancel()
+            release.join()
+        assert not table_exists(conn, "public.g_idx")
+        assert history.read(conn) == {}
