@@ -59,7 +59,6 @@ def settings(**overrides: Any) -> config.Settings:
 
 
 def _report_path(given: str | None, default: Path) -> Path:
-    """The path the user gave, or the task's default."""
     return Path(given) if given else default
 
 
@@ -84,24 +83,30 @@ def setup(c, pg_bindir=None):
     "junit": "JUnit XML path (default: reports/junit/pgtap.xml)",
     "keep": "leave the server running and print its connection string",
     "no-lint": "skip invoke lint before the tests",
+    "junit-family": "xunit2 (default: valid for the Jenkins xUnit schema) or xunit1 (adds file and line)",
+    "shard": "K/N: run the K-th of N balanced parts (JUnit: reports/junit/pgtap-shard-K-of-N.xml)",
 })
-def test(c, file=None, engine=None, jobs=0, junit=None, keep=False, no_lint=False):
+def test(c, file=None, engine=None, jobs=0, junit=None, keep=False, no_lint=False, junit_family="xunit2",
+         shard=None):
     """Start a throwaway PostgreSQL, apply every migration, run the pgTAP suite, write JUnit.
 
     Run chosen files with: invoke test -- pgtap/some.test.sql [more files]
     """
-    from dbharness import testrun
+    from dbharness import shards, testrun
 
     if jobs < 0:
         raise Exit("error: --jobs must be 1 or more (0 means one per CPU)", code=2)
     files = [*(file or []), *shlex.split(getattr(c, "remainder", "") or "")]
     with guarded():
         cfg = settings(engine=engine)
+        part = shards.parse(shard) if shard else None
+        default = f"pgtap-shard-{part[0]}-of-{part[1]}.xml" if part else "pgtap.xml"
         hook = None if no_lint else (lambda report: _finish_lint(cfg, report, False, None))
         outcome = testrun.run(
             cfg, files=files or None, jobs=jobs or os.cpu_count() or 1, keep=keep, report=say,
-            junit_path=_report_path(junit, cfg.reports_dir / "junit" / "pgtap.xml"),
-            on_result=lambda r: [say(line) for line in console.file_lines(r)], lint_hook=hook)
+            junit_path=_report_path(junit, cfg.reports_dir / "junit" / default),
+            on_result=lambda r: [say(line) for line in console.file_report(r)], lint_hook=hook,
+            junit_family=junit_family, shard=part)
         for line in console.test_summary(outcome):
             say(line)
         if not outcome.totals.ok:

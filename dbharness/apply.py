@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -32,11 +33,15 @@ def _quiet(_msg: str) -> None:
 
 
 def display_path(path: Path) -> str:
-    """A path relative to the working directory when possible, for messages."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    """A path relative to the working directory, or else to the project (DBHARNESS_ROOT), for
+    messages and reports."""
+    resolved = path.resolve()
+    for base in (Path.cwd(), Path(os.environ.get("DBHARNESS_ROOT") or Path.cwd())):
+        try:
+            return str(resolved.relative_to(base.resolve()))
+        except ValueError:
+            continue
+    return str(path)
 
 
 def statement_error(path: Path, stmt: Statement, exc: psycopg.Error, note: str) -> MigrationError:

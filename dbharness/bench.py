@@ -15,12 +15,14 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from dbharness import database, pgtap
+from dbharness import database, pgtap, testfiles
 from dbharness.config import Settings
 from dbharness.engines import Server
 from dbharness.errors import CheckFailed, PrerequisiteError
 
 Report = Callable[[str], None]
+NO_PG_PROVE = ("pg_prove is not installed (invoke setup installs it as root: "
+               "apt-get install libtap-parser-sourcehandler-pgtap-perl)")
 
 
 def spread(samples: list[float]) -> dict[str, float]:
@@ -95,7 +97,7 @@ def _harness(conninfo: str, files: list[Path], jobs: int, timeout: str) -> float
 def versus_pg_prove(server: Server, settings: Settings, pairs: int, jobs: int,
                     report: Report) -> dict[str, Any]:
     """The same files on the same migrated database, harness then pg_prove, alternating A B A B."""
-    files = pgtap.discover(settings.root, settings.pgtap_patterns)
+    files = testfiles.discover(settings.root, settings.pgtap_patterns)
     rows = []
     for i in range(pairs):
         a = _harness(server.conninfo(), files, jobs, settings.test_timeout)
@@ -130,8 +132,9 @@ rollback;
 """
 
 
-def scale(server: Server, settings: Settings, sizes: list[int], report: Report) -> list[dict[str, Any]]:
-    """Time per synthetic file at --jobs 1 and --jobs <cpus>, for each size."""
+def scale(server: Server, settings: Settings, sizes: list[int], report: Report,
+          with_pg_prove: bool = True) -> list[dict[str, Any]]:
+    """Time per synthetic file at --jobs 1 and --jobs <cpus>, for each size (and pg_prove's)."""
     cpus = os.cpu_count() or 1
     rows = []
     for n in sizes:
@@ -143,13 +146,15 @@ def scale(server: Server, settings: Settings, sizes: list[int], report: Report) 
                 files.append(path)
             for jobs in sorted({1, cpus}):
                 secs = _harness(server.conninfo(), files, jobs, settings.test_timeout)
-                prove = _pg_prove(server, server.dbname, files, jobs)
-                rows.append({"files": n, "jobs": jobs, "total_s": round(secs, 3),
-                             "ms_per_file": round(secs * 1000 / n, 2),
-                             "pg_prove_ms_per_file": round(prove * 1000 / n, 2),
-                             "ratio": round(secs / prove, 3)})
-                report(f"  {n} files, --jobs {jobs}: {secs * 1000 / n:.1f} ms per file "
-                       f"(pg_prove {prove * 1000 / n:.1f} ms, ratio {secs / prove:.2f})")
+                row = {"files": n, "jobs": jobs, "total_s": round(secs, 3),
+                       "ms_per_file": round(secs * 1000 / n, 2)}
+                line = f"  {n} files, --jobs {jobs}: {secs * 1000 / n:.1f} ms per file"
+                if with_pg_prove:
+                    prove = _pg_prove(server, server.dbname, files, jobs)
+                    row.update(pg_prove_ms_per_file=round(prove * 1000 / n, 2), ratio=round(secs / prove, 3))
+                    line += f" (pg_prove {prove * 1000 / n:.1f} ms, ratio {secs / prove:.2f})"
+                rows.append(row)
+                report(line)
     return rows
 
 
@@ -179,10 +184,15 @@ def run_all(settings: Settings, engine: str, quick: bool, report: Report,
         with database.connect(server.conninfo()) as conn:
             version = conn.execute("show server_version").fetchone()[0]
         cpus = os.cpu_count() or 1
-        report(f"Test phase: harness vs pg_prove, --jobs {cpus}, alternating")
-        result["versus_pg_prove"] = versus_pg_prove(server, settings, pairs, cpus, report)
+        prove = shutil.which("pg_prove") is not None
+        if prove:
+            report(f"Test phase: harness vs pg_prove, --jobs {cpus}, alternating")
+            result["versus_pg_prove"] = versus_pg_prove(server, settings, pairs, cpus, report)
+        else:
+            result["versus_pg_prove"] = {"skipped": NO_PG_PROVE}
+            report(f"Test phase vs pg_prove: skipped, {NO_PG_PROVE}")
         report("Scale: synthetic pgTAP files")
-        result["scale"] = scale(server, settings, sizes, report)
+        result["scale"] = scale(server, settings, sizes, report, with_pg_prove=prove)
     report(f"Lock impact: {rows:,} accounts, {bench_locks.WRITERS} writers")
     with database.fresh(settings, None, engine=engine, report=report, make=make_engine) as ready:
         result["locks"] = bench_locks.run(ready.server, settings, rows, report)
@@ -199,14 +209,17 @@ def table(result: dict[str, Any]) -> list[str]:
         lines += [f"{label} (invoke test): median {fc['median_s']:.2f}s "
                   f"(min {fc['min_s']:.2f}, max {fc['max_s']:.2f}, {fc['runs']} runs)",
                   "  phases: " + ", ".join(f"{k} {v:.2f}s" for k, v in fc["phases_median_s"].items())]
-    lines += [
-        f"test phase vs pg_prove ({vs['files']} files, --jobs {vs['jobs']}): ratios "
-        + ", ".join(f"{p['ratio']:.2f}" for p in vs["pairs"]) + f"; median {vs['median_ratio']:.2f}",
-    ]
+    if "skipped" in vs:
+        lines.append(f"test phase vs pg_prove: skipped, {vs['skipped']}")
+    else:
+        ratios = ", ".join(f"{p['ratio']:.2f}" for p in vs["pairs"])
+        lines.append(f"test phase vs pg_prove ({vs['files']} files, --jobs {vs['jobs']}): ratios {ratios}; "
+                     f"median {vs['median_ratio']:.2f}")
     for row in result["scale"]:
-        lines.append(f"scale: {row['files']} files --jobs {row['jobs']}: {row['ms_per_file']:.1f} ms/file, "
-                     f"pg_prove {row.get('pg_prove_ms_per_file', 0):.1f} ms/file, "
-                     f"ratio {row.get('ratio', 0):.2f}")
+        versus = (f", pg_prove {row['pg_prove_ms_per_file']:.1f} ms/file, ratio {row['ratio']:.2f}"
+                  if "ratio" in row else " (pg_prove comparison skipped)")
+        lines.append(f"scale: {row['files']} files --jobs {row['jobs']}: "
+                     f"{row['ms_per_file']:.1f} ms/file{versus}")
     for name in ("project", "naive"):
         m = lk[name]
         lines.append(f"locks {name:<7}: longest writer stall {m['longest_stall_ms']:.1f} ms, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from dbharness.tapresults import FileResult, Totals
@@ -29,7 +30,7 @@ def failure_details(result: FileResult) -> list[str]:
     lines: list[str] = []
     for a in result.assertions:
         if a.status == "failed":
-            lines.append(f"    not ok {a.number} - {a.description}")
+            lines.append(f"    not ok {a.number} - {a.description} ({a.source or result.path})")
             lines.extend(f"      {d.strip()}" for d in a.diagnostics if d.strip())
     failure = result.file_failure
     if failure:
@@ -91,6 +92,32 @@ def file_lines(result: FileResult) -> list[str]:
         other = [o for o in result.output if o not in result.echoed][:10]
         lines += [f"    output: {o}" for o in other]
     return lines
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def annotations(result: FileResult) -> list[str]:
+    """GitHub Actions workflow commands for each failure, so it shows on the pull request's diff."""
+    out = []
+    for a in result.assertions:
+        if a.status == "failed":
+            path, _, line = (a.source or result.path).rpartition(":") if a.source else (result.path, "", "")
+            message = _escape("\n".join([f"not ok {a.number} - {a.description}", *a.diagnostics]))
+            out.append(f"::error file={path},line={line or 1}::{message}")
+    failure = result.file_failure
+    if failure:
+        path, _, line = (result.error_at or "").rpartition(":")
+        out.append(f"::error file={path or result.path},line={line or 1}::{_escape(failure)}")
+    return out
+
+
+def file_report(result: FileResult) -> list[str]:
+    """What invoke test prints as a file finishes: its lines, and in GitHub Actions
+    (GITHUB_ACTIONS=true) a workflow annotation per failure."""
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    return file_lines(result) + (annotations(result) if github else [])
 
 
 def test_summary(outcome: TestOutcome) -> list[str]:

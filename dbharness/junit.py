@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
+from xml.etree import ElementTree
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
+from dbharness.errors import ConfigError
 from dbharness.tapresults import FileResult
 
 if TYPE_CHECKING:  # result types of the tasks, converted here at the edge
@@ -23,17 +25,30 @@ def classname(path: str) -> str:
     return ".".join([*pure.parent.parts, name]).lstrip(".")
 
 
+def _source(where: str | None, fallback: str) -> tuple[str, int | None]:
+    """(file, line) from 'file:line'."""
+    if where and ":" in where:
+        path, _, line = where.rpartition(":")
+        if line.isdigit():
+            return path, int(line)
+    return fallback, None
+
+
+def _case(name: str, cls: str, seconds: float, where: str | None, fallback: str) -> TestCase:
+    path, line = _source(where, fallback)
+    return TestCase(name, classname=cls, elapsed_sec=seconds, file=path, line=line)
+
+
 def file_suite(result: FileResult) -> TestSuite:
-    """One <testsuite> for a pgTAP file, one <testcase> per assertion."""
+    """One <testsuite> for a pgTAP file, one <testcase> per assertion with the time and the line of
+    the statement that printed it; a file that died gets one error case per assertion it never
+    reached, so the cases always add up to the plan."""
     cls = classname(result.path)
-    count = max(len(result.assertions) + (1 if result.file_failure else 0), 1)
-    each = result.seconds / count
     cases = []
     for a in result.assertions:
-        case = TestCase(a.description or f"test {a.number}", classname=cls, elapsed_sec=each,
-                        file=result.path)
+        case = _case(a.description or f"test {a.number}", cls, a.seconds, a.source, result.path)
         if a.status == "failed":
-            case.add_failure_info(message=f"not ok {a.number} - {a.description}",
+            case.add_failure_info(message=f"not ok {a.number} - {a.description} ({a.source or result.path})",
                                   output="\n".join(a.diagnostics) or None)
         elif a.status == "skipped":
             kind = "TODO" if a.todo else "SKIP"
@@ -41,10 +56,14 @@ def file_suite(result: FileResult) -> TestSuite:
         cases.append(case)
     failure = result.file_failure
     if failure:
-        case = TestCase("(file)", classname=cls, elapsed_sec=each, file=result.path)
+        case = _case("(file)", cls, 0.0, result.error_at, result.path)
         case.add_error_info(message=failure.splitlines()[0][:200], output=failure)
         cases.append(case)
-    return TestSuite(result.path, cases, file=result.path)
+    for n in range(len(result.assertions) + 1, len(result.assertions) + result.not_run + 1):
+        case = _case(f"test {n}", cls, 0.0, result.error_at, result.path)
+        case.add_error_info(message=f"not run: planned but never reached ({result.error_at or result.path})")
+        cases.append(case)
+    return TestSuite(result.path, cases)
 
 
 @dataclass
@@ -103,13 +122,40 @@ def promote_suite(result: PromoteResult) -> TestSuite:
     return case_suite(f"promote-{result.env}", cases)
 
 
-def write(path: Path, suites: list[TestSuite]) -> Path:
-    """Write suites to path (parents created) and return it."""
+FAMILIES = ("xunit2", "xunit1")
+
+
+def _conform(xml: str, family: str, suite_times: dict[str, float] | None = None) -> str:
+    """What every consumer accepts (the Jenkins xUnit schema, as pytest's xunit2 family): times in
+    milliseconds, no `disabled`; xunit1 keeps `file` and `line` on each testcase."""
+    root = ElementTree.fromstring(xml)
+    for element in root.iter():
+        element.attrib.pop("disabled", None)
+        if "time" in element.attrib:
+            element.set("time", f"{float(element.get('time') or 0):.3f}")
+        if element.tag == "testsuite":
+            element.attrib.pop("file", None)
+            if suite_times and element.get("name") in suite_times:  # the file's wall time
+                element.set("time", f"{suite_times[element.get('name', '')]:.3f}")
+        if element.tag == "testcase" and family == "xunit2":
+            element.attrib.pop("file", None)
+            element.attrib.pop("line", None)
+    if root.tag == "testsuites":
+        root.set("time", f"{sum(float(t.get('time') or 0) for t in root.iter('testsuite')):.3f}")
+    return ElementTree.tostring(root, encoding="unicode", xml_declaration=False)
+
+
+def write(path: Path, suites: list[TestSuite], family: str = "xunit2",
+          suite_times: dict[str, float] | None = None) -> Path:
+    """Write suites to path (parents created) in a JUnit family, and return it."""
+    if family not in FAMILIES:
+        raise ConfigError(f"unknown JUnit family {family!r}: choose {' or '.join(FAMILIES)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(to_xml_report_string(suites, encoding="utf-8"), encoding="utf-8")
+    xml = _conform(to_xml_report_string(suites, encoding="utf-8"), family, suite_times)
+    path.write_text('<?xml version="1.0" encoding="utf-8"?>\n' + xml + "\n", encoding="utf-8")
     return path
 
 
-def write_pgtap(path: Path, results: list[FileResult]) -> Path:
+def write_pgtap(path: Path, results: list[FileResult], family: str = "xunit2") -> Path:
     """Write the JUnit report of a pgTAP run."""
-    return write(path, [file_suite(r) for r in results])
+    return write(path, [file_suite(r) for r in results], family, {r.path: r.seconds for r in results})

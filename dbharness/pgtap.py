@@ -1,48 +1,34 @@
 """Run pgTAP files as pg_prove would, statement by statement, and collect their TAP.
 
-A file whose statements are wrapped in its own BEGIN ... ROLLBACK is *isolated*: it runs in a
-transaction the harness rolls back, in parallel with the others. Any other file may change the
-database for the files after it (the `00000-helpers` pattern), so it runs first, serially, in
-name order, on a connection of its own, exactly as written, and its effects persist.
+An isolated file (see testfiles.py) runs in a transaction the harness rolls back, in parallel
+with the others. A file with persistent effects runs first, serially, in name order, on a
+connection of its own, exactly as written, and its effects persist.
 """
 
 from __future__ import annotations
 
-import glob
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
-from pglast import parse_sql
-from pglast.parser import ParseError, split
 from psycopg import sql as psql
 
 from dbharness import compat, psqlscript
 from dbharness.apply import display_path
 from dbharness.config import duration_seconds
 from dbharness.errors import ConfigError, HarnessError, PrerequisiteError
-from dbharness.statements import Statement, is_transaction_control
-from dbharness.tapresults import FileResult, parse_tap
+from dbharness.statements import is_transaction_control
+from dbharness.tapresults import Emitted, FileResult, parse_emitted
+from dbharness.testfiles import Located, TestFile, load
 from dbharness.watchdog import Watchdog
 
+TAP_TEST = re.compile(r"^(?:not )?ok\b")
 INSTALL_HINT = ("install pgTAP for this PostgreSQL: apt-get install postgresql-{major}-pgtap "
                 "(or run: invoke setup)")
-
-
-def discover(root: Path, patterns: tuple[str, ...], chosen: list[str] | None = None) -> list[Path]:
-    """The chosen files (checked to exist), or every file the test_paths globs match, in name order."""
-    if chosen:
-        paths = [Path(c) for c in chosen]
-        missing = [str(p) for p in paths if not p.is_file()]
-        if missing:
-            raise ConfigError(f"no such pgTAP file: {', '.join(missing)}")
-        return paths
-    found = {Path(p) for pattern in patterns for p in glob.glob(str(root / pattern), recursive=True)}
-    return sorted(p for p in found if p.is_file())
 
 
 def prepare(conn: psycopg.Connection, setup_dir: Path, major: int) -> None:
@@ -59,73 +45,6 @@ def prepare(conn: psycopg.Connection, setup_dir: Path, major: int) -> None:
             for step in test_file.steps:
                 if isinstance(step, Located):
                     _execute(conn, step, "0")
-
-
-@dataclass(frozen=True)
-class Located:
-    """A statement and the file it came from (an included file keeps its own name and lines)."""
-
-    statement: Statement
-    path: Path
-
-
-@dataclass
-class TestFile:
-    """A pgTAP file expanded and split, ready to run, or the reason it cannot run."""
-
-    path: Path
-    steps: list[Located | psqlscript.Echo] = field(default_factory=list)
-    persistent: bool = False
-    error: str | None = None
-    echoed: list[str] = field(default_factory=list)
-
-    __test__ = False
-
-
-def split_for_run(text: str, first_line: int) -> list[Statement]:
-    """Statements as psql would send them: split by the scanner, so a syntax error stays in its
-    own statement and fails when the server sees it, after the statements before it ran."""
-    try:
-        slices = split(text, with_parser=False, only_slices=True)
-    except ParseError as exc:
-        raise psqlscript.ScriptError(f"cannot split into statements: {exc.args[0]}") from None
-    out = []
-    for piece in slices:
-        sql = text[piece]
-        try:
-            node = parse_sql(sql)[0].stmt
-        except (ParseError, IndexError):
-            node = None
-        out.append(Statement(sql, first_line + text[: piece.start].count("\n"), node))
-    return out
-
-
-def is_isolated(statements: list[Statement]) -> bool:
-    """True when the file runs inside its own BEGIN ... ROLLBACK and ends no transaction before."""
-    if not statements:
-        return True
-    control = [s for s in statements if is_transaction_control(s)]
-    first, last = statements[0], statements[-1]
-    return (bool(control) and control[0] is first and control[-1] is last and len(control) == 2
-            and first.node.kind.name in ("TRANS_STMT_BEGIN", "TRANS_STMT_START")  # type: ignore[attr-defined]
-            and last.node.kind.name == "TRANS_STMT_ROLLBACK")  # type: ignore[attr-defined]
-
-
-def load(path: Path, variables: dict[str, str] | None = None) -> TestFile:
-    """Expand meta-commands and includes, split into statements, and classify the file."""
-    result = TestFile(path)
-    try:
-        script = psqlscript.expand(path, variables)
-        for unit in script.units:
-            if isinstance(unit, psqlscript.Echo):
-                result.steps.append(unit)
-                continue
-            result.steps += [Located(s, unit.path) for s in split_for_run(unit.text, unit.line)]
-    except psqlscript.ScriptError as exc:
-        result.error = str(exc)
-        return result
-    result.persistent = not is_isolated([s.statement for s in result.steps if isinstance(s, Located)])
-    return result
 
 
 class StatementFailed(HarnessError):
@@ -157,8 +76,11 @@ def _describe_error(step: Located, exc: psycopg.Error, timeout: str) -> str:
     return f"{where}: {what}\n  statement: {step.statement.first_line}"
 
 
+Failure = tuple[str, str]  # (message, file:line of the failing statement)
+
+
 def _run_steps(conn: psycopg.Connection, test_file: TestFile, timeout: str,
-               out: list[str]) -> str | None:
+               out: list[Emitted]) -> Failure | None:
     """Run every step, appending TAP and echoed lines to out; the first error ends the file.
 
     Each statement also has a client-side deadline (test_timeout), which cancels it even when
@@ -167,19 +89,23 @@ def _run_steps(conn: psycopg.Connection, test_file: TestFile, timeout: str,
         return _run_each(conn, test_file, timeout, out, guard)
 
 
-def _run_each(conn: psycopg.Connection, test_file: TestFile, timeout: str, out: list[str],
-              guard: Watchdog) -> str | None:
+def _run_each(conn: psycopg.Connection, test_file: TestFile, timeout: str, out: list[Emitted],
+              guard: Watchdog) -> Failure | None:
     for step in test_file.steps:
         if isinstance(step, psqlscript.Echo):
-            out.append(step.text)
+            out.append(Emitted(step.text, f"{display_path(step.path)}:{step.line}"))
             test_file.echoed.append(step.text)
             continue
         if not test_file.persistent and is_transaction_control(step.statement):
             continue
+        where = f"{display_path(step.path)}:{step.statement.line}"
+        started = time.perf_counter()
         try:
-            out.extend(_execute(conn, step, timeout, guard))
+            lines = _execute(conn, step, timeout, guard)
         except StatementFailed as exc:
-            return str(exc)
+            return str(exc), where
+        share = (time.perf_counter() - started) / max(1, sum(1 for x in lines if TAP_TEST.match(x)))
+        out.extend(Emitted(line, where, share) for line in lines)
     return None
 
 
@@ -188,9 +114,13 @@ def _set_timeout(conn: psycopg.Connection, timeout: str, local: bool) -> None:
     conn.execute(psql.SQL("{} statement_timeout = {}").format(scope, psql.Literal(timeout)))
 
 
-def _finish(test_file: TestFile, tap: list[str], error: str | None, started: float) -> FileResult:
-    result = parse_tap("\n".join(tap), FileResult(display_path(test_file.path)))
-    result.error = error
+def _finish(test_file: TestFile, tap: list[Emitted], failure: Failure | str | None,
+            started: float) -> FileResult:
+    result = parse_emitted(tap, FileResult(display_path(test_file.path), persistent=test_file.persistent))
+    if isinstance(failure, tuple):
+        result.error, result.error_at = failure
+    else:
+        result.error = failure
     result.echoed = list(test_file.echoed)
     result.seconds = time.perf_counter() - started
     return result
@@ -199,8 +129,8 @@ def _finish(test_file: TestFile, tap: list[str], error: str | None, started: flo
 def run_persistent(conninfo: str, test_file: TestFile, timeout: str) -> FileResult:
     """A file with persistent effects: its own session, statements as written, effects kept."""
     started = time.perf_counter()
-    tap: list[str] = []
-    error = test_file.error
+    tap: list[Emitted] = []
+    error: Failure | str | None = test_file.error
     if error is None:
         try:
             with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -240,8 +170,8 @@ class Worker:
     def run(self, test_file: TestFile, timeout: str) -> FileResult:
         """Run one isolated file inside a transaction that is always rolled back."""
         started = time.perf_counter()
-        tap: list[str] = []
-        error = test_file.error
+        tap: list[Emitted] = []
+        error: Failure | str | None = test_file.error
         if error is None:
             try:
                 conn = self._connection()
@@ -273,9 +203,14 @@ def run_file(conninfo: str, path: Path, timeout: str) -> FileResult:
 
 def run_files(conninfo: str, paths: list[Path], jobs: int, timeout: str,
               on_result: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+    """Load the files and run them (see run_loaded)."""
+    return run_loaded(conninfo, [load(p) for p in paths], jobs, timeout, on_result)
+
+
+def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
+               on_result: Callable[[FileResult], None] | None = None) -> list[FileResult]:
     """Files with persistent effects first, serially, in the given order; then the isolated ones
-    on `jobs` reused connections in parallel. Results come back in the order of paths."""
-    files = [load(p) for p in paths]
+    on `jobs` reused connections in parallel. Results come back in the order of files."""
     results: dict[int, FileResult] = {}
     for index, test_file in enumerate(files):
         if test_file.persistent:
@@ -306,4 +241,4 @@ def run_files(conninfo: str, paths: list[Path], jobs: int, timeout: str,
         t.start()
     for t in threads:
         t.join()
-    return [results[i] for i in range(len(paths))]
+    return [results[i] for i in range(len(files))]

@@ -1,4 +1,4 @@
-"""`invoke setup`: check prerequisites and install pgTAP for the local PostgreSQL when possible."""
+"""`invoke setup`: find or install what the harness needs (PostgreSQL, pgTAP, pg_prove), in one go."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from dbharness.engines.local import server_os_user
 from dbharness.engines.pgbin import PgBinaries, find_binaries, pgtap_control
 from dbharness.errors import PrerequisiteError
 
+Report = Callable[[str], None]
 APT_INSTALL = ("apt-get", "install", "-y", "--no-install-recommends")
+PREFERRED_SERVER = "postgresql-15"  # supabase/config.toml's major_version; else the distro's own
+PG_PROVE_PACKAGE = "libtap-parser-sourcehandler-pgtap-perl"
 
 
 def pgtap_installed(bins: PgBinaries) -> bool:
@@ -24,60 +27,92 @@ def pgtap_package(major: int) -> str:
     return f"postgresql-{major}-pgtap"
 
 
-def install_command(major: int) -> list[str]:
-    """The apt-get command that installs pgTAP for this major version."""
-    return [*APT_INSTALL, pgtap_package(major)]
+def install_command(packages: list[str]) -> list[str]:
+    """The apt-get command that installs packages."""
+    return [*APT_INSTALL, *packages]
+
+
+def hint(packages: list[str]) -> str:
+    """Everything to run, in one go, for a person without the rights to let setup do it."""
+    return (f"run as root (or prefix each command with sudo): apt-get update && "
+            f"{' '.join(install_command(packages))}, then invoke setup again")
+
+
+def _privilege() -> list[str] | None:
+    """[] as root, ['sudo', '-n'] when passwordless sudo works, None otherwise (or without apt)."""
+    if shutil.which("apt-get") is None:
+        return None
+    if os.geteuid() == 0:
+        return []
+    sudo = shutil.which("sudo")
+    if sudo and subprocess.run([sudo, "-n", "true"], capture_output=True).returncode == 0:
+        return [sudo, "-n"]
+    return None
 
 
 def _can_apt() -> bool:
-    return os.geteuid() == 0 and shutil.which("apt-get") is not None
+    return _privilege() is not None
 
 
-def ensure_pgtap(bins: PgBinaries, report: Callable[[str], None]) -> None:
-    """Install postgresql-<N>-pgtap as root on Debian/Ubuntu; otherwise say the exact command."""
-    if pgtap_installed(bins):
-        report(f"pgTAP: installed for PostgreSQL {bins.major}")
-        return
-    cmd = install_command(bins.major)
-    if not _can_apt():
-        raise PrerequisiteError(
-            f"pgTAP is not installed for PostgreSQL {bins.major}. Run as root: "
-            f"apt-get update && {' '.join(cmd)}")
-    out = _apt_install([pgtap_package(bins.major)], report)
-    if out.returncode != 0 or not pgtap_installed(bins):
-        raise PrerequisiteError(f"installing pgTAP failed:\n{out.stderr.strip()[-2000:]}")
-    report(f"pgTAP: installed for PostgreSQL {bins.major}")
-
-
-SERVER_PACKAGE = "postgresql-15"
-
-
-def _apt_install(packages: list[str], report: Callable[[str], None]) -> subprocess.CompletedProcess[str]:
-    cmd = [*APT_INSTALL, *packages]
-    report(f"installing: {' '.join(cmd)}")
+def _apt(args: list[str], report: Report) -> subprocess.CompletedProcess[str]:
+    prefix = _privilege() or []
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if out.returncode != 0:  # a fresh machine has no package lists yet
-        subprocess.run(["apt-get", "update", "-qq"], capture_output=True, env=env)
-        out = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    return out
+    report(f"running: {' '.join([*prefix, *args])}")
+    return subprocess.run([*prefix, *args], capture_output=True, text=True, env=env)
 
 
-def ensure_server(pg_bindir: str | None, report: Callable[[str], None]) -> PgBinaries:
-    """The server binaries; as root on Debian/Ubuntu, installs PostgreSQL 15 when none are found."""
+def apt_install(packages: list[str], report: Report) -> None:
+    """apt-get update, then install packages; a PrerequisiteError with apt's words on failure."""
+    _apt(["apt-get", "update", "-qq"], report)
+    out = _apt(install_command(packages), report)
+    if out.returncode != 0:
+        raise PrerequisiteError(f"installing {' '.join(packages)} failed:\n{out.stderr.strip()[-2000:]}")
+
+
+def _server_package() -> str:
+    """postgresql-15 where the package lists have it, else the distro's default `postgresql`."""
+    found = subprocess.run(["apt-cache", "show", PREFERRED_SERVER], capture_output=True, text=True)
+    return PREFERRED_SERVER if found.returncode == 0 and found.stdout.strip() else "postgresql"
+
+
+def ensure_server(pg_bindir: str | None, report: Report) -> PgBinaries:
+    """The server binaries; installs PostgreSQL (with pgTAP and pg_prove) when none are found."""
     try:
         return find_binaries(pg_bindir)
-    except PrerequisiteError:
+    except PrerequisiteError as exc:
         if pg_bindir or not _can_apt():
-            raise
-    out = _apt_install([SERVER_PACKAGE, pgtap_package(15)], report)
-    if out.returncode != 0:
-        raise PrerequisiteError(f"installing {SERVER_PACKAGE} failed:\n{out.stderr.strip()[-2000:]}")
+            wanted = [PREFERRED_SERVER, pgtap_package(15), PG_PROVE_PACKAGE]
+            raise PrerequisiteError(f"{exc}\nTo install everything: {hint(wanted)}") from None
+    _apt(["apt-get", "update", "-qq"], report)
+    apt_install([_server_package()], report)
     return find_binaries(pg_bindir)
 
 
-def check(pg_bindir: str | None, report: Callable[[str], None]) -> PgBinaries:
-    """Every prerequisite of the local engine, installing PostgreSQL and pgTAP when it can."""
+def missing_packages(bins: PgBinaries) -> list[str]:
+    """The packages still needed for this server: pgTAP for its major version, and pg_prove."""
+    wanted = []
+    if not pgtap_installed(bins):
+        wanted.append(pgtap_package(bins.major))
+    if shutil.which("pg_prove") is None:
+        wanted.append(PG_PROVE_PACKAGE)
+    return wanted
+
+
+def ensure_pgtap(bins: PgBinaries, report: Report) -> None:
+    """pgTAP for this server and pg_prove (which invoke bench compares against), installed in one
+    go when setup may; otherwise the one command that does it."""
+    wanted = missing_packages(bins)
+    if wanted and not _can_apt():
+        raise PrerequisiteError(f"missing for PostgreSQL {bins.major}: {', '.join(wanted)}; {hint(wanted)}")
+    if wanted:
+        apt_install(wanted, report)
+        if missing_packages(bins):
+            raise PrerequisiteError(f"still missing after the install: {', '.join(missing_packages(bins))}")
+    report(f"pgTAP: installed for PostgreSQL {bins.major}; pg_prove: {shutil.which('pg_prove')}")
+
+
+def check(pg_bindir: str | None, report: Report) -> PgBinaries:
+    """Every prerequisite of the local engine, installing what is missing when it can."""
     bins = ensure_server(pg_bindir, report)
     report(f"PostgreSQL {bins.major}: {bins.bindir}")
     owner = server_os_user()

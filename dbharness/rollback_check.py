@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness import database, pgtap, snapshot
+from dbharness import database, pgtap, snapshot, testfiles
 from dbharness.apply import Report, apply_files, run_script
 from dbharness.config import Settings
 from dbharness.errors import ConfigError, HarnessError
@@ -143,7 +143,7 @@ class Runner:
         apply_files(self.conn, files, database.timeouts(self.settings), direction, self.report)
 
     def run_suite(self, check: Step) -> None:
-        paths = pgtap.discover(self.settings.root, self.settings.pgtap_patterns)
+        paths = testfiles.discover(self.settings.root, self.settings.pgtap_patterns)
         results = pgtap.run_files(self.conninfo, paths, 2, self.settings.test_timeout)
         total = totals(results)
         check.output = total.line()

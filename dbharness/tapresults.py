@@ -19,6 +19,8 @@ class Assertion:
     todo: bool = False
     reason: str = ""
     diagnostics: list[str] = field(default_factory=list)
+    source: str | None = None  # file:line of the statement that printed it
+    seconds: float = 0.0  # its share of that statement's time
 
     @property
     def status(self) -> str:
@@ -40,6 +42,8 @@ class FileResult:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     output: list[str] = field(default_factory=list)  # lines that are not TAP (rows, echoes)
+    error_at: str | None = None  # file:line of the statement whose error ended the file
+    persistent: bool = False  # ran first, with effects kept (see pgtap.py)
     echoed: list[str] = field(default_factory=list)  # what \echo printed
 
     def count(self, status: str) -> int:
@@ -54,6 +58,12 @@ class FileResult:
         if self.planned != len(self.assertions):
             return f"planned {self.planned} tests but ran {len(self.assertions)}"
         return None
+
+    @property
+    def not_run(self) -> int:
+        """Planned assertions never reached because the file died (error, timeout, bail-out)."""
+        died = self.error is not None or self.bail is not None
+        return max((self.planned or 0) - len(self.assertions), 0) if died else 0
 
     @property
     def file_failure(self) -> str | None:
@@ -80,26 +90,34 @@ def _description(raw: str) -> str:
 TAP_LINE = re.compile(r"^(?:(?:not )?ok\b|1\.\.\d+(?:\s*#.*)?$|#|Bail out!|TAP version \d+$)")
 
 
-def tap_lines(text: str) -> tuple[str, list[str]]:
-    """(the TAP lines as one text, the other lines) of a file's output."""
-    tap, other = [], []
-    for line in text.split("\n"):
-        (tap if TAP_LINE.match(line) else other).append(line)
-    return "\n".join(tap), [o for o in other if o.strip()]
+@dataclass(frozen=True)
+class Emitted:
+    """One line a file printed, with the statement that printed it (file:line) and its time share."""
+
+    text: str
+    source: str | None = None
+    seconds: float = 0.0
 
 
 def parse_tap(text: str, result: FileResult) -> FileResult:
-    """Fill result from a file's output; diagnostics attach to the assertion before them."""
+    """Fill result from a file's output text (no statement origins)."""
+    return parse_emitted([Emitted(line) for line in text.split("\n")], result)
+
+
+def parse_emitted(lines: list[Emitted], result: FileResult) -> FileResult:
+    """Fill result from a file's output; each assertion keeps the statement that printed it, and
+    diagnostics attach to the assertion before them."""
     last: Assertion | None = None
-    tap, result.output = tap_lines(text)
-    for line in Parser().parse_text(tap):
+    tap = [e for e in lines if TAP_LINE.match(e.text)]
+    result.output = [e.text for e in lines if not TAP_LINE.match(e.text) and e.text.strip()]
+    for line, origin in zip(Parser().parse_text("\n".join(e.text for e in tap)), tap, strict=True):
         if line.category == "plan":
             result.planned = line.expected_tests
         elif line.category == "test":
             reason = line.directive.reason if line.directive and line.directive.reason else ""
             last = Assertion(line.number or len(result.assertions) + 1, bool(line.ok),
                              _description(line.description or ""), bool(line.skip),
-                             bool(line.todo), reason or "")
+                             bool(line.todo), reason or "", source=origin.source, seconds=origin.seconds)
             result.assertions.append(last)
         elif line.category == "diagnostic":
             note = line.text.lstrip("#").rstrip()
@@ -121,6 +139,7 @@ class Totals:
     failed: int
     skipped: int
     failed_files: int
+    not_run: int = 0
 
     @property
     def ok(self) -> bool:
@@ -128,7 +147,7 @@ class Totals:
 
     def line(self) -> str:
         """The closing line: 'N passed, N failed' plus ', N skipped' when any."""
-        failed = self.failed + self.failed_files
+        failed = self.failed + self.failed_files + self.not_run
         text = f"{self.passed} passed, {failed} failed"
         return text + (f", {self.skipped} skipped" if self.skipped else "")
 
@@ -140,4 +159,5 @@ def totals(results: list[FileResult]) -> Totals:
         failed=sum(r.count("failed") for r in results),
         skipped=sum(r.count("skipped") for r in results),
         failed_files=sum(1 for r in results if r.file_failure is not None),
+        not_run=sum(r.not_run for r in results),
     )

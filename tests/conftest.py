@@ -65,15 +65,18 @@ class DatabaseEngine:
 
 def copy_project(dest: Path) -> Path:
     """A copy of this repository's schema, pgTAP suite and settings, for tests that break them."""
-    for part in ("supabase", "pgtap"):
+    for part in ("supabase", "pgtap", "bench"):
         shutil.copytree(REPO / part, dest / part)
-    shutil.copy(REPO / "pyproject.toml", dest / "pyproject.toml")
+    for name in ("pyproject.toml", ".squawk.toml"):
+        shutil.copy(REPO / name, dest / name)
     return dest
 
 
-def run_invoke(*args: str, root: Path | None = None, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    """Run `invoke ARGS` from the repository, on the fixture project at root if given."""
-    env = {k: v for k, v in __import__("os").environ.items() if k != "DBHARNESS_ROOT"}
+def run_invoke(*args: str, root: Path | None = None, timeout: int = 300,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `invoke ARGS` from the repository, on the fixture project at root if given, with the
+    extra variables of env."""
+    env = {**{k: v for k, v in __import__("os").environ.items() if k != "DBHARNESS_ROOT"}, **(env or {})}
     if root is not None:
         env["DBHARNESS_ROOT"] = str(root)
     return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=REPO, env=env,

@@ -75,7 +75,7 @@ def scrub(text: str, url: str | None = None) -> str:
     """text with every connection string in it redacted (the given one first, then any URL or
     password= it holds), by structure: a short password never mangles other words."""
     if url:
-        text = _mask_quoted(text.replace(url, redact(url)), url)
+        text = text.replace(url, redact(url))
     text = URL_IN_TEXT.sub(lambda m: redact(m.group(0)), text)
     return PASSWORD_IN_TEXT.sub(lambda m: m.group(1) + HIDDEN, text)
 
@@ -108,7 +108,8 @@ class Target:
             return psycopg.connect(self.url, autocommit=autocommit, connect_timeout=15,
                                    application_name=f"dbharness-{self.name}")
         except psycopg.Error as exc:
-            raise PromotionRefused(f"cannot connect to {self}: {self.scrub(str(exc).strip())}") from None
+            why = _mask_quoted(self.scrub(str(exc).strip()), self.url)  # libpq quotes what it rejects
+            raise PromotionRefused(f"cannot connect to {self}: {why}") from None
 
 
 def _dotenv(settings: Settings) -> None:

@@ -132,3 +132,24 @@ def test_test_paths_setting_replaces_the_default(project):
         f.write('test_paths = ["checks/*.sql"]\n')
     out = run_invoke("test", "--no-lint", "--junit", str(project / "r.xml"), root=project)
     assert out.returncode == 0 and last_line(out.stdout) == "1 passed, 0 failed", out.stdout + out.stderr
+
+
+def test_shards_together_report_exactly_the_cases_of_an_unsharded_run(tmp_path):
+    from lxml import etree
+
+    root = copy_project(tmp_path / "p")
+    (root / "pgtap" / "00000-setup.test.sql").write_text(
+        "create schema if not exists shard_helpers;\nselect plan(1);\nselect ok(true, 'setup');\nselect * from finish();\n")
+
+    def cases(path: Path) -> list[tuple[str, str]]:
+        return [(s.get("name"), c.get("name")) for s in etree.parse(str(path)).getroot() for c in s.iter("testcase")]
+
+    whole = run_invoke("test", "--no-lint", "--junit", str(tmp_path / "all.xml"), root=root)
+    assert whole.returncode == 0, whole.stdout + whole.stderr
+    union: list[tuple[str, str]] = []
+    for k in (1, 2, 3):
+        out = run_invoke("test", "--no-lint", "--shard", f"{k}/3", root=root)
+        assert out.returncode == 0, out.stdout + out.stderr
+        union += cases(root / "reports" / "junit" / f"pgtap-shard-{k}-of-3.xml")
+    assert sorted(union) == sorted(cases(tmp_path / "all.xml"))
+    assert sum(1 for suite, _ in union if suite.endswith("00000-setup.test.sql")) == 1

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dbharness import config, database, pgtap
+from dbharness import config, database, pgtap, testfiles
 from dbharness.tapresults import FileResult
 from tests.conftest import copy_project
 
@@ -63,7 +63,7 @@ _db = itertools.count()
 def suite_on_copy(server, root: Path) -> list[FileResult]:
     settings = config.load(root)
     with database.scratch(server, f"mut{next(_db)}", settings, database.EVERYTHING) as db:
-        return pgtap.run_files(db.conninfo(), pgtap.discover(settings.root, settings.pgtap_patterns), 2, "30s")
+        return pgtap.run_files(db.conninfo(), testfiles.discover(settings.root, settings.pgtap_patterns), 2, "30s")
 
 
 def caught_by(results: list[FileResult]) -> list[str]:

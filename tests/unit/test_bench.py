@@ -52,3 +52,17 @@ def test_the_load_script_gets_the_row_count_and_keeps_casts(tmp_path):
     assert settings.bench is not None
     sql = load_sql(settings, settings.bench, 1234)
     assert "generate_series(1, 1234)" in sql and ":rows" not in sql and "g::text" in sql
+
+
+def test_the_table_says_which_comparison_was_skipped_and_why():
+    from dbharness.bench import NO_PG_PROVE
+
+    cycle = {**spread([1.0]), "phases_median_s": {}}
+    locks = {"longest_stall_ms": 1.0, "p99_ms": 1.0, "median_ms": 1.0, "access_exclusive_longest_ms": 0.0,
+             "migrate_s": 1.0, "writes": 1}
+    result = {"full_cycle": cycle, "warm_cycle": cycle, "versus_pg_prove": {"skipped": NO_PG_PROVE},
+              "scale": [{"files": 50, "jobs": 1, "ms_per_file": 20.0}],
+              "locks": {"project": locks, "naive": locks, "rows": 10, "stall_ratio_naive_over_project": 1.0}}
+    lines = table(result)
+    assert f"test phase vs pg_prove: skipped, {NO_PG_PROVE}" in lines
+    assert "scale: 50 files --jobs 1: 20.0 ms/file (pg_prove comparison skipped)" in lines

@@ -44,7 +44,10 @@ def test_scrub_works_on_structure_not_text():
     assert scrub(f"could not reach {url} now", url) == f"could not reach {redact(url)} now"
     assert scrub("other postgresql://a:b@c/d and password=zz and password='y z'") == \
         "other postgresql://a:***@c/d and password=*** and password=***"
-    assert scrub('invalid integer value "a" for connection option "port"', URL.format("a/b")) == \
+    assert scrub('schema "auth" does not exist', url) == 'schema "auth" does not exist'
+    from dbharness.deploy.environments import _mask_quoted
+
+    assert _mask_quoted('invalid integer value "a" for connection option "port"', URL.format("a/b")) == \
         'invalid integer value "***" for connection option "port"'
 
 
