@@ -160,7 +160,7 @@ def rollback_check(c, from_=None, only=None, engine=None, junit=None):
 @task(help={"env": "environment name, e.g. staging or production"})
 def status(c, env):
     """Show each local migration as applied or pending in an environment, and any drift."""
-    from dbharness.deploy.plan import environment_status
+    from dbharness.deploy.inspect import environment_status
 
     with guarded():
         target, st = environment_status(settings(), env)
@@ -215,6 +215,26 @@ def bench(c, quick=False, engine=None, output=None):
         for line in bench_mod.table(result):
             say(line)
         say(f"report: {bench_mod.write_report(_report_path(output, cfg.reports_dir / 'bench.json'), result)}")
+
+
+@task(help={"bar": "the lowest score allowed for any module, in percent (default 90)",
+            "rerun": "reuse mutants/ from the last run instead of starting afresh"})
+def mutation(c, bar=90.0, rerun=False):
+    """Mutation testing (mutmut) of the pure modules with the unit tests: a score per module, survivors."""
+    import shutil
+
+    from dbharness import mutation as mut
+
+    with guarded():
+        root = settings().root
+        if not rerun:
+            shutil.rmtree(root / "mutants", ignore_errors=True)
+        mut.run_mutmut(root, say)
+        report = mut.lines(mut.scores(root), float(bar))
+        for line in report:
+            say(line)
+        if report[-1].startswith("mutation: below"):
+            raise Exit(code=1)
 
 
 @task

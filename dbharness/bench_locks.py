@@ -49,7 +49,7 @@ class Measure:
                 "migrate_s": round(self.migrate_s, 2)}
 
 
-def _writer(conninfo: str, write: str, ids: list[str], stop: Any, out: Any, limit: int) -> None:
+def _writer(conninfo: str, write: str, ids: list[str], stop: Any, out: Any, limit: int, ready: Any) -> None:
     """A writer process: run the scenario's write on random keys until told to stop; send back every
     latency."""
     rnd = random.Random()
@@ -60,16 +60,19 @@ def _writer(conninfo: str, write: str, ids: list[str], stop: Any, out: Any, limi
                 started = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
                 conn.execute(write, (rnd.choice(ids),), prepare=True)  # type: ignore[arg-type]
                 latencies.append((started, time.perf_counter() - started))
+                if len(latencies) == 1:
+                    ready.put("writer")
     finally:
         out.put(latencies)  # always answer, so the main process never waits for a dead writer
 
 
-def _sampler(conninfo: str, table: str, stop: Any, out: Any) -> None:
+def _sampler(conninfo: str, table: str, stop: Any, out: Any, ready: Any) -> None:
     """A sampler process: the longest continuous ACCESS EXCLUSIVE hold on the watched table."""
     held_since: float | None = None
     longest = 0.0
     try:
         with psycopg.connect(conninfo, autocommit=True) as conn:
+            ready.put("sampler")
             while not stop.is_set():
                 row = conn.execute(
                     "select count(*) from pg_locks where locktype = 'relation' and granted "
@@ -87,20 +90,22 @@ def _sampler(conninfo: str, table: str, stop: Any, out: Any) -> None:
 
 
 def under_load(conninfo: str, scenario: LockScenario, ids: list[str], work: Callable[[], None],
-               limit: int = 2_000_000) -> Measure:
+               limit: int = 2_000_000, steady_s: float = 0.5, settle_s: float = 0.3) -> Measure:
     """Run work while WRITERS processes write random keys and a sampler process watches pg_locks.
 
     Processes, not threads: a writer must never wait for the GIL, or its stalls would be ours.
     """
     ctx = multiprocessing.get_context("spawn")
-    stop, out = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(conninfo, scenario.write, ids, stop, out, limit))
+    stop, out, ready = ctx.Event(), ctx.Queue(), ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(conninfo, scenario.write, ids, stop, out, limit, ready))
              for _ in range(WRITERS)]
     sampler_out = ctx.Queue()
-    procs.append(ctx.Process(target=_sampler, args=(conninfo, scenario.table, stop, sampler_out)))
+    procs.append(ctx.Process(target=_sampler, args=(conninfo, scenario.table, stop, sampler_out, ready)))
     for p in procs:
         p.start()
-    time.sleep(1.0)  # writers connected and at steady state before the migrations start
+    for _ in procs:  # every writer has written and the sampler watches before the migrations start
+        ready.get(timeout=60)
+    time.sleep(steady_s)  # then a moment of steady state, so the first stalls are the migrations' own
     m = Measure()
     started = time.perf_counter()
     try:
@@ -108,7 +113,7 @@ def under_load(conninfo: str, scenario: LockScenario, ids: list[str], work: Call
     finally:
         ended = time.perf_counter()
         m.migrate_s = ended - started
-        time.sleep(0.3)
+        time.sleep(settle_s)
         stop.set()
         for _ in range(WRITERS):
             # statements that overlapped the migrations' window
@@ -144,7 +149,8 @@ def load_sql(settings: Settings, scenario: LockScenario, rows: int) -> str:
     return re.sub(r"(?<!:):rows\b", str(int(rows)), path.read_text(encoding="utf-8"))
 
 
-def run(server: Server, settings: Settings, rows: int, report: Report) -> dict[str, Any]:
+def run(server: Server, settings: Settings, rows: int, report: Report,
+        steady_s: float = 0.5) -> dict[str, Any]:
     """Load `rows`, then measure the project's newer migrations and the naive variant on them."""
     scenario = settings.bench
     if scenario is None:
@@ -163,13 +169,15 @@ def run(server: Server, settings: Settings, rows: int, report: Report) -> dict[s
         report(f"  loaded in {time.perf_counter() - started:.1f}s")
         ids = [r[0] for r in conn.execute(scenario.keys)]  # type: ignore[arg-type]
         report("  project migrations under write load ...")
-        project = under_load(conninfo, scenario, ids, lambda: apply_files(conn, newer, timeouts))
+        project = under_load(conninfo, scenario, ids, lambda: apply_files(conn, newer, timeouts),
+                             steady_s=steady_s, settle_s=steady_s)
         downs = [d for _, d in reversed(pair_rollbacks(newer, settings.rollbacks_dir).pairs)]
         apply_files(conn, downs, timeouts, "down")
         with tempfile.TemporaryDirectory(prefix="dbharness-naive-") as tmp:
             naive = naive_variant(newer, Path(tmp))
             report("  naive variant under write load ...")
-            naive_m = under_load(conninfo, scenario, ids, lambda: apply_files(conn, [naive], timeouts))
+            naive_m = under_load(conninfo, scenario, ids, lambda: apply_files(conn, [naive], timeouts),
+                                 steady_s=steady_s, settle_s=steady_s)
     a, b = project.summary(), naive_m.summary()
     ratio = b["longest_stall_ms"] / a["longest_stall_ms"] if a["longest_stall_ms"] else None
     return {"rows": rows, "writers": WRITERS, "project": a, "naive": b,

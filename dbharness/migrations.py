@@ -11,7 +11,7 @@ from dbharness.errors import ConfigError, MigrationError
 from dbharness.statements import Statement, is_concurrent, read_sql, split_statements, transaction_kind
 
 NAME_RE = re.compile(r"^(?P<version>\d+)_(?P<name>[A-Za-z0-9_\-.]+)\.sql$")
-ROLLBACK_NONE_RE = re.compile(r"^\s*--\s*rollback:\s*none\b[\s:,.\-]*(?P<reason>.*)$",
+ROLLBACK_NONE_RE = re.compile(r"^[ \t]*--[ \t]*rollback:[ \t]*none\b[ \t:,.\-]*(?P<reason>.*)$",
                               re.IGNORECASE | re.MULTILINE)
 
 

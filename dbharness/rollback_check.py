@@ -10,7 +10,7 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness import database, pgtap, snapshot, testfiles
+from dbharness import database, pgtap, snapshot, snapshot_diff, testfiles
 from dbharness.apply import Report, apply_files, run_script
 from dbharness.config import Settings
 from dbharness.errors import ConfigError, HarnessError
@@ -180,7 +180,7 @@ def run_steps(r: Runner, p: Plan) -> None:
     with r.step("apply rollbacks newest first"):
         r.apply(downs, "down")
     with r.step("schema equals the snapshot before", fatal=False):
-        differences = snapshot.diff(before, snapshot.take(r.conn))
+        differences = snapshot_diff.diff(before, snapshot.take(r.conn))
         if differences:
             raise Differs("\n".join(str(d) for d in differences))
     with r.step("pre-existing data intact", fatal=False):

@@ -20,6 +20,7 @@ from dbharness.config import Environment, Settings
 from dbharness.errors import ConfigError, PromotionRefused
 
 HIDDEN = "***"
+KEEP = "*"  # left unquoted in a redacted URL, so the hidden password reads as ***
 URL_IN_TEXT = re.compile(r"postgres(?:ql)?://[^\s'\"]+")
 PASSWORD_IN_TEXT = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 QUOTED = re.compile(r'"[^"]*"')
@@ -32,7 +33,11 @@ def parse(url: str) -> dict[str, str]:
     try:
         return {k: str(v) for k, v in conninfo_to_dict(url).items() if v is not None}
     except psycopg.ProgrammingError as exc:
+        # Equivalent mutants: libpq always explains why it cannot parse a string, so the empty case
+        # never happens.
+        # pragma: no mutate start
         reason = QUOTED.sub('"***"', str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+        # pragma: no mutate end
         raise ConfigError(f"not a connection string libpq accepts ({reason}); percent-encode "
                           "special characters of the password (%23 for #, %40 for @)") from None
 
@@ -53,12 +58,14 @@ def redact(url: str) -> str:
         return "(a connection string libpq cannot parse)"
     if "://" not in url:
         return make_conninfo(**params)
-    auth = quote(params.get("user", ""), safe="*") + (":" + HIDDEN if "password" in params else "")
-    netloc = (auth + "@" if auth else "") + params.get("host", "")
+    host = params.get("host", "")
+    socket = host.startswith("/")  # a Unix socket directory goes in the query
+    auth = quote(params.get("user", ""), safe=KEEP) + (":" + HIDDEN if "password" in params else "")
+    netloc = (auth + "@" if auth else "") + ("" if socket else host)
     netloc += f":{params['port']}" if "port" in params else ""
-    query = "&".join(f"{k}={quote(v, safe='*')}" for k, v in params.items()
-                     if k not in ("user", "password", "host", "port", "dbname"))
-    path = quote(params.get("dbname", ""), safe="*")
+    query = "&".join(f"{k}={quote(v, safe=KEEP + '/')}" for k, v in params.items()
+                     if k not in ("user", "password", "port", "dbname") and (k != "host" or socket))
+    path = quote(params.get("dbname", ""), safe=KEEP)
     return f"postgresql://{netloc}/{path}" + (f"?{query}" if query else "")
 
 
@@ -119,7 +126,10 @@ def _dotenv(settings: Settings) -> None:
     if not path.is_file():
         return
     try:
+        # Equivalent mutants: python-dotenv reads UTF-8 by default.
+        # pragma: no mutate start
         values = dotenv_values(path, encoding="utf-8")
+        # pragma: no mutate end
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     for key, value in values.items():

@@ -16,7 +16,6 @@ from dbharness.deploy.plan import Plan
 from dbharness.errors import CheckFailed, PromotionRefused
 
 LOCK_KEY = "dbharness-promote"
-Ask = Callable[[str], str]
 
 
 def tests_gate(settings: Settings, engine: str | None, report: Report,
@@ -43,18 +42,6 @@ def lint_refusals(settings: Settings, plan: Plan, report: Report) -> list[str]:
         report(f"  {f.level} {f.rule} {f.target}: {f.message}")
     errors = [f for f in findings if f.level == "error"]
     return [f"lint: {len(errors)} errors in the pending files"] if errors else []
-
-
-def confirm(target_name: str, count: int, yes: bool, ask: Ask | None, verb: str) -> None:
-    """Go on with --yes, or when the person types the environment's name; refuse otherwise."""
-    if yes:
-        return
-    if ask is None:
-        raise PromotionRefused(f"{verb} {target_name} needs confirmation: run it in a terminal, "
-                               "or pass --yes")
-    answer = ask(f"{verb} {count} file(s) on {target_name}? Type the environment name to go on: ")
-    if answer.strip() != target_name:
-        raise PromotionRefused(f"{verb} {target_name} was not confirmed; nothing was changed")
 
 
 @dataclass

@@ -1,16 +1,17 @@
-"""What an environment has and lacks, and what a promotion would apply: pure decisions on its history."""
+"""Pure decisions of a deployment: what an environment has and lacks, what is refused, the plan as
+printed, the confirmation asked. The database side is in inspect.py."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import psycopg
-
 from dbharness import history
-from dbharness.config import Settings
-from dbharness.deploy.environments import Target, resolve
-from dbharness.errors import ConfigError
-from dbharness.migrations import MigrationFile, discover
+from dbharness.deploy.environments import Target
+from dbharness.errors import PromotionRefused
+from dbharness.migrations import MigrationFile
+
+Ask = Callable[[str], str]
 
 
 @dataclass
@@ -34,12 +35,6 @@ def compare(files: list[MigrationFile], rows: dict[str, history.HistoryRow]) -> 
                   [r for v, r in rows.items() if v not in local])
 
 
-def status(conn: psycopg.Connection, files: list[MigrationFile]) -> Status:
-    """Compare the repository's files with the environment's history (read-only: no table means
-    nothing applied)."""
-    return compare(files, history.read(conn))
-
-
 @dataclass
 class Plan:
     """What a promotion would apply, and why it is refused if it is."""
@@ -56,7 +51,10 @@ def drift_refusals(st: Status, to: str | None) -> list[str]:
         out.append("the environment has versions the repository lacks (drift): "
                    + ", ".join(f"{r.version}_{r.name or '?'}" for r in st.drift))
     newest = max((f.version for f in st.applied), default=None)
+    # Equivalent mutant: < and <= agree, since a pending version never equals an applied one.
+    # pragma: no mutate start
     late = [f.stem for f in st.pending if newest and f.version < newest and (to is None or f.version <= to)]
+    # pragma: no mutate end
     if late:
         out.append(f"pending versions older than the newest applied one ({newest}), out of order: "
                    + ", ".join(late))
@@ -78,25 +76,24 @@ def required_refusals(pending: list[MigrationFile], required: str,
     return out
 
 
-def make_plan(settings: Settings, target: Target, conn: psycopg.Connection, to: str | None) -> Plan:
-    """Pending files up to `to`, with every refusal: drift, order, the required environment."""
-    files = discover(settings.migrations_dir)
-    if to is not None and to not in {f.version for f in files}:
-        raise ConfigError(f"--to {to}: no migration has this version")
-    st = status(conn, files)
-    pending = [f for f in st.pending if to is None or f.version <= to]
-    plan = Plan(target, pending, drift_refusals(st, to))
-    if target.env.requires and pending:
-        required = resolve(settings, target.env.requires)
-        with required.connect() as rconn:
-            plan.refusals += required_refusals(pending, required.name, history.read(rconn))
-    for f in pending:
-        _ = f.transactional  # a mixed file is refused here, before anything runs
-    return plan
+def plan_lines(plan: Plan) -> list[str]:
+    """The plan as printed before anything is applied."""
+    if not plan.pending:
+        return [f"{plan.target}: up to date, nothing to apply"]
+    lines = [f"Plan for {plan.target}:"]
+    for f in plan.pending:
+        mode = "in a transaction" if f.transactional else "outside a transaction (CONCURRENTLY)"
+        lines.append(f"  {f.stem}  [{mode}]")
+    return lines
 
 
-def environment_status(settings: Settings, name: str) -> tuple[Target, Status]:
-    """invoke status: the environment, and each local migration as applied or pending there."""
-    target = resolve(settings, name)
-    with target.connect() as conn:
-        return target, status(conn, discover(settings.migrations_dir))
+def confirm(target_name: str, count: int, yes: bool, ask: Ask | None, verb: str) -> None:
+    """Go on with --yes, or when the person types the environment's name; refuse otherwise."""
+    if yes:
+        return
+    if ask is None:
+        raise PromotionRefused(f"{verb} {target_name} needs confirmation: run it in a terminal, "
+                               "or pass --yes")
+    answer = ask(f"{verb} {count} file(s) on {target_name}? Type the environment name to go on: ")
+    if answer.strip() != target_name:
+        raise PromotionRefused(f"{verb} {target_name} was not confirmed; nothing was changed")

@@ -14,7 +14,8 @@ from dbharness.apply import Report, apply_file
 from dbharness.config import Settings
 from dbharness.deploy import guards
 from dbharness.deploy.environments import Target, resolve
-from dbharness.deploy.plan import Plan, make_plan, status
+from dbharness.deploy.inspect import make_plan, status
+from dbharness.deploy.plan import Ask, Plan, confirm, plan_lines
 from dbharness.errors import HarnessError, MigrationError, PromotionRefused
 from dbharness.migrations import discover
 
@@ -49,17 +50,6 @@ class PromoteResult:
         return [f.stem for f in self.files if not f.failure]
 
 
-def plan_lines(plan: Plan) -> list[str]:
-    """The plan as printed before anything is applied."""
-    if not plan.pending:
-        return [f"{plan.target}: up to date, nothing to apply"]
-    lines = [f"Plan for {plan.target}:"]
-    for f in plan.pending:
-        mode = "in a transaction" if f.transactional else "outside a transaction (CONCURRENTLY)"
-        lines.append(f"  {f.stem}  [{mode}]")
-    return lines
-
-
 def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report: Report,
                result: PromoteResult) -> None:
     """Apply each pending file as invoke test does, under the lock; stop at the first failure."""
@@ -81,7 +71,7 @@ def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report:
 
 
 def _promote(settings: Settings, target: Target, result: PromoteResult, *, to: str | None, yes: bool,
-             ask: guards.Ask | None, report: Report) -> None:
+             ask: Ask | None, report: Report) -> None:
     with target.connect() as conn:
         plan = make_plan(settings, target, conn, to)
         for line in plan_lines(plan):
@@ -93,7 +83,7 @@ def _promote(settings: Settings, target: Target, result: PromoteResult, *, to: s
             report("dry run: nothing was changed" if result.dry_run else "nothing to do")
             return
         if target.env.requires:
-            guards.confirm(target.name, len(plan.pending), yes, ask, "promote to")
+            confirm(target.name, len(plan.pending), yes, ask, "promote to")
         apply_plan(settings, plan, conn, report, result)
     if result.failed is None:
         report(f"Promoted {len(result.files)} migration(s) to {target}")
@@ -108,7 +98,7 @@ def _interrupted(result: PromoteResult) -> str:
 
 
 def promote(settings: Settings, name: str, *, dry_run: bool = False, yes: bool = False,
-            to: str | None = None, skip_tests: bool = False, ask: guards.Ask | None = None,
+            to: str | None = None, skip_tests: bool = False, ask: Ask | None = None,
             report: Report = print, gate: Callable[[], None] | None = None,
             junit_path: Path | None = None) -> PromoteResult:
     """The whole promotion; refusals raise, a failing file is in the result. JUnit is written

@@ -9,7 +9,8 @@ from dbharness.apply import Report, apply_file
 from dbharness.config import Settings
 from dbharness.deploy import guards
 from dbharness.deploy.environments import resolve
-from dbharness.deploy.plan import status
+from dbharness.deploy.inspect import status
+from dbharness.deploy.plan import Ask, confirm
 from dbharness.errors import ConfigError, HarnessError, PromotionRefused
 from dbharness.migrations import MigrationFile, discover, pair_rollbacks
 
@@ -33,7 +34,7 @@ def rollback_plan(settings: Settings, conn: psycopg.Connection, to: str) -> list
     return [down for _, down in reversed(found.pairs)]
 
 
-def rollback(settings: Settings, name: str, to: str, *, yes: bool = False, ask: guards.Ask | None = None,
+def rollback(settings: Settings, name: str, to: str, *, yes: bool = False, ask: Ask | None = None,
              report: Report = print) -> list[str]:
     """Roll an environment back to `to`; returns the files rolled back, newest first."""
     target = resolve(settings, name)
@@ -47,7 +48,7 @@ def rollback(settings: Settings, name: str, to: str, *, yes: bool = False, ask: 
             for d in downs:
                 report(f"  {d.stem}")
             if target.env.requires:
-                guards.confirm(name, len(downs), yes, ask, "roll back")
+                confirm(name, len(downs), yes, ask, "roll back")
             with guards.Lock(conn, target):
                 for down in downs:
                     apply_file(conn, down, database.timeouts(settings), "down", report)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from dbharness import compat, config, snapshot
+from dbharness import compat, config, snapshot, snapshot_diff
 from dbharness.engines.docker import DockerEngine, connect_client, image_present
 from dbharness.errors import PrerequisiteError
 from tests.conftest import REPO, run_invoke
@@ -36,7 +36,7 @@ def test_compat_changes_nothing_on_the_real_image():
     with engine.running() as server, psycopg.connect(server.url(redact=False), autocommit=True) as conn:
         before, roles_before = snapshot.take(conn), signature(conn)
         compat.install(conn)
-        assert snapshot.diff(before, snapshot.take(conn)) == []
+        assert snapshot_diff.diff(before, snapshot.take(conn)) == []
         assert signature(conn) == roles_before
 
 

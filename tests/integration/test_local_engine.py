@@ -81,7 +81,22 @@ def test_a_killed_server_is_reported_and_its_directory_removed():
     assert not base.exists()
 
 
-def test_keep_leaves_the_server_running_until_clean():
+@pytest.fixture
+def own_scratch(monkeypatch):
+    """A scratch directory of this test's own (readable by the postgres user), so that `clean` sees
+    this test's servers only, never a developer's own --keep servers."""
+    import shutil
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="harness-scratch-"))
+    path.chmod(0o755)
+    monkeypatch.setenv("DBHARNESS_TMPDIR", str(path))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_keep_leaves_the_server_running_until_clean(own_scratch):
+    tmp_path = own_scratch
     messages: list[str] = []
     eng = LocalEngine(report=messages.append)
     with eng.running(keep=True) as srv:
@@ -89,8 +104,8 @@ def test_keep_leaves_the_server_running_until_clean():
     assert "Server kept running: postgresql://postgres@127.0.0.1:" in messages[0]
     with psycopg.connect(srv.conninfo()) as conn:
         assert conn.execute("select 1").fetchone() == (1,)
-    assert clean_leftovers(lambda _m: None) >= 1
-    assert not base.exists()
+    assert clean_leftovers(lambda _m: None) == 1
+    assert not base.exists() and base.parent == tmp_path
     eng.cluster.proc.wait(timeout=10)
 
 

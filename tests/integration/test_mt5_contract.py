@@ -54,6 +54,8 @@ MUTATIONS = {
     "table-wide update left to authenticated": (PRIV, "revoke insert, update on table public.trading_accounts",
                                                 "revoke insert on table public.trading_accounts"),
     "truncate left to authenticated": (PRIV, "  from anon, authenticated;", "  from anon;"),
+    "one check of three validated at once (NOT VALID dropped)": (
+        EXT, "check (sync_failure_count >= 0) not valid", "check (sync_failure_count >= 0)"),
     "foreign key without cascade": (LOGS, "references public.trading_accounts (id) on delete cascade",
                                     "references public.trading_accounts (id)"),
 }

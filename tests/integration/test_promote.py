@@ -126,21 +126,18 @@ def test_a_failing_migration_stops_the_run_with_earlier_files_recorded(envs):
         assert conn.execute("select to_regclass('public.notes_body_idx')").fetchone() == (None,)
 
 
-def test_a_held_lock_fails_fast_and_concurrent_promotions_stay_consistent(envs):
-    settings, db = envs
-    with psycopg.connect(db["staging"], autocommit=True) as holder:
-        holder.execute("select pg_advisory_lock(hashtext('dbharness-promote'))")
-        with pytest.raises(PromotionRefused, match="another promotion or rollback of staging is running"):
-            promote(settings, "staging")
-    assert versions(db["staging"]) == {}
+def race(settings) -> list[object]:
+    """Two promotions of staging at once; what each one ended with (a result or any exception)."""
     (settings.migrations_dir / "1_accounts.sql").write_text(
         MIGRATIONS["1_accounts.sql"] + "select pg_sleep(0.5);\n")
     outcomes: list[object] = []
+    start = threading.Barrier(2)
 
     def run() -> None:
+        start.wait()
         try:
             outcomes.append(promote(settings, "staging"))
-        except PromotionRefused as exc:
+        except BaseException as exc:  # noqa: BLE001 - every outcome is recorded and judged below
             outcomes.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(2)]
@@ -148,10 +145,39 @@ def test_a_held_lock_fails_fast_and_concurrent_promotions_stay_consistent(envs):
         t.start()
     for t in threads:
         t.join()
-    applied = [o for o in outcomes if isinstance(o, list)]
-    refused = [o for o in outcomes if isinstance(o, PromotionRefused)]
-    assert len(applied) >= 1 and all("running" in str(r) for r in refused)
+    return outcomes
+
+
+def serialized(outcomes: list[object]) -> bool:
+    """One promotion applied everything; the other was refused by the lock or found nothing to do."""
+    applied = [o for o in outcomes if isinstance(o, list) and o]
+    others = [o for o in outcomes if not (isinstance(o, list) and o)]
+    return (len(applied) == 1 and applied[0] == ["1_accounts", "2_notes", "3_idx"] and len(others) == 1
+            and (others[0] == [] or (isinstance(others[0], PromotionRefused) and "is running" in str(others[0]))))
+
+
+def test_a_held_lock_fails_fast_and_concurrent_promotions_are_serialized(envs):
+    settings, db = envs
+    with psycopg.connect(db["staging"], autocommit=True) as holder:
+        holder.execute("select pg_advisory_lock(hashtext('dbharness-promote'))")
+        with pytest.raises(PromotionRefused, match="another promotion or rollback of staging is running"):
+            promote(settings, "staging")
+    assert versions(db["staging"]) == {}
+    outcomes = race(settings)
+    assert serialized(outcomes), outcomes
     assert list(versions(db["staging"])) == ["1", "2", "3"]
+
+
+def test_without_the_advisory_lock_the_race_test_fails(envs, monkeypatch):
+    """The proof that the test above can fail: the same race with the lock made a no-op."""
+    from contextlib import nullcontext
+
+    from dbharness.deploy import guards
+
+    settings, _ = envs
+    monkeypatch.setattr(guards, "Lock", lambda *_a: nullcontext())
+    outcomes = race(settings)
+    assert not serialized(outcomes), outcomes
 
 
 def test_dry_run_changes_nothing(envs):
@@ -213,7 +239,7 @@ def test_the_password_never_appears_in_output(envs, monkeypatch, tmp_path):
     out = run_invoke("status", "--env", "staging", root=settings.root)
     assert out.returncode == 0 and "3 applied, 0 pending, 0 drift" in out.stdout
     dry = run_invoke("promote", "--env", "production", "--dry-run", "--skip-tests", root=settings.root)
-    assert dry.returncode != 0  # skip-tests refused for production
+    assert dry.returncode == 7 and "error: --skip-tests is refused for production: it requires staging" in dry.stderr
     bad_url = f"postgresql://postgres:{SECRET}@127.0.0.1:1/nope"
     monkeypatch.setenv("STAGING_DATABASE_URL", bad_url)
     failed = run_invoke("status", "--env", "staging", root=settings.root)

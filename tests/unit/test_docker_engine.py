@@ -92,7 +92,8 @@ def test_no_daemon_names_the_socket_tried(monkeypatch):
         dengine.connect_client(lambda: fake)
 
 
-def test_auto_chooses_docker_only_with_daemon_and_image(tmp_path):
+def test_auto_chooses_docker_only_with_daemon_and_image(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-daemon.sock")
     settings = config.load(tmp_path)
     said: list[str] = []
     assert dengine.docker_usable(IMAGE, lambda: FakeClient([IMAGE]))[0] is True
@@ -100,9 +101,9 @@ def test_auto_chooses_docker_only_with_daemon_and_image(tmp_path):
     assert not ok and f"docker pull {IMAGE}" in why
     ok, why = dengine.docker_usable(IMAGE, lambda: FakeClient(ping_error=OSError("refused")))
     assert not ok and "no Docker daemon answers" in why
-    engine = choose_engine("auto", settings, said.append)  # no daemon on this machine's default socket
-    assert engine.name in ("local", "docker")
-    assert said and said[0].startswith(f"engine: {engine.name} (")
+    engine = choose_engine("auto", settings, said.append)  # DOCKER_HOST names a socket nobody serves
+    assert engine.name == "local"
+    assert said[0].startswith(f"engine: local (no Docker daemon answers at unix://{tmp_path}/no-daemon.sock")
 
 
 def test_missing_image_and_no_registry_says_the_pull_command():

@@ -76,3 +76,78 @@ def test_dotenv_fills_only_what_the_environment_lacks(tmp_path, monkeypatch):
     assert resolve(settings, "staging").url == "postgresql://from-env/d"
     assert resolve(settings, "production").url == "postgresql://p/d"
     os.environ.pop("PRODUCTION_DATABASE_URL", None)
+
+
+def test_resolve_messages_in_full(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("")
+    settings = config.load(tmp_path)
+    with pytest.raises(ConfigError) as err:
+        resolve(settings, "qa")
+    assert str(err.value) == ("unknown environment 'qa'; declared: production, staging "
+                              "(add [tool.dbharness.environments.NAME] to pyproject.toml)")
+    monkeypatch.setenv("STAGING_DATABASE_URL", "   ")
+    with pytest.raises(ConfigError) as err:
+        resolve(settings, "staging")
+    assert str(err.value) == ("STAGING_DATABASE_URL is not set: export it (or put it in .env) with the connection "
+                              "URL of staging, e.g. postgresql://user:password@host:5432/postgres")
+    monkeypatch.setenv("STAGING_DATABASE_URL", "  postgresql://u:pw@h/d  ")
+    target = resolve(settings, "staging")
+    assert (target.url, target.name, str(target)) == ("postgresql://u:pw@h/d", "staging",
+                                                      "staging (postgresql://u:***@h/d)")
+    with pytest.raises(ConfigError) as err:
+        parse("postgresql://u:ab%zzcd@h/db")
+    assert str(err.value) == ('not a connection string libpq accepts (invalid percent-encoded token: "***"); '
+                              "percent-encode special characters of the password (%23 for #, %40 for @)")
+
+
+def test_a_failed_connection_is_refused_without_the_password(tmp_path, monkeypatch):
+    import socket
+
+    from dbharness.errors import PromotionRefused
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens once closed
+    (tmp_path / "pyproject.toml").write_text("")
+    monkeypatch.setenv("STAGING_DATABASE_URL", f"postgresql://u:topsecret@127.0.0.1:{port}/d?application_name=x")
+    target = resolve(config.load(tmp_path), "staging")
+    with pytest.raises(PromotionRefused) as err:
+        target.connect()
+    text = str(err.value)
+    assert text.startswith(f"cannot connect to staging (postgresql://u:***@127.0.0.1:{port}/d?application_name=x): ")
+    assert "topsecret" not in text and '"127.0.0.1"' in text and "Connection refused" in text
+    assert target.scrub("x postgresql://u:topsecret@127.0.0.1/d y") == "x postgresql://u:***@127.0.0.1/d y"
+
+
+def test_redaction_keeps_what_is_safe_and_hides_what_is_not():
+    assert redact("postgresql://user@host/db") == "postgresql://user@host/db"
+    assert redact("postgresql:///db?host=/var/run/postgresql") == "postgresql:///db?host=/var/run/postgresql"
+    assert redact("postgresql://u:p@h:5432,h2:5433/d") == "postgresql://u:***@h,h2:5432,5433/d"
+    assert redact("postgresql://a%40b:p@h/d") == "postgresql://***:***@h/d"
+    assert redact("dbname=d host=h") == "dbname=d host=h"
+    assert scrub("no secrets here") == "no secrets here"
+    from dbharness.deploy.environments import _mask_quoted
+
+    assert _mask_quoted('"h" "x"', "postgresql://u:p@h/d") == '"h" "***"'
+    assert _mask_quoted('"port" "a"', "not a url at all %zz") == '"port" "***"'
+
+
+def test_missing_parts_of_a_url_and_values_that_need_quoting():
+    assert redact("postgresql:///d") == "postgresql:///d"
+    assert redact("postgresql://h") == "postgresql://h/"
+    assert redact("postgresql://h/d?application_name=a*b/c%20d") == "postgresql://h/d?application_name=a*b/c%20d"
+
+
+def test_the_targets_own_url_is_redacted_even_where_the_structural_pass_cannot_see_it(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("")
+    url = "postgresql://u:ab'cd@h/d"
+    monkeypatch.setenv("STAGING_DATABASE_URL", url)
+    target = resolve(config.load(tmp_path), "staging")
+    assert target.scrub(f"oops {url}") == "oops postgresql://u:***@h/d"
+
+
+def test_an_unset_variable_is_not_set(tmp_path, monkeypatch):
+    (tmp_path / "pyproject.toml").write_text("")
+    monkeypatch.delenv("STAGING_DATABASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="^STAGING_DATABASE_URL is not set"):
+        resolve(config.load(tmp_path), "staging")

@@ -99,3 +99,88 @@ def test_select_range_by_from_only_and_to(tmp_path):
     assert [f.version for f in select_range(files, to="2")] == ["1", "2"]
     with pytest.raises(ConfigError, match="--from 9: no migration has this version"):
         select_range(files, from_version="9")
+
+
+def test_exact_words_of_discovery_and_naming(tmp_path):
+    write(tmp_path / "d", "1_a.sql")
+    (tmp_path / "d" / "sub").mkdir()
+    write(tmp_path / "d", "x.sql")
+    assert skipped(tmp_path / "d") == [
+        f"warning: skipping {tmp_path / 'd' / 'sub'}: a directory, so neither the harness nor the Supabase CLI "
+        "runs it (e.g. 20251112120000_add_table.sql)",
+        f"warning: skipping {tmp_path / 'd' / 'x.sql'}: not named <version>_<name>.sql, so neither the harness "
+        "nor the Supabase CLI runs it (e.g. 20251112120000_add_table.sql)"]
+    assert skipped(tmp_path / "none") == []
+    with pytest.raises(ConfigError) as err:
+        parse_name(Path("notes.sql"))
+    assert str(err.value) == ("notes.sql: migration files must be named <digits>_<name>.sql (for example "
+                              "20251112120000_mt5_sync_logs.sql), as the Supabase CLI expects; rename it")
+    write(tmp_path / "e", "1_b.sql")
+    write(tmp_path / "e", "1_a.sql")
+    with pytest.raises(ConfigError) as err:
+        discover(tmp_path / "e")
+    assert str(err.value) == "version 1 is used twice: 1_a.sql and 1_b.sql; give one of them a new version"
+
+
+def test_the_mixed_file_message_in_full(tmp_path):
+    mf = parse_name(write(tmp_path, "1_a.sql", "create table t (a int);\n\ncreate index concurrently i on t (a);"))
+    with pytest.raises(MigrationError) as err:
+        _ = mf.transactional
+    assert str(err.value) == (
+        f"{mf.path}:1: this file mixes statements that cannot run in a transaction (line 3: create index "
+        "concurrently i on t (a)) with ones that should (line 1: create table t (a int)). Split it: put the "
+        "CONCURRENTLY/VACUUM statements in a migration file of their own.")
+
+
+@pytest.mark.parametrize("sql, body", [
+    ("begin;\nselect 1;\ncommit;", ["select 1"]),
+    ("begin;\ncommit;", []),
+    ("start transaction;\nselect 1;\nend;", ["select 1"]),
+    ("select 1;\nselect 2;", ["select 1", "select 2"]),
+    ("savepoint a;\nselect 1;\nrelease a;", ["savepoint a", "select 1", "release a"]),
+    ("begin;\nsavepoint a;\nrollback to a;\ncommit;", ["savepoint a", "rollback to a"]),
+])
+def test_a_begin_commit_wrapper_is_left_out_of_the_body(tmp_path, sql, body):
+    assert [s.sql for s in parse_name(write(tmp_path, "1_a.sql", sql)).body] == body
+
+
+@pytest.mark.parametrize("sql, line, first", [
+    ("begin;\nselect 1;", 1, "begin"),
+    ("select 1;\ncommit;", 2, "commit"),
+    ("commit;", 1, "commit"),
+    ("begin;\nselect 1;\nrollback;", 1, "begin"),
+    ("select 1;\nbegin;\nselect 2;\ncommit;", 2, "begin"),
+    ("begin;\ncommit;\nbegin;\ncommit;", 2, "commit"),
+    ("begin;\nprepare transaction 'x';\ncommit;", 2, "prepare transaction 'x'"),
+])
+def test_transaction_control_part_way_is_refused_with_its_line(tmp_path, sql, line, first):
+    mf = parse_name(write(tmp_path, "1_a.sql", sql))
+    with pytest.raises(MigrationError) as err:
+        _ = mf.body
+    assert str(err.value) == (
+        f"{mf.path}:{line}: {first} would commit or abandon part of this file (the harness, like the Supabase "
+        "CLI, runs a migration file in one transaction). Remove it, wrap the whole file in begin; ... commit;, "
+        "or split the file in two.")
+
+
+def test_orphans_are_sorted_by_version_and_range_messages_list_known_versions(tmp_path):
+    for name in ("9_z.sql", "10_y.sql", "5_x.sql"):
+        write(tmp_path / "r", name)
+    assert [o.version for o in pair_rollbacks([], tmp_path / "r").orphans] == ["10", "5", "9"]
+    files = [parse_name(write(tmp_path / "m", f"{v}_x{v}.sql")) for v in ("2", "1")]
+    for label, kwargs in (("--from", {"from_version": "7"}), ("--only", {"only": "7"}), ("--to", {"to": "7"})):
+        with pytest.raises(ConfigError) as err:
+            select_range(files, **kwargs)
+        assert str(err.value) == f"{label} 7: no migration has this version; known versions: 1, 2"
+    with pytest.raises(ConfigError) as err:
+        select_range([], only="7")
+    assert str(err.value) == "--only 7: no migration has this version; known versions: none"
+    assert [f.version for f in select_range(files, from_version="1", to="1")] == ["1"]
+    assert select_range(files) == files
+
+
+def test_rollback_none_without_a_reason_and_stems(tmp_path):
+    mf = parse_name(write(tmp_path, "1_a.sql", "-- Rollback: None\nselect 1;"))
+    assert mf.rollback_none_reason == "(no reason given)" and mf.stem == "1_a"
+    assert parse_name(write(tmp_path, "2_b.sql", "-- rollback: none: kept forever\n")).rollback_none_reason == \
+        "kept forever"

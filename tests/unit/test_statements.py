@@ -50,3 +50,60 @@ def test_transaction_control_excludes_savepoints():
 def test_syntax_error_names_source_and_line():
     with pytest.raises(MigrationError, match=r"f\.sql:3: SQL syntax error.*selec"):
         split_statements("select 1;\n\nselec 2;", "f.sql")
+
+
+def test_syntax_error_in_the_middle_names_its_own_line():
+    with pytest.raises(MigrationError) as err:
+        split_statements("select 1;\nselec 2;\nselect 3;\n", "g.sql")
+    assert str(err.value) == 'g.sql:2: SQL syntax error: syntax error at or near "selec"'
+
+
+def test_transaction_kinds_by_name():
+    from dbharness.statements import transaction_kind
+
+    kinds = [transaction_kind(s) for s in split_statements(
+        "begin; start transaction; commit; end; rollback; abort; savepoint a; release a; rollback to a; "
+        "prepare transaction 'x'; commit prepared 'x'; rollback prepared 'x'; select 1;")]
+    assert kinds == ["begin", "begin", "commit", "commit", "rollback", "rollback", "savepoint", "release",
+                     "rollback_to", "prepare", "commit_prepared", "rollback_prepared", None]
+
+
+def test_which_statements_the_harness_skips_in_isolated_files():
+    from dbharness.statements import is_transaction_control
+
+    flags = [is_transaction_control(s) for s in split_statements(
+        "begin; start transaction; commit; rollback; savepoint a; release a; rollback to a; select 1;")]
+    assert flags == [True, True, True, True, False, False, False, False]
+
+
+def test_reindex_concurrently_is_recognised_by_its_option():
+    assert is_concurrent(split_statements("reindex index concurrently i")[0])
+    assert not is_concurrent(split_statements("reindex (verbose) index i")[0])
+
+
+def test_read_sql_errors_name_the_file(tmp_path):
+    from dbharness.errors import ScriptError
+    from dbharness.statements import read_sql
+
+    with pytest.raises(ScriptError) as err:
+        read_sql(tmp_path / "missing.sql")
+    assert str(err.value) == f"{tmp_path / 'missing.sql'}: cannot read: No such file or directory"
+    bad = tmp_path / "bad.sql"
+    bad.write_bytes(b"ab\xffcd")
+    with pytest.raises(ScriptError) as err:
+        read_sql(bad)
+    assert str(err.value) == f"{bad}: not valid UTF-8 at byte 2; save it as UTF-8"
+    good = tmp_path / "good.sql"
+    good.write_text("select 'é';")
+    assert read_sql(good) == "select 'é';"
+
+
+def test_statement_properties():
+    stmt = split_statements("\n\n  create index i\n  on t (a);")[0]
+    assert (stmt.line, stmt.first_line, stmt.kind) == (3, "create index i", "IndexStmt")
+    assert split_statements("select 1")[0].first_line == "select 1"
+
+
+def test_a_syntax_error_without_a_source_says_sql():
+    with pytest.raises(MigrationError, match=r"^<sql>:1: SQL syntax error"):
+        split_statements("selec 1")

@@ -1,0 +1,153 @@
+"""Every setting read exactly, every refusal worded exactly (these also pin the mutation score)."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dbharness.config import Environment, LintException, LockScenario, load
+from dbharness.errors import ConfigError
+
+FULL = '''
+[tool.dbharness]
+engine = "auto"
+pg_bindir = "/opt/pg/bin"
+lock_timeout = "2s"
+statement_timeout = "1min"
+test_timeout = "9s"
+docker_image = "img:1"
+seed_after = 20240101
+test_paths = ["a/*.sql", "b/**/*.pg"]
+
+[tool.dbharness.environments.staging]
+url_env = "S_URL"
+
+[tool.dbharness.environments.qa]
+
+[tool.dbharness.environments.prod]
+url_env = "P_URL"
+requires = "qa"
+
+[tool.dbharness.lint]
+rollback_excluded_rules = ["ban-drop-table", "ban-drop-column"]
+exceptions = [{ rule = "r1", target = "public.t", reason = "because" }]
+
+[tool.dbharness.bench]
+after = "1"
+load = "bench/l.sql"
+table = "public.t"
+write = "update public.t set n = n + 1 where id = %s"
+keys = "select id from public.t"
+'''
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(text)
+    return tmp_path
+
+
+def test_every_setting_is_read(tmp_path, monkeypatch):
+    for var in ("DBHARNESS_ENGINE", "DBHARNESS_PG_BINDIR", "DBHARNESS_DOCKER_IMAGE", "DBHARNESS_ROOT"):
+        monkeypatch.delenv(var, raising=False)
+    s = load(write(tmp_path, FULL))
+    assert (s.root, s.engine, s.pg_bindir) == (tmp_path.resolve(), "auto", "/opt/pg/bin")
+    assert (s.lock_timeout, s.statement_timeout, s.test_timeout) == ("2s", "1min", "9s")
+    assert (s.docker_image, s.seed_after, s.test_paths) == ("img:1", "20240101", ("a/*.sql", "b/**/*.pg"))
+    assert s.environments == {
+        "staging": Environment("staging", "S_URL", None),
+        "production": Environment("production", "PRODUCTION_DATABASE_URL", "staging"),
+        "qa": Environment("qa", "QA_DATABASE_URL", None),
+        "prod": Environment("prod", "P_URL", "qa"),
+    }
+    assert s.rollback_excluded_rules == ("ban-drop-table", "ban-drop-column")
+    assert s.lint_exceptions == (LintException("r1", "public.t", "because"),)
+    assert s.bench == LockScenario("1", Path("bench/l.sql"), "public.t",
+                                   "update public.t set n = n + 1 where id = %s", "select id from public.t")
+    assert s.pgtap_patterns == ("a/*.sql", "b/**/*.pg")
+
+
+def test_variables_win_over_the_file_and_overrides_over_both(tmp_path, monkeypatch):
+    monkeypatch.setenv("DBHARNESS_ENGINE", "docker")
+    monkeypatch.setenv("DBHARNESS_PG_BINDIR", "/env/bin")
+    monkeypatch.setenv("DBHARNESS_DOCKER_IMAGE", "env:2")
+    s = load(write(tmp_path, FULL))
+    assert (s.engine, s.pg_bindir, s.docker_image) == ("docker", "/env/bin", "env:2")
+    assert load(tmp_path, engine="local", docker_image=None).engine == "local"
+    assert load(tmp_path, docker_image=None).docker_image == "env:2"
+
+
+def test_root_comes_from_the_argument_then_dbharness_root_then_cwd(tmp_path, monkeypatch):
+    other = tmp_path / "other"
+    other.mkdir()
+    monkeypatch.setenv("DBHARNESS_ROOT", str(other))
+    assert load().root == other.resolve()
+    assert load(tmp_path).root == tmp_path.resolve()
+    monkeypatch.delenv("DBHARNESS_ROOT")
+    monkeypatch.chdir(other)
+    assert load().root == Path(os.getcwd()).resolve()
+
+
+def test_paths_and_default_patterns(tmp_path):
+    s = load(write(tmp_path, ""))
+    assert (s.rollbacks_dir, s.exercise_dir) == (tmp_path / "supabase/rollbacks", tmp_path / "supabase/rollbacks/exercise")
+    assert (s.seed_file, s.pgtap_dir, s.pgtap_setup_dir) == (tmp_path / "supabase/seed.sql", tmp_path / "pgtap",
+                                                              tmp_path / "pgtap/setup")
+    assert (s.reports_dir, s.cache_dir) == (tmp_path / "reports", tmp_path / ".dbharness-cache")
+    assert s.pgtap_patterns == ("pgtap/**/*.test.sql",)
+    (tmp_path / "supabase" / "tests").mkdir(parents=True)
+    assert s.pgtap_patterns == ("pgtap/**/*.test.sql", "supabase/tests/**/*.sql", "supabase/tests/**/*.pg")
+    assert (s.seed_after, s.bench, s.rollback_excluded_rules, s.lint_exceptions) == (None, None, (), ())
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[tool.dbharness\n", None),
+    ("[tool.dbharness]\nengine = \"podman\"\n", "unknown engine 'podman': choose one of local, docker, auto"),
+    ("[tool.dbharness.environments]\nqa = 1\n", "[tool.dbharness.environments.qa] must be a table"),
+    ("[tool.dbharness.environments.x]\nrequires = \"nope\"\n", "environment 'x' requires unknown environment 'nope'"),
+    ("[tool.dbharness.lint]\nexceptions = [{ rule = \"r\", target = \"t\" }]\n",
+     "[tool.dbharness.lint] exceptions[0] lacks reason: every exception needs a rule, a target and a reason"),
+    ("[tool.dbharness.lint]\nexceptions = [{ reason = \"why\" }]\n",
+     "[tool.dbharness.lint] exceptions[0] lacks rule, target: every exception needs a rule, a target and a reason"),
+    ("[tool.dbharness.lint]\nexceptions = { rule = \"r\" }\n",
+     "[tool.dbharness.lint] exceptions must be a list of tables: "
+     'exceptions = [{ rule = "...", target = "...", reason = "..." }]'),
+    ("[tool.dbharness]\ntest_paths = [\"a\", \"\"]\n",
+     'test_paths must be a list of globs relative to the project, e.g. test_paths = '
+     '["pgtap/**/*.test.sql", "supabase/tests/**/*.sql"]'),
+    ("[tool.dbharness]\ntest_paths = [1]\n", "test_paths must be a list of globs"),
+    ("[tool.dbharness.bench]\nafter = \"1\"\nload = 2\n",
+     "[tool.dbharness.bench] lacks load, table, write, keys: the lock scenario needs after, load, table, write "
+     "and keys, each a string (see README, Performance)"),
+    ("[tool.dbharness]\nstatement_timeout = \"5 minutes\"\n",
+     "[tool.dbharness] statement_timeout: '5 minutes' is not a duration: write a number with its unit (us, ms, s, "
+     "min, h, d), e.g. '5s'"),
+    ("[tool.dbharness]\nlock_timeout = 5\n",
+     '[tool.dbharness] lock_timeout = 5: write it as a string with its unit, e.g. lock_timeout = "5s" '
+     "(PostgreSQL reads a bare number as ms)"),
+])
+def test_each_refusal_is_worded_exactly(tmp_path, text, message):
+    with pytest.raises(ConfigError) as err:
+        load(write(tmp_path, text))
+    if message is None:
+        assert str(err.value).startswith(f"{tmp_path / 'pyproject.toml'} is not valid TOML: ")
+    elif message.endswith("globs"):
+        assert str(err.value).startswith(message)
+    else:
+        assert str(err.value) == message
+
+
+def test_durations():
+    from dbharness.config import duration_seconds
+
+    assert [duration_seconds(v) for v in ("0", " 0 ", "1us", "3ms", "2s", "1.5min", "2h", "1d", " 7 s ")] == \
+        [0.0, 0.0, 1e-6, 0.003, 2.0, 90.0, 7200.0, 86400.0, 7.0]
+    for bad in ("5", "s", "-1s", "1 sec", ""):
+        with pytest.raises(ConfigError, match=r"is not a duration: write a number with its unit"):
+            duration_seconds(bad)
+
+
+def test_a_declared_default_environment_keeps_its_defaults(tmp_path):
+    s = load(write(tmp_path, '[tool.dbharness.environments.production]\nurl_env = "PROD"\n'
+                             '[tool.dbharness.environments.staging]\nrequires = "production"\n'))
+    assert s.environments["production"] == Environment("production", "PROD", "staging")
+    assert s.environments["staging"] == Environment("staging", "STAGING_DATABASE_URL", "production")
