@@ -73,7 +73,8 @@ def setup(c, pg_bindir=None):
     from dbharness import prerequisites
 
     with guarded():
-        prerequisites.check(pg_bindir or settings().pg_bindir, say)
+        cfg = settings()
+        prerequisites.check(pg_bindir or cfg.pg_bindir, say, cfg.root)
         say("setup: all prerequisites present")
 
 
@@ -215,6 +216,24 @@ def bench(c, quick=False, engine=None, output=None):
         for line in bench_mod.table(result):
             say(line)
         say(f"report: {bench_mod.write_report(_report_path(output, cfg.reports_dir / 'bench.json'), result)}")
+
+
+@task(help={"junit": "JUnit XML path (default: reports/junit/cli.xml)"})
+def cli_check(c, junit=None):
+    """The real Supabase CLI builds a throwaway database (db reset, db push); the pgTAP suite runs on it."""
+    from dbharness import cli_check as cli
+
+    with guarded():
+        cfg = settings()
+        path = _report_path(junit, cfg.reports_dir / "junit" / "cli.xml")
+        result = cli.check(cfg, say, path)
+        for r in result.results:
+            for line in console.file_lines(r):
+                say(line)
+        say(f"JUnit: {path}")
+        say(result.totals.line())
+        if not result.ok:
+            raise Exit(code=1)
 
 
 @task(help={"bar": "the lowest score allowed for any module, in percent (default 90)",

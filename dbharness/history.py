@@ -8,6 +8,7 @@ import psycopg
 
 from dbharness.errors import PrerequisiteError
 from dbharness.migrations import MigrationFile
+from dbharness.statements import cli_statements, normalized
 
 CREATE_SQL = (
     "create schema if not exists supabase_migrations",
@@ -63,8 +64,16 @@ def read(conn: psycopg.Connection) -> dict[str, HistoryRow]:
 
 
 def statements_of(mf: MigrationFile) -> list[str]:
-    """The statements recorded for a file: its parsed statements' text, as the CLI stores them."""
-    return [s.sql for s in mf.statements]
+    """The statements recorded for a file, byte for byte as the Supabase CLI records them."""
+    return cli_statements(mf.text)
+
+
+def same_statements(recorded: list[str] | None, mf: MigrationFile) -> bool:
+    """True when a history row holds what the file would execute (rows of the CLI, of this
+    harness and of its older versions alike); comments and layout do not count, edits do."""
+    if not recorded:  # `supabase migration repair` records a version without its statements
+        return True
+    return normalized(recorded) == normalized(statements_of(mf))
 
 
 def record(conn: psycopg.Connection, mf: MigrationFile) -> None:

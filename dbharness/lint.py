@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness import security
+from dbharness import plpgsql_check, security
 from dbharness.apply import display_path
 from dbharness.config import LintException, Settings
 from dbharness.errors import ConfigError, PrerequisiteError
@@ -142,8 +142,11 @@ def lint_files(settings: Settings) -> tuple[list[Finding], list[str]]:
 
 
 def lint_database(conn: psycopg.Connection) -> list[Finding]:
-    """The Supabase security checks on a migrated database."""
-    return [Finding(rule.level, rule.name, obj, detail, rule.fix) for rule, obj, detail in security.run(conn)]
+    """The Supabase security checks on a migrated database, and plpgsql_check on its functions."""
+    found = [Finding(rule.level, rule.name, obj, detail, rule.fix)
+             for rule, obj, detail in security.run(conn)]
+    return found + [Finding(level, "plpgsql-check", target, message, "fix the function body")
+                    for level, target, message in plpgsql_check.run(conn)]
 
 
 def _matches(exc: LintException, finding: Finding) -> bool:
@@ -175,7 +178,7 @@ def build_report(settings: Settings, file_findings: list[Finding], files: list[s
     """Both kinds of findings, exceptions applied, in one report."""
     report = apply_exceptions(file_findings + db_findings, settings.lint_exceptions)
     report.files = files
-    report.rules_run = [r.name for r in security.RULES]
+    report.rules_run = [r.name for r in security.RULES] + ["plpgsql-check"]
     order = {level: i for i, level in enumerate(LEVELS)}
     report.findings.sort(key=lambda f: (f.group, order.get(f.level, 9), f.target, f.rule))
     return report

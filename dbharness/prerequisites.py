@@ -6,7 +6,9 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
+from dbharness import supabase_cli
 from dbharness.engines.local import server_os_user
 from dbharness.engines.pgbin import PgBinaries, find_binaries, pgtap_control
 from dbharness.errors import PrerequisiteError
@@ -89,10 +91,13 @@ def ensure_server(pg_bindir: str | None, report: Report) -> PgBinaries:
 
 
 def missing_packages(bins: PgBinaries) -> list[str]:
-    """The packages still needed for this server: pgTAP for its major version, and pg_prove."""
+    """The packages still needed for this server: pgTAP and plpgsql_check for its major version
+    (lint checks PL/pgSQL bodies as `supabase db lint` does), and pg_prove."""
     wanted = []
     if not pgtap_installed(bins):
         wanted.append(pgtap_package(bins.major))
+    if not (pgtap_control(bins).parent / "plpgsql_check.control").exists():
+        wanted.append(f"postgresql-{bins.major}-plpgsql-check")
     if shutil.which("pg_prove") is None:
         wanted.append(PG_PROVE_PACKAGE)
     return wanted
@@ -111,7 +116,16 @@ def ensure_pgtap(bins: PgBinaries, report: Report) -> None:
     report(f"pgTAP: installed for PostgreSQL {bins.major}; pg_prove: {shutil.which('pg_prove')}")
 
 
-def check(pg_bindir: str | None, report: Report) -> PgBinaries:
+def ensure_cli(root: Path, report: Report) -> None:
+    """The pinned Supabase CLI in the project (npm; Node from the distribution when it may)."""
+    if shutil.which("npm") is None and _can_apt():
+        apt_install(["nodejs", "npm"], report)
+    found = supabase_cli.install(root, report)
+    if found is not None:
+        report(f"Supabase CLI: {found}")
+
+
+def check(pg_bindir: str | None, report: Report, root: Path | None = None) -> PgBinaries:
     """Every prerequisite of the local engine, installing what is missing when it can."""
     bins = ensure_server(pg_bindir, report)
     report(f"PostgreSQL {bins.major}: {bins.bindir}")
@@ -120,4 +134,6 @@ def check(pg_bindir: str | None, report: Report) -> PgBinaries:
     ensure_pgtap(bins, report)
     squawk = shutil.which("squawk")
     report(f"squawk: {squawk or 'missing (pip install squawk-cli); needed by invoke lint'}")
+    if root is not None:
+        ensure_cli(root, report)
     return bins

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dbharness.errors import ScriptError
-from dbharness.statements import read_sql
+from dbharness.statements import quoted_end, read_sql
 
 IGNORED = {"pset", "timing", "x", "a", "t", "encoding", "pager", "C", "f", "H", "T", "conninfo",
            "setenv", "errverbose"}
@@ -62,51 +62,13 @@ def quote_ident(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
-def _quoted_end(sql: str, i: int) -> tuple[int, bool]:
-    """(end, closed) of the literal, identifier, comment or dollar quote starting at i; (i, True)
-    when none starts there."""
-    c = sql[i]
-    if c in "'\"":
-        backslash = c == "'" and i > 0 and sql[i - 1] in "eE" and (i < 2 or not sql[i - 2].isalnum())
-        j = i + 1
-        while j < len(sql):
-            if (backslash and sql[j] == "\\") or sql.startswith(c + c, j):
-                j += 2
-            elif sql[j] == c:
-                return j + 1, True
-            else:
-                j += 1
-        return len(sql), False
-    if sql.startswith("--", i):
-        end = sql.find("\n", i)
-        return (len(sql), True) if end < 0 else (end, True)
-    if sql.startswith("/*", i):
-        depth, j = 0, i
-        while j < len(sql):
-            if sql.startswith("/*", j):
-                depth, j = depth + 1, j + 2
-            elif sql.startswith("*/", j):
-                depth, j = depth - 1, j + 2
-                if depth == 0:
-                    return j, True
-            else:
-                j += 1
-        return len(sql), False
-    match = re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$", sql[i:]) if c == "$" else None
-    if match and (i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] == "_")):
-        tag = match.group(0)
-        end = sql.find(tag, i + len(tag))
-        return (len(sql), False) if end < 0 else (end + len(tag), True)
-    return i, True
-
-
 def substitute(sql: str, variables: dict[str, str]) -> str:
     """:var, :'var' and :"var" replaced outside literals, identifiers, comments and dollar quotes;
     undefined variables and :: casts are left as they are, as psql leaves them."""
     out: list[str] = []
     i = 0
     while i < len(sql):
-        end, _ = _quoted_end(sql, i)
+        end, _ = quoted_end(sql, i)
         if end > i:
             out.append(sql[i:end])
             i = end
@@ -266,7 +228,7 @@ def _in_open_quote(text: str) -> bool:
     backslash at the start of the next line is data, not a meta-command."""
     i = 0
     while i < len(text):
-        end, closed = _quoted_end(text, i)
+        end, closed = quoted_end(text, i)
         if not closed:
             return True
         i = end if end > i else i + 1

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pglast import ast, parse_sql
 from pglast.parser import ParseError, split
+from pglast.stream import RawStream
 
 from dbharness.errors import MigrationError, ScriptError
 
@@ -98,3 +100,73 @@ def is_transaction_control(stmt: Statement) -> bool:
         return False
     return node.kind.name in {"TRANS_STMT_BEGIN", "TRANS_STMT_START", "TRANS_STMT_COMMIT",
                               "TRANS_STMT_ROLLBACK"}
+
+
+def quoted_end(sql: str, i: int) -> tuple[int, bool]:
+    """(end, closed) of the literal, identifier, comment or dollar quote starting at i; (i, True)
+    when none starts there. A plain scanner: used where the parser cannot be (psql's variables,
+    and splitting as the Supabase CLI does)."""
+    c = sql[i]
+    if c in "'\"":
+        backslash = c == "'" and i > 0 and sql[i - 1] in "eE" and (i < 2 or not sql[i - 2].isalnum())
+        j = i + 1
+        while j < len(sql):
+            if (backslash and sql[j] == "\\") or sql.startswith(c + c, j):
+                j += 2
+            elif sql[j] == c:
+                return j + 1, True
+            else:
+                j += 1
+        return len(sql), False
+    if sql.startswith("--", i):
+        end = sql.find("\n", i)
+        return (len(sql), True) if end < 0 else (end, True)
+    if sql.startswith("/*", i):
+        depth, j = 0, i
+        while j < len(sql):
+            if sql.startswith("/*", j):
+                depth, j = depth + 1, j + 2
+            elif sql.startswith("*/", j):
+                depth, j = depth - 1, j + 2
+                if depth == 0:
+                    return j, True
+            else:
+                j += 1
+        return len(sql), False
+    match = re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$", sql[i:]) if c == "$" else None
+    if match and (i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] == "_")):
+        tag = match.group(0)
+        end = sql.find(tag, i + len(tag))
+        return (len(sql), False) if end < 0 else (end + len(tag), True)
+    return i, True
+
+
+def cli_statements(sql: str) -> list[str]:
+    """A file's statements as the Supabase CLI records them in its history: the text between
+    top-level semicolons, leading comments included, trimmed, empty pieces dropped, and whatever
+    follows the last semicolon (a trailing comment) as a piece of its own."""
+    pieces, start, i = [], 0, 0
+    while i < len(sql):
+        end, _ = quoted_end(sql, i)
+        if end > i:
+            i = end
+            continue
+        if sql[i] == ";":
+            pieces.append(sql[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(sql[start:])
+    return [p.strip() for p in pieces if p.strip()]
+
+
+def normalized(statements: list[str]) -> list[str]:
+    """What PostgreSQL would execute, comments and layout aside: each statement deparsed by pglast
+    (pieces that hold only comments drop out), so rows written by the CLI, by this harness and by
+    its older versions compare equal while any real edit, a constant included, differs."""
+    out = []
+    for text in statements:
+        try:
+            out += [RawStream()(raw.stmt) for raw in parse_sql(text)]
+        except ParseError:
+            out.append(text.strip())
+    return out

@@ -21,6 +21,11 @@ begin
   if not exists (select 1 from pg_catalog.pg_roles where rolname = 'service_role') then
     create role service_role nologin noinherit bypassrls;
   end if;
+  -- On the platform the managed schemas (auth, storage, ...) belong to supabase_admin; the
+  -- Supabase CLI's remote `db reset` keeps exactly the schemas that role owns.
+  if not exists (select 1 from pg_catalog.pg_roles where rolname = 'supabase_admin') then
+    create role supabase_admin nologin;
+  end if;
   if not exists (select 1 from pg_catalog.pg_roles where rolname = 'authenticator') then
     create role authenticator login noinherit;
   end if;
@@ -38,6 +43,14 @@ $compat$;
 
 create schema if not exists auth;
 create schema if not exists extensions;
+do $compat$
+begin
+  -- only when this run created it: on the real image auth already belongs to supabase_admin
+  if (select nspowner from pg_catalog.pg_namespace where nspname = 'auth') = current_user::regrole then
+    alter schema auth owner to supabase_admin;
+  end if;
+end
+$compat$;
 
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists "uuid-ossp" with schema extensions;

@@ -69,7 +69,7 @@ def required_refusals(pending: list[MigrationFile], required: str,
     if missing:
         out.append(f"not yet applied in {required}, which {required} must get first: " + ", ".join(missing))
     changed = [f.stem for f in pending if f.version in rows
-               and rows[f.version].statements != history.statements_of(f)]
+               and not history.same_statements(rows[f.version].statements, f)]
     if changed:
         out.append(f"changed since they were applied in {required} (its recorded statements differ "
                    f"from the file): {', '.join(changed)}; restore the file or ship a new migration")

@@ -13,6 +13,7 @@ def fake_server(tmp_path, major: int, with_pgtap: bool) -> PgBinaries:
     (share / "extension").mkdir(parents=True)
     if with_pgtap:
         (share / "extension" / "pgtap.control").write_text("default_version = '1.2.0'\n")
+        (share / "extension" / "plpgsql_check.control").write_text("default_version = '2.3'\n")
     bindir = tmp_path / "bin"
     bindir.mkdir()
     (bindir / "pg_config").write_text(f"#!/bin/sh\necho {share}\n")
@@ -26,9 +27,11 @@ def test_everything_missing_is_named_with_one_command_that_installs_it(monkeypat
     with pytest.raises(PrerequisiteError) as err:
         setup.ensure_pgtap(fake_server(tmp_path, 97, with_pgtap=False), lambda _m: None)
     text = str(err.value)
-    assert "missing for PostgreSQL 97: postgresql-97-pgtap, libtap-parser-sourcehandler-pgtap-perl" in text
+    assert ("missing for PostgreSQL 97: postgresql-97-pgtap, postgresql-97-plpgsql-check, "
+            "libtap-parser-sourcehandler-pgtap-perl") in text
     assert ("run as root (or prefix each command with sudo): apt-get update && apt-get install -y "
-            "--no-install-recommends postgresql-97-pgtap libtap-parser-sourcehandler-pgtap-perl") in text
+            "--no-install-recommends postgresql-97-pgtap postgresql-97-plpgsql-check "
+            "libtap-parser-sourcehandler-pgtap-perl, then invoke setup again") in text
 
 
 def test_nothing_missing_installs_nothing(monkeypatch, tmp_path):

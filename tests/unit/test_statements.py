@@ -107,3 +107,46 @@ def test_statement_properties():
 def test_a_syntax_error_without_a_source_says_sql():
     with pytest.raises(MigrationError, match=r"^<sql>:1: SQL syntax error"):
         split_statements("selec 1")
+
+
+@pytest.mark.parametrize("sql, pieces", [
+    # observed from supabase 2.117.0's db push: what it records in supabase_migrations
+    ("-- head\ncreate table t1 (a int); -- trailing same line\n-- tail comment\n",
+     ["-- head\ncreate table t1 (a int)", "-- trailing same line\n-- tail comment"]),
+    ("create table t2 (a int)", ["create table t2 (a int)"]),
+    ("select 1;;\n select 2;\n\n", ["select 1", "select 2"]),
+    ("begin;\ncreate table t3 (a int);\ncommit;\n", ["begin", "create table t3 (a int)", "commit"]),
+    # semicolons that do not end a statement
+    ("select ';', \"a;b\", $$x;y$$, $t$;$t$, E'\\';' /* ; /* ; */ */; select 2 -- ;\n;",
+     ["select ';', \"a;b\", $$x;y$$, $t$;$t$, E'\\';' /* ; /* ; */ */", "select 2 -- ;"]),
+    ("select a$b from t; select 1", ["select a$b from t", "select 1"]),
+    ("", []),
+])
+def test_statements_as_the_supabase_cli_records_them(sql, pieces):
+    from dbharness.statements import cli_statements
+
+    assert cli_statements(sql) == pieces
+
+
+def test_normalized_ignores_comments_and_layout_but_not_edits():
+    from dbharness.statements import normalized
+
+    assert normalized(["-- why\ncreate table t (a int default 0)", "-- only a comment"]) == \
+        normalized(["CREATE   TABLE t (\n a int DEFAULT 0 )"]) == ["CREATE TABLE t (a integer DEFAULT 0)"]
+    assert normalized(["create table t (a int default 1)"]) != normalized(["create table t (a int default 0)"])
+    assert normalized(["selec nonsense"]) == ["selec nonsense"]
+    assert normalized(["select 1; select 2"]) == ["SELECT 1", "SELECT 2"]
+
+
+def test_quoted_end_of_each_construct():
+    from dbharness.statements import quoted_end
+
+    assert quoted_end("'a''b' x", 0) == (6, True)
+    assert quoted_end("\"a\"\"b\" x", 0) == (6, True)
+    assert quoted_end("E'a\\'b' x", 1) == (7, True)
+    assert quoted_end("'open", 0) == (5, False)
+    assert quoted_end("-- c\nx", 0) == (4, True) and quoted_end("-- c", 0) == (4, True)
+    assert quoted_end("/* a /* b */ c */x", 0) == (17, True) and quoted_end("/* open", 0) == (7, False)
+    assert quoted_end("$t$ a $t$x", 0) == (9, True) and quoted_end("$$ open", 0) == (7, False)
+    assert quoted_end("a$1", 1) == (1, True) and quoted_end("x", 0) == (0, True)
+    assert quoted_end("$1 + 1", 0) == (0, True)

@@ -1,0 +1,74 @@
+"""invoke cli-check: the real Supabase CLI builds a throwaway database (db reset, then db push),
+and the pgTAP suite runs on what it built: evidence for the schema from the CLI itself."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dbharness import database, junit, pgtap, supabase_cli, testfiles
+from dbharness.apply import Report
+from dbharness.config import Settings
+from dbharness.errors import CheckFailed, HarnessError
+from dbharness.tapresults import FileResult, Totals, totals
+
+COMPAT_ONLY = database.Recipe(migrations=False, seed=False, pgtap=False)
+
+
+@dataclass
+class CliCheckResult:
+    """The CLI's steps (name, seconds, failure) and the suite's results on what it built."""
+
+    steps: list[junit.Case] = field(default_factory=list)
+    results: list[FileResult] = field(default_factory=list)
+
+    @property
+    def totals(self) -> Totals:
+        """The suite's counts."""
+        return totals(self.results)
+
+    @property
+    def ok(self) -> bool:
+        """Every CLI step passed and so did the suite."""
+        return not any(s.failure for s in self.steps) and self.totals.ok and bool(self.results)
+
+
+def _step(result: CliCheckResult, name: str, root: Path, args: list[str], url: str, report: Report,
+          expect: str = "") -> bool:
+    started = time.perf_counter()
+    try:
+        out = supabase_cli.run(root, args, url)
+        if expect not in out.output:
+            said = out.output.strip()[-1500:]
+            raise CheckFailed(f"supabase {' '.join(args)} did not say {expect!r}:\n{said}")
+        result.steps.append(junit.Case(name, "cli", time.perf_counter() - started, output=out.output.strip()))
+        report(f"  {name} ... ok")
+        return True
+    except HarnessError as exc:
+        result.steps.append(junit.Case(name, "cli", time.perf_counter() - started, failure=str(exc)))
+        report(f"  {name} ... FAILED\n{exc}")
+        return False
+
+
+def check(settings: Settings, report: Report, junit_path: Path, jobs: int = 2) -> CliCheckResult:
+    """A throwaway server with Supabase's roles and schemas; the CLI resets it (migrations and
+    seed) and pushes (nothing left to apply); then pgTAP and the suite; JUnit at junit_path."""
+    root = settings.root
+    supabase_cli.require(root)
+    result = CliCheckResult()
+    with database.fresh(settings, COMPAT_ONLY, report=report) as ready:
+        server = ready.server
+        url = f"postgresql://{server.user}@127.0.0.1:{server.port}/{server.dbname}?sslmode=disable"
+        report(f"Supabase CLI {supabase_cli.VERSION} on a throwaway server:")
+        built = (_step(result, "supabase db reset --db-url", root, ["db", "reset", "--yes"], url, report)
+                 and _step(result, "supabase db push --db-url (up to date)", root,
+                           ["db", "push", "--yes"], url, report, expect="Remote database is up to date"))
+        if built:
+            with database.connect(server.conninfo()) as conn:
+                pgtap.prepare(conn, settings.pgtap_setup_dir, server.version)
+            paths = testfiles.discover(root, settings.pgtap_patterns)
+            result.results = pgtap.run_files(server.conninfo(), paths, jobs, settings.test_timeout)
+    suites = [junit.case_suite("supabase-cli", result.steps), *(junit.file_suite(r) for r in result.results)]
+    junit.write(junit_path, suites)
+    return result

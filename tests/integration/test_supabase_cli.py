@@ -1,0 +1,121 @@
+"""The real Supabase CLI (the pinned version, installed by invoke setup) beside the harness: the same
+history rows, mixed workflows in both directions, the CLI's reset on a harness server, its lint.
+
+These need the CLI: `invoke setup` installs it (bash .ci/run does); without it they fail, saying so.
+"""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+import pytest
+
+from dbharness import config, database, history, plpgsql_check, supabase_cli
+from dbharness.deploy import promote as deploy_promote
+from dbharness.deploy.inspect import environment_status
+from dbharness.errors import PromotionRefused
+from tests.conftest import REPO, copy_project, run_invoke
+
+COMPAT_ONLY = database.Recipe(migrations=False, seed=False, pgtap=False)
+
+
+@pytest.fixture
+def project(tmp_path):
+    root = copy_project(tmp_path / "p")
+    assert supabase_cli.find(REPO), "the Supabase CLI is missing: run invoke setup (it installs " \
+                                    f"supabase@{supabase_cli.VERSION} into {REPO / supabase_cli.LOCAL_DIR})"
+    return root
+
+
+@pytest.fixture
+def envs(server, project, monkeypatch):
+    """staging and production databases with Supabase's roles and schemas, their URLs set."""
+    monkeypatch.setenv("DBHARNESS_SUPABASE_CLI", str(supabase_cli.find(REPO)))
+    settings = config.load(project)
+    with database.scratch(server, "cli_staging", settings, COMPAT_ONLY) as staging, \
+            database.scratch(server, "cli_production", settings, COMPAT_ONLY) as production:
+        urls = {}
+        for env, db in (("staging", staging), ("production", production)):
+            urls[env] = f"postgresql://postgres@127.0.0.1:{server.port}/{db.dbname}?sslmode=disable"
+            monkeypatch.setenv(f"{env.upper()}_DATABASE_URL", urls[env])
+        yield settings, urls
+
+
+def rows(url: str) -> dict[str, history.HistoryRow]:
+    with psycopg.connect(url.replace("?sslmode=disable", "")) as conn:
+        return history.read(conn)
+
+
+def cli(settings, *args: str, url: str | None = None) -> supabase_cli.Outcome:
+    return supabase_cli.run(settings.root, list(args), url)
+
+
+def promote(settings, env: str) -> list[str]:
+    result = deploy_promote.promote(settings, env, yes=True, skip_tests=env == "staging", gate=lambda: None,
+                                    report=lambda _m: None)
+    assert result.failed is None, result.failed
+    return result.applied
+
+
+def test_cli_push_to_staging_then_harness_promote_to_production(envs):
+    settings, urls = envs
+    cli(settings, "db", "push", "--yes", "--include-seed", url=urls["staging"])
+    assert len(promote(settings, "production")) == 6
+    staging, production = rows(urls["staging"]), rows(urls["production"])
+    assert list(staging) == list(production)
+    assert [r.statements for r in staging.values()] == [r.statements for r in production.values()], \
+        "the harness records statements byte for byte as the CLI does"
+
+
+def test_harness_promote_then_the_cli_agrees(envs):
+    settings, urls = envs
+    promote(settings, "staging")
+    assert "Remote database is up to date" in cli(settings, "db", "push", "--yes", url=urls["staging"]).output
+    listing = cli(settings, "migration", "list", url=urls["staging"]).output
+    for version in rows(urls["staging"]):
+        assert any(line.count(version) == 2 for line in listing.splitlines()), (version, listing)
+
+
+def test_a_version_the_cli_marks_reverted_shows_as_pending(envs):
+    settings, urls = envs
+    promote(settings, "staging")
+    cli(settings, "migration", "repair", "--status", "reverted", "20251112120400", url=urls["staging"])
+    _, st = environment_status(settings, "staging")
+    assert [f.version for f in st.pending] == ["20251112120400"] and len(st.applied) == 5
+
+
+def test_a_real_edit_after_a_cli_push_is_still_refused(envs):
+    settings, urls = envs
+    cli(settings, "db", "push", "--yes", url=urls["staging"])
+    path = settings.migrations_dir / "20251112120000_mt5_trading_accounts_extensions.sql"
+    path.write_text(path.read_text().replace("sync_failure_count integer not null default 0",
+                                             "sync_failure_count integer not null default 1"))
+    with pytest.raises(PromotionRefused, match=r"changed since they were applied in staging.*20251112120000"):
+        promote(settings, "production")
+    path.write_text(path.read_text().replace("-- MT5 connection health", "-- MT5 connection health (edited)"))
+    path.write_text(path.read_text().replace("default 1", "default 0"))
+    assert len(promote(settings, "production")) == 6, "a comment edit is no change"
+
+
+def test_the_cli_resets_a_harness_server_and_cli_check_passes(project):
+    out = run_invoke("cli-check", "--junit", str(project / "cli.xml"), root=project,
+                     env={"DBHARNESS_SUPABASE_CLI": str(supabase_cli.find(REPO))})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "supabase db reset --db-url ... ok" in out.stdout
+    assert out.stdout.strip().splitlines()[-1].endswith("passed, 0 failed")
+
+
+def test_lint_finds_what_supabase_db_lint_finds(envs):
+    settings, urls = envs
+    url = urls["staging"]
+    with psycopg.connect(url.replace("?sslmode=disable", ""), autocommit=True) as conn:
+        conn.execute("create function public.broken() returns int language plpgsql as "
+                     "$$ begin return (select count(*) from public.nope); end $$")
+        conn.execute("create function public.warny(a int) returns int language plpgsql as "
+                     "$$ declare unused int; begin return 1; end $$")
+        ours = {(level, target.split("(")[0], message) for level, target, message in plpgsql_check.run(conn)}
+    report = cli(settings, "db", "lint", "--schema", "public", url=url).output
+    found, _ = json.JSONDecoder().raw_decode(report[report.index("["):])
+    theirs = {(plpgsql_check.LEVELS[i["level"]], f["function"], i["message"]) for f in found for i in f["issues"]}
+    assert ours == theirs and ("error", "public.broken", 'relation "public.nope" does not exist') in ours
