@@ -86,14 +86,15 @@ def setup(c, pg_bindir=None):
     "no-lint": "skip invoke lint before the tests",
     "junit-family": "xunit2 (default: valid for the Jenkins xUnit schema) or xunit1 (adds file and line)",
     "shard": "K/N: run the K-th of N balanced parts (JUnit: reports/junit/pgtap-shard-K-of-N.xml)",
+    "coverage": "also measure schema coverage (always on when [tool.dbharness.coverage] sets required)",
 })
 def test(c, file=None, engine=None, jobs=0, junit=None, keep=False, no_lint=False, junit_family="xunit2",
-         shard=None):
+         shard=None, coverage=False):
     """Start a throwaway PostgreSQL, apply every migration, run the pgTAP suite, write JUnit.
 
     Run chosen files with: invoke test -- pgtap/some.test.sql [more files]
     """
-    from dbharness import shards, testrun
+    from dbharness import coverage_check, shards, testrun
 
     if jobs < 0:
         raise Exit("error: --jobs must be 1 or more (0 means one per CPU)", code=2)
@@ -107,10 +108,17 @@ def test(c, file=None, engine=None, jobs=0, junit=None, keep=False, no_lint=Fals
             cfg, files=files or None, jobs=jobs or os.cpu_count() or 1, keep=keep, report=say,
             junit_path=_report_path(junit, cfg.reports_dir / "junit" / default),
             on_result=lambda r: [say(line) for line in console.file_report(r)], lint_hook=hook,
-            junit_family=junit_family, shard=part)
+            junit_family=junit_family, shard=part,
+            coverage=(coverage or cfg.coverage.required is not None) and not files and not part)
+        bar = cfg.coverage.required if cfg.coverage.required is not None else 100.0
+        if outcome.coverage is not None:
+            say(coverage_check.lines(outcome.coverage, bar)[-1])
+            for fact in outcome.coverage.unpinned:
+                say(f"  UNPINNED {fact.id}: no assertion pins it (invoke scaffold-tests VERSION writes one)")
         for line in console.test_summary(outcome):
             say(line)
-        if not outcome.totals.ok:
+        short = outcome.coverage is not None and coverage_check.below(outcome.coverage, bar)
+        if not outcome.totals.ok or short:
             raise Exit(code=1)
 
 
@@ -216,6 +224,34 @@ def bench(c, quick=False, engine=None, output=None):
         for line in bench_mod.table(result):
             say(line)
         say(f"report: {bench_mod.write_report(_report_path(output, cfg.reports_dir / 'bench.json'), result)}")
+
+
+@task(help={"junit": "JUnit XML path (default: reports/junit/coverage.xml)",
+            "required": "lowest coverage allowed, in percent (default: the setting's required, or 100)"})
+def coverage(c, junit=None, required=None):
+    """Schema coverage: every column, default, key, index, check, policy and privilege pinned by the suite."""
+    from dbharness import coverage_check
+
+    with guarded():
+        cfg = settings()
+        bar = float(required) if required is not None else (cfg.coverage.required or 100.0)
+        path = _report_path(junit, cfg.reports_dir / "junit" / "coverage.xml")
+        cov = coverage_check.run(cfg, say, path)
+        for line in coverage_check.lines(cov, bar):
+            say(line)
+        say(f"JUnit: {path}")
+        if coverage_check.below(cov, bar):
+            raise Exit(code=1)
+
+
+@task(help={"directory": "where to write the file (default: pgtap/)"})
+def scaffold_tests(c, version, directory=None):
+    """Write a pgTAP file pinning everything migration VERSION adds or changes (never overwrites)."""
+    from dbharness.scaffold import scaffold
+
+    with guarded():
+        done = scaffold(settings(), version, say, Path(directory) if directory else None)
+        say(f"wrote {done.path}: {done.facts} facts pinned; add the behaviour tests its TODOs describe")
 
 
 @task(help={"junit": "JUnit XML path (default: reports/junit/cli.xml)"})

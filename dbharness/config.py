@@ -49,6 +49,17 @@ class LockScenario:
 
 
 @dataclass(frozen=True)
+class CoverageSettings:
+    """[tool.dbharness.coverage]: which schemas, the bar, helpers that pin, exclusions with reasons."""
+
+    schemas: tuple[str, ...] = ("public",)
+    required: float | None = None  # None: invoke test does not measure unless asked (--coverage)
+    comments: bool = False  # comments are facts the suite must pin
+    helpers: tuple[tuple[str, str], ...] = ()  # (function, kind of fact it pins)
+    exclusions: tuple[tuple[str, str], ...] = ()  # (fact id, reason)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the harness needs to know about a project, resolved once."""
 
@@ -65,6 +76,7 @@ class Settings:
     rollback_excluded_rules: tuple[str, ...] = ()
     bench: LockScenario | None = None
     test_paths: tuple[str, ...] | None = None  # None: see pgtap_patterns
+    coverage: CoverageSettings = field(default_factory=CoverageSettings)
 
     @property
     def migrations_dir(self) -> Path:
@@ -198,6 +210,27 @@ def _bench(raw: dict[str, Any]) -> LockScenario | None:
     return LockScenario(raw["after"], Path(raw["load"]), raw["table"], raw["write"], raw["keys"])
 
 
+def _coverage(raw: dict[str, Any]) -> CoverageSettings:
+    where = "[tool.dbharness.coverage]"
+    schemas = raw.get("schemas", ["public"])
+    if not isinstance(schemas, list) or not schemas or not all(isinstance(s, str) for s in schemas):
+        raise ConfigError(f'{where} schemas must be a list of schema names, e.g. schemas = ["public"]')
+    required = raw.get("required")
+    if required is not None and (not isinstance(required, int | float) or not 0 <= required <= 100):
+        raise ConfigError(f"{where} required must be a percentage between 0 and 100, e.g. required = 100")
+    helpers = raw.get("helpers", {})
+    if not isinstance(helpers, dict) or not all(isinstance(v, str) for v in helpers.values()):
+        raise ConfigError(f'{where} helpers must map a function to a kind of fact, e.g. '
+                          'helpers = { "tests.index_def" = "index" }')
+    exclusions = raw.get("exclusions", [])
+    if not isinstance(exclusions, list) or not all(isinstance(e, dict) and e.get("fact") and e.get("reason")
+                                                   for e in exclusions):
+        raise ConfigError(f'{where} exclusions must be a list of {{ fact = "kind key", reason = "why" }}')
+    return CoverageSettings(tuple(schemas), float(required) if required is not None else None,
+                            bool(raw.get("comments", False)), tuple(sorted(helpers.items())),
+                            tuple((e["fact"], e["reason"]) for e in exclusions))
+
+
 # Settings read from [tool.dbharness] as they are, and the variables that win over them.
 _PLAIN = ("engine", "pg_bindir", "lock_timeout", "statement_timeout", "test_timeout", "docker_image")
 _VARIABLES = {"engine": "DBHARNESS_ENGINE", "pg_bindir": "DBHARNESS_PG_BINDIR",
@@ -223,6 +256,7 @@ def load(root: Path | str | None = None, **overrides: Any) -> Settings:
     # pragma: no mutate start
     values["bench"] = _bench(raw.get("bench", {}))
     # pragma: no mutate end
+    values["coverage"] = _coverage(raw.get("coverage", {}))
     if "test_paths" in raw:
         paths = raw["test_paths"]
         if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):

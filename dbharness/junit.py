@@ -13,6 +13,7 @@ from dbharness.errors import ConfigError
 from dbharness.tapresults import FileResult
 
 if TYPE_CHECKING:  # result types of the tasks, converted here at the edge
+    from dbharness.coverage import Coverage
     from dbharness.deploy.promote import PromoteResult
     from dbharness.lint import LintReport
     from dbharness.rollback_check import RollbackCheckResult
@@ -162,3 +163,18 @@ def write(path: Path, suites: list[TestSuite], family: str = "xunit2",
 def write_pgtap(path: Path, results: list[FileResult], family: str = "xunit2") -> Path:
     """Write the JUnit report of a pgTAP run."""
     return write(path, [file_suite(r) for r in results], family, {r.path: r.seconds for r in results})
+
+
+def coverage_suite(cov: Coverage) -> TestSuite:
+    """reports/junit/coverage.xml: one case per fact, failed when unpinned, skipped when excluded."""
+    cases = []
+    for fact in cov.facts:
+        pin = cov.pins.get(fact.id)
+        if fact.id in cov.excluded:
+            cases.append(Case(fact.id, f"coverage.{fact.kind}", skipped=f"excluded: {cov.excluded[fact.id]}"))
+        elif pin:
+            cases.append(Case(fact.id, f"coverage.{fact.kind}", output=f"pinned by {pin.by} at {pin.where}"))
+        else:
+            cases.append(Case(fact.id, f"coverage.{fact.kind}",
+                              failure=f"UNPINNED: no assertion pins {fact.id}"))
+    return case_suite("schema-coverage", cases)

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dbharness import database, junit, lint, pgtap, shards, testfiles
+from dbharness import coverage_check, database, junit, lint, pgtap, shards, testfiles
 from dbharness.apply import Report, display_path
 from dbharness.config import Settings
+from dbharness.coverage import Coverage
 from dbharness.database import Phases
 from dbharness.errors import TestRunError
 from dbharness.lint import LintReport
@@ -26,6 +27,7 @@ class TestOutcome:
     junit_path: Path
     phases: Phases
     seconds: float = 0.0
+    coverage: Coverage | None = None
 
     __test__ = False
 
@@ -37,7 +39,8 @@ def select_shard(settings: Settings, files: list[testfiles.TestFile],
         return files
     k, n = shard
     isolated = [display_path(f.path) for f in files if not f.persistent]
-    seconds = shards.durations(sorted((settings.reports_dir / "junit").glob("pgtap*.xml")))
+    # the last unsharded run's report only: shard reports written meanwhile must not change the split
+    seconds = shards.durations([settings.reports_dir / "junit" / "pgtap.xml"])
     mine = set(shards.assign(isolated, n, seconds)[k - 1])
     return [f for f in files if f.persistent or display_path(f.path) in mine]
 
@@ -58,7 +61,7 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
         on_result: Callable[[FileResult], None] | None = None,
         lint_hook: Callable[[LintReport], None] | None = None,
         make_engine: Callable[..., Any] | None = None, junit_family: str = "xunit2",
-        shard: tuple[int, int] | None = None) -> TestOutcome:
+        shard: tuple[int, int] | None = None, coverage: bool = False) -> TestOutcome:
     """Build a fresh database, run the pgTAP files on it, write JUnit; the server is always removed.
 
     With shard (K, N), only the K-th of N balanced parts of the isolated files runs; files with
@@ -82,6 +85,10 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
     with database.fresh(settings, engine=engine, report=report, keep=keep, phases=phases,
                         make=make_engine) as ready:
         conninfo = ready.server.conninfo()
+        measured = None
+        if coverage:
+            with phases.timed("coverage"), database.connect(conninfo) as conn:
+                measured = coverage_check.measure(conn, settings, paths)
         if lint_hook is not None and linted is not None:
             with phases.timed("lint"), database.connect(conninfo) as conn:
                 lint_hook(lint.build_report(settings, linted[0], linted[1], lint.lint_database(conn)))
@@ -91,4 +98,6 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
         results = [r for r in results if _keep(shard, r)]
     with phases.timed("report"):
         junit.write_pgtap(junit_path, results, junit_family)
-    return TestOutcome(results, totals(results), junit_path, phases, time.perf_counter() - started)
+    if measured is not None:
+        junit.write(junit_path.with_name("coverage.xml"), [junit.coverage_suite(measured)])
+    return TestOutcome(results, totals(results), junit_path, phases, time.perf_counter() - started, measured)

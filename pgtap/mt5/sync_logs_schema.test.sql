@@ -1,7 +1,7 @@
 -- public.sync_logs: columns, types, nullability, defaults, key, foreign key and its ON DELETE
 -- action, every check by behaviour, and comments.
 begin;
-select plan(59);
+select plan(68);
 
 select has_table('public', 'sync_logs', 'sync_logs exists');
 select columns_are('public', 'sync_logs', array['id', 'account_id', 'sync_type', 'started_at', 'completed_at',
@@ -122,6 +122,19 @@ select is(count(*)::int, 0, 'every sync_logs column has a comment')
 select matches(tests.column_comment('public.sync_logs', 'duration_ms'), 'milliseconds',
   'duration_ms comment gives its unit');
 select matches(tests.column_comment('public.sync_logs', 'started_at'), 'UTC', 'started_at comment says UTC');
+select col_not_null('public', 'sync_logs', 'id', 'id is not null (the primary key)');
+select matches(tests.table_comment('public.sync_logs'), 'sync-mt5-trades.*story 4\.2.*service_role',
+  'the table comment names its writer (story 4.2) and role');
+-- every other column's comment says what it holds, for the developers who read the table
+select matches(tests.column_comment('public.sync_logs', 'id'), 'Primary key', 'id comment');
+select matches(tests.column_comment('public.sync_logs', 'account_id'), 'trading_accounts\.id.*account goes',
+  'account_id comment names the account and the cascade');
+select matches(tests.column_comment('public.sync_logs', 'completed_at'), 'never before started_at',
+  'completed_at comment states its rule');
+select matches(tests.column_comment('public.sync_logs', 'status'), 'success, failed or partial', 'status comment');
+select matches(tests.column_comment('public.sync_logs', 'trades_synced'), 'never negative', 'trades_synced comment');
+select matches(tests.column_comment('public.sync_logs', 'error_message'), 'accounts page', 'error_message comment');
+select matches(tests.column_comment('public.sync_logs', 'created_at'), 'UTC', 'created_at comment says UTC');
 select matches(tests.column_comment('public.sync_logs', 'sync_type'), 'scheduled.*manual.*realtime',
   'sync_type comment explains each value');
 

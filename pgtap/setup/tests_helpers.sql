@@ -75,6 +75,13 @@ as $$
    where a.attrelid = p_table and a.attname = p_column and not a.attisdropped
 $$;
 
+create or replace function tests.table_comment(p_table regclass)
+returns text
+language sql stable
+as $$
+  select pg_catalog.obj_description(p_table, 'pg_class')
+$$;
+
 create or replace function tests.index_def(p_index text)
 returns text
 language sql stable
