@@ -58,6 +58,11 @@ class CoverageSettings:
     helpers: tuple[tuple[str, str], ...] = ()  # (function, kind of fact it pins)
     exclusions: tuple[tuple[str, str], ...] = ()  # (fact id, reason)
 
+    @property
+    def bar(self) -> float:
+        """The coverage a run must reach: required, or all of it."""
+        return 100.0 if self.required is None else self.required
+
 
 @dataclass(frozen=True)
 class Settings:

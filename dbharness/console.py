@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from dbharness.tapresults import FileResult, Totals
 
 if TYPE_CHECKING:  # result types of the tasks, formatted here at the edge
+    from dbharness.coverage import Coverage
     from dbharness.deploy.plan import Status
     from dbharness.lint import LintReport
     from dbharness.rollback_check import RollbackCheckResult
@@ -124,6 +125,14 @@ def test_summary(outcome: TestOutcome) -> list[str]:
     """The closing lines of invoke test: report path, phases, counts."""
     return [f"JUnit: {outcome.junit_path}", f"phases: {phase_table(outcome.phases.seconds)}",
             *summary(outcome.totals, len(outcome.results), outcome.seconds)]
+
+
+def coverage_lines(cov: Coverage, bar: float) -> list[str]:
+    """invoke test's coverage lines: the closing count, then each unpinned fact."""
+    from dbharness.coverage_check import lines
+
+    hint = "no assertion pins it (invoke scaffold-tests VERSION writes one)"
+    return [lines(cov, bar)[-1], *(f"  UNPINNED {fact.id}: {hint}" for fact in cov.unpinned)]
 
 
 def lint_failure(strict: bool) -> str:

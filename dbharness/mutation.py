@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -42,8 +43,11 @@ class ModuleScore:
         return 100.0 * self.killed / self.total if self.total else 100.0
 
 
-def run_mutmut(root: Path, report: Callable[[str], None]) -> None:
-    """mutmut run in the project (settings in [tool.mutmut]); its progress is not echoed."""
+def run_mutmut(root: Path, report: Callable[[str], None], fresh: bool = True) -> None:
+    """mutmut run in the project (settings in [tool.mutmut]), from scratch unless told to reuse
+    mutants/; its progress is not echoed."""
+    if fresh:
+        shutil.rmtree(root / "mutants", ignore_errors=True)
     report("mutmut run (the pure modules, with tests/unit) ...")
     out = subprocess.run([sys.executable, "-m", "mutmut", "run"], cwd=root, capture_output=True, text=True)
     if out.returncode != 0:
