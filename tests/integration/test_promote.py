@@ -129,14 +129,15 @@ def test_a_failing_migration_stops_the_run_with_earlier_files_recorded(envs):
 def race(settings) -> list[object]:
     """Two promotions of staging at once; what each one ended with (a result or any exception)."""
     (settings.migrations_dir / "1_accounts.sql").write_text(
-        MIGRATIONS["1_accounts.sql"] + "select pg_sleep(0.5);\n")
+        MIGRATIONS["1_accounts.sql"] + "select pg_sleep(1.5);\n")  # a wide window for the race
     outcomes: list[object] = []
     start = threading.Barrier(2)
 
     def run() -> None:
         start.wait()
         try:
-            outcomes.append(promote(settings, "staging"))
+            outcomes.append(deploy_promote.promote(settings, "staging", yes=True, skip_tests=True,
+                                                   gate=lambda: None, report=lambda _m: None))
         except BaseException as exc:  # noqa: BLE001 - every outcome is recorded and judged below
             outcomes.append(exc)
 
@@ -149,11 +150,14 @@ def race(settings) -> list[object]:
 
 
 def serialized(outcomes: list[object]) -> bool:
-    """One promotion applied everything; the other was refused by the lock or found nothing to do."""
-    applied = [o for o in outcomes if isinstance(o, list) and o]
-    others = [o for o in outcomes if not (isinstance(o, list) and o)]
-    return (len(applied) == 1 and applied[0] == ["1_accounts", "2_notes", "3_idx"] and len(others) == 1
-            and (others[0] == [] or (isinstance(others[0], PromotionRefused) and "is running" in str(others[0]))))
+    """One promotion applied everything; the other was refused by the lock, or found nothing to do
+    (and failed nothing)."""
+    done = [o for o in outcomes if isinstance(o, deploy_promote.PromoteResult)]
+    applied = [o for o in done if o.applied]
+    idle = [o for o in done if not o.files]
+    refused = [o for o in outcomes if isinstance(o, PromotionRefused) and "is running" in str(o)]
+    return (len(applied) == 1 and applied[0].applied == ["1_accounts", "2_notes", "3_idx"]
+            and applied[0].failed is None and len(idle) + len(refused) == 1)
 
 
 def test_a_held_lock_fails_fast_and_concurrent_promotions_are_serialized(envs):
