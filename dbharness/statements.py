@@ -119,8 +119,8 @@ def quoted_end(sql: str, i: int) -> tuple[int, bool]:
                 j += 1
         return len(sql), False
     if sql.startswith("--", i):
-        end = sql.find("\n", i)
-        return (len(sql), True) if end < 0 else (end, True)
+        line = sql[i:].partition("\n")[0]
+        return i + len(line), True  # the newline, or the end of the text
     if sql.startswith("/*", i):
         depth, j = 0, i
         while j < len(sql):
@@ -136,8 +136,8 @@ def quoted_end(sql: str, i: int) -> tuple[int, bool]:
     match = re.match(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$", sql[i:]) if c == "$" else None
     if match and (i == 0 or not (sql[i - 1].isalnum() or sql[i - 1] == "_")):
         tag = match.group(0)
-        end = sql.find(tag, i + len(tag))
-        return (len(sql), False) if end < 0 else (end + len(tag), True)
+        body, closing, _ = sql[i + len(tag):].partition(tag)
+        return (i + 2 * len(tag) + len(body), True) if closing else (len(sql), False)
     return i, True
 
 

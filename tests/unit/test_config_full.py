@@ -151,3 +151,45 @@ def test_a_declared_default_environment_keeps_its_defaults(tmp_path):
                              '[tool.dbharness.environments.staging]\nrequires = "production"\n'))
     assert s.environments["production"] == Environment("production", "PROD", "staging")
     assert s.environments["staging"] == Environment("staging", "STAGING_DATABASE_URL", "production")
+
+
+def test_coverage_settings_and_their_defaults(tmp_path):
+    from dbharness.config import CoverageSettings
+
+    s = load(write(tmp_path, '[tool.dbharness.coverage]\nschemas = ["public", "app"]\nrequired = 95\n'
+                             'comments = true\nhelpers = { "tests.b" = "index", "tests.a" = "comment" }\n'
+                             'exclusions = [{ fact = "table app.t", reason = "legacy" }]\n'))
+    assert s.coverage == CoverageSettings(("public", "app"), 95.0, True, (("tests.a", "comment"), ("tests.b", "index")),
+                                          (("table app.t", "legacy"),))
+    assert s.coverage.bar == 95.0
+    plain = load(write(tmp_path, "")).coverage
+    assert plain == CoverageSettings() and plain.schemas == ("public",) and plain.required is None
+    assert plain.bar == 100.0 and plain.comments is False and plain.helpers == () and plain.exclusions == ()
+    assert load(write(tmp_path, "[tool.dbharness.coverage]\nrequired = 0\n")).coverage.required == 0.0
+    assert load(write(tmp_path, "[tool.dbharness.coverage]\nrequired = 100\n")).coverage.bar == 100.0
+
+
+@pytest.mark.parametrize("text, message", [
+    ("schemas = []", '[tool.dbharness.coverage] schemas must be a list of schema names, e.g. schemas = ["public"]'),
+    ("schemas = \"public\"", '[tool.dbharness.coverage] schemas must be a list of schema names, e.g. schemas = ["public"]'),
+    ("schemas = [1]", '[tool.dbharness.coverage] schemas must be a list of schema names, e.g. schemas = ["public"]'),
+    ("required = 101", "[tool.dbharness.coverage] required must be a percentage between 0 and 100, e.g. required = 100"),
+    ("required = -1", "[tool.dbharness.coverage] required must be a percentage between 0 and 100, e.g. required = 100"),
+    ("required = \"all\"", "[tool.dbharness.coverage] required must be a percentage between 0 and 100, e.g. required = 100"),
+    ("helpers = [\"x\"]", '[tool.dbharness.coverage] helpers must map a function to a kind of fact, e.g. '
+                          'helpers = { "tests.index_def" = "index" }'),
+    ("helpers = { \"x\" = 1 }", '[tool.dbharness.coverage] helpers must map a function to a kind of fact, e.g. '
+                                'helpers = { "tests.index_def" = "index" }'),
+    ("exclusions = { fact = \"x\" }", '[tool.dbharness.coverage] exclusions must be a list of '
+                                      '{ fact = "kind key", reason = "why" }'),
+    ("exclusions = [{ fact = \"x\" }]", '[tool.dbharness.coverage] exclusions must be a list of '
+                                        '{ fact = "kind key", reason = "why" }'),
+    ("exclusions = [{ reason = \"x\" }]", '[tool.dbharness.coverage] exclusions must be a list of '
+                                          '{ fact = "kind key", reason = "why" }'),
+    ("exclusions = [\"x\"]", '[tool.dbharness.coverage] exclusions must be a list of '
+                             '{ fact = "kind key", reason = "why" }'),
+])
+def test_coverage_settings_are_refused_in_exact_words(tmp_path, text, message):
+    with pytest.raises(ConfigError) as err:
+        load(write(tmp_path, f"[tool.dbharness.coverage]\n{text}\n"))
+    assert str(err.value) == message

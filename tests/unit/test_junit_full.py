@@ -163,3 +163,24 @@ def test_sources_with_colons_bail_outs_and_long_errors(tmp_path):
     long = FileResult("l.test.sql", planned=None, error="y" * 250)
     got = structure(junit.write_pgtap(tmp_path / "l.xml", [long]))
     assert got[3][1]["message"] == "y" * 200
+
+
+def test_coverage_report(tmp_path):
+    from dbharness.coverage import Coverage, Pin
+    from dbharness.schema_facts import Fact
+
+    facts = [Fact("table", "public.t", "public.t"), Fact("column", "public.t.a", "public.t"),
+             Fact("trigger", "public.t.g", "public.t")]
+    cov = Coverage(facts, pins={"table public.t": Pin("a.sql:3", "has_table")},
+                   excluded={"trigger public.t.g": "tested elsewhere"})
+    assert structure(junit.write(tmp_path / "c.xml", [junit.coverage_suite(cov)])) == [
+        ("testsuites", {"errors": "0", "failures": "1", "tests": "3", "time": "0.000"}, ""),
+        ("testsuite", {"errors": "0", "failures": "1", "name": "schema-coverage", "skipped": "1", "tests": "3",
+                       "time": "0.000"}, ""),
+        ("testcase", {"classname": "coverage.table", "name": "table public.t"}, ""),
+        ("system-out", {}, "pinned by has_table at a.sql:3"),
+        ("testcase", {"classname": "coverage.column", "name": "column public.t.a"}, ""),
+        ("failure", {"message": "UNPINNED: no assertion pins column public.t.a", "type": "failure"},
+         "UNPINNED: no assertion pins column public.t.a"),
+        ("testcase", {"classname": "coverage.trigger", "name": "trigger public.t.g"}, ""),
+        ("skipped", {"message": "excluded: tested elsewhere", "type": "skipped"}, "")]

@@ -150,3 +150,29 @@ def test_quoted_end_of_each_construct():
     assert quoted_end("$t$ a $t$x", 0) == (9, True) and quoted_end("$$ open", 0) == (7, False)
     assert quoted_end("a$1", 1) == (1, True) and quoted_end("x", 0) == (0, True)
     assert quoted_end("$1 + 1", 0) == (0, True)
+
+
+@pytest.mark.parametrize("sql, pieces", [
+    ("select 1\n-- c;d\n", ["select 1\n-- c;d"]),
+    ("select x_$$; select 1", ["select x_$$", "select 1"]),
+    ("select $a$x$a$; select $a$;$a$", ["select $a$x$a$", "select $a$;$a$"]),
+    ("select $$a$$ ; select $$b;$$", ["select $$a$$", "select $$b;$$"]),
+    ("/*a/*b;*/c;*/ select 1; select 2", ["/*a/*b;*/c;*/ select 1", "select 2"]),
+    ("/**/;select 1", ["/**/", "select 1"]),
+    ("select X; select 1", ["select X", "select 1"]),
+    ("select 'a''' ; select 2", ["select 'a'''", "select 2"]),
+    ("select 'open", ["select 'open"]),
+    ("select e'a\\';b'; select 2", ["select e'a\\';b'", "select 2"]),
+    ("select E'a\\';b'; select 2", ["select E'a\\';b'", "select 2"]),
+    ("select 'a\\'; select 2", ["select 'a\\'", "select 2"]),
+    ("select xe'a\\'; select 2", ["select xe'a\\'", "select 2"]),
+    ("select X'a\\'; select 2", ["select X'a\\'", "select 2"]),
+    ("select \"a\\\"; select 2", ["select \"a\\\"", "select 2"]),
+    ("select \"a\"\"b;\"; select 2", ["select \"a\"\"b;\"", "select 2"]),
+    ("select ee'a\\'; select 2", ["select ee'a\\'", "select 2"]),
+    ("e'\\';'; select 2", ["e'\\';'", "select 2"]),
+])
+def test_the_splitter_on_every_kind_of_quote(sql, pieces):
+    from dbharness.statements import cli_statements
+
+    assert cli_statements(sql) == pieces
