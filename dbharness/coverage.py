@@ -20,7 +20,7 @@ from pglast import ast, parse_sql
 from pglast.parser import ParseError
 
 from dbharness.schema_facts import API_ROLES, Fact
-from dbharness.testfiles import Located, load
+from dbharness.testfiles import Located, TestFile, load
 
 STRUCTURAL: dict[str, tuple[str, ...]] = {
     "has_table": ("table",), "tables_are": ("table",), "has_column": ("column",), "columns_are": ("column",),
@@ -141,10 +141,11 @@ def _environments(stmt: ast.Node) -> list[dict[str, Any]]:
     return [{}]
 
 
-def calls(sql: str) -> Iterator[tuple[str, list[Any]]]:
-    """(function name, argument values) of every call in a statement, once per VALUES row."""
+def calls(sql: str, node: Any = None) -> Iterator[tuple[str, list[Any]]]:
+    """(function name, argument values) of every call in a statement (its parse tree when given),
+    once per VALUES row."""
     try:
-        stmts = [raw.stmt for raw in parse_sql(sql)]
+        stmts = [node] if node is not None else [raw.stmt for raw in parse_sql(sql)]
     except ParseError:
         return
     for stmt in stmts:
@@ -262,10 +263,10 @@ def _rls(facts: Facts, sql: str) -> set[str]:
     return facts.named(("rls",), _keys(sorted(names), facts.schemas))
 
 
-def pins_of(facts: Facts, sql: str, helpers: dict[str, str]) -> list[tuple[str, set[str]]]:
+def pins_of(facts: Facts, sql: str, helpers: dict[str, str], node: Any = None) -> list[tuple[str, set[str]]]:
     """(assertion, facts it pins) for every assertion in one statement."""
     out = [("relrowsecurity", _rls(facts, sql))]
-    for name, args in calls(sql):
+    for name, args in calls(sql, node):
         if name == "throws_ok":
             out.append((name, behaviour(facts, args)))
         elif name in STRUCTURAL or name in helpers:
@@ -274,18 +275,19 @@ def pins_of(facts: Facts, sql: str, helpers: dict[str, str]) -> list[tuple[str, 
     return out
 
 
-def measure(facts: list[Fact], schemas: tuple[str, ...], test_files: list[Path], helpers: dict[str, str],
-            exclusions: dict[str, str], display: Any = str) -> Coverage:
-    """Every fact and the first assertion (file:line) that pins it; exclusions applied."""
+def measure(facts: list[Fact], schemas: tuple[str, ...], test_files: list[Path] | list[TestFile],
+            helpers: dict[str, str], exclusions: dict[str, str], display: Any = str) -> Coverage:
+    """Every fact and the first assertion (file:line) that pins it; exclusions applied. The files
+    may come already loaded (invoke test loaded them to run them)."""
     index = Facts(facts, schemas)
     result = Coverage(facts, excluded={k: v for k, v in exclusions.items() if k in index.by_id},
                       stale=[k for k in exclusions if k not in index.by_id])
-    for path in test_files:
-        for step in load(path).steps:
+    for item in test_files:
+        for step in (item if isinstance(item, TestFile) else load(item)).steps:
             if not isinstance(step, Located):
                 continue
             where = f"{display(step.path)}:{step.statement.line}"
-            for by, pinned in pins_of(index, step.statement.sql, helpers):
+            for by, pinned in pins_of(index, step.statement.sql, helpers, step.statement.node):
                 for fact_id in sorted(pinned):
                     result.pins.setdefault(fact_id, Pin(where, by))
     return result

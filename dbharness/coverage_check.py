@@ -13,7 +13,8 @@ from dbharness.config import Settings
 from dbharness.coverage import Coverage
 
 
-def measure(conn: psycopg.Connection, settings: Settings, files: list[Path] | None = None) -> Coverage:
+def measure(conn: psycopg.Connection, settings: Settings,
+            files: list[Path] | list[testfiles.TestFile] | None = None) -> Coverage:
     """The facts of the migrated database behind conn, and what the pgTAP files pin of them."""
     cfg = settings.coverage
     facts = schema_facts.read(conn, cfg.schemas, cfg.comments)

@@ -53,8 +53,16 @@ class TestFile:
 
 
 def split_for_run(text: str, first_line: int) -> list[Statement]:
-    """Statements as psql would send them: split by the scanner, so a syntax error stays in its
-    own statement and fails when the server sees it, after the statements before it ran."""
+    """Statements as psql would send them: one parse of the whole text when it is valid; else
+    split by the scanner, so a syntax error stays in its own statement and fails when the server
+    sees it, after the statements before it ran."""
+    try:
+        whole = [(piece, raw.stmt) for piece, raw in zip(split(text, only_slices=True), parse_sql(text),
+                                                         strict=True)]
+        return [Statement(text[piece], first_line + text[: piece.start].count("\n"), node)
+                for piece, node in whole]
+    except ParseError:
+        pass
     try:
         slices = split(text, with_parser=False, only_slices=True)
     except ParseError as exc:

@@ -88,7 +88,7 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
         measured = None
         if coverage:
             with phases.timed("coverage"), database.connect(conninfo) as conn:
-                measured = coverage_check.measure(conn, settings, paths)
+                measured = coverage_check.measure(conn, settings, files)
         if lint_hook is not None and linted is not None:
             with phases.timed("lint"), database.connect(conninfo) as conn:
                 lint_hook(lint.build_report(settings, linted[0], linted[1], lint.lint_database(conn)))
