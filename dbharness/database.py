@@ -56,18 +56,20 @@ def timeouts(settings: Settings) -> Timeouts:
     return Timeouts(settings.lock_timeout, settings.statement_timeout)
 
 
-def chosen_migrations(settings: Settings, recipe: Recipe) -> list[migrations.MigrationFile]:
-    """The migrations a recipe applies, in version order."""
+def chosen_migrations(recipe: Recipe,
+                      files: list[migrations.MigrationFile]) -> list[migrations.MigrationFile]:
+    """The migrations of the project (files) that a recipe applies, in version order."""
     if not recipe.migrations:
         return []
-    files = migrations.discover(settings.migrations_dir)
     if recipe.up_to is None:
         return files
     return migrations.select_range(files, to=recipe.up_to)
 
 
-def seed_position(settings: Settings, files: list[migrations.MigrationFile]) -> int:
-    """How many of files go in before the seed: up to seed_after when it is among them, else all.
+def seed_position(settings: Settings, files: list[migrations.MigrationFile],
+                  every: list[migrations.MigrationFile]) -> int:
+    """How many of files go in before the seed: up to seed_after when it is among them, else all
+    (seed_after must name one of every migration of the project).
 
     The Supabase CLI seeds last; seed_after moves the seed earlier, so newer migrations meet
     existing rows as they would in production.
@@ -75,7 +77,7 @@ def seed_position(settings: Settings, files: list[migrations.MigrationFile]) -> 
     split_at = settings.seed_after
     if split_at is None:
         return len(files)
-    if split_at not in {f.version for f in migrations.discover(settings.migrations_dir)}:
+    if split_at not in {f.version for f in every}:
         raise ConfigError(f"seed_after = {split_at!r} names no migration in {settings.migrations_dir}")
     return sum(1 for f in files if f.version <= split_at)
 
@@ -84,11 +86,12 @@ def apply_migrations(conn: psycopg.Connection, settings: Settings, recipe: Recip
     """The recipe's migrations, with the seed in its place."""
     for warning in migrations.skipped(settings.migrations_dir):
         report(warning)
-    files = chosen_migrations(settings, recipe)
+    every = migrations.discover(settings.migrations_dir)
+    files = chosen_migrations(recipe, every)
     for mf in files:
         _ = mf.transactional  # refuse mixed files before anything runs
     limits = recipe.timeouts or timeouts(settings)
-    at = seed_position(settings, files) if recipe.seed else len(files)
+    at = seed_position(settings, files, every) if recipe.seed else len(files)
     apply_files(conn, files[:at], limits, "up", report)
     if recipe.seed and settings.seed_file.exists():
         run_script(conn, settings.seed_file, limits)

@@ -14,9 +14,13 @@ CREATE_SQL = (
     "create schema if not exists supabase_migrations",
     "create table if not exists supabase_migrations.schema_migrations "
     "(version text not null primary key)",
-    "alter table supabase_migrations.schema_migrations add column if not exists statements text[]",
-    "alter table supabase_migrations.schema_migrations add column if not exists name text",
 )
+# The columns the CLI adds to an older table (only `version`), and how it adds them.
+COMPLETE_SQL = {
+    "statements": "alter table supabase_migrations.schema_migrations "
+                  "add column if not exists statements text[]",
+    "name": "alter table supabase_migrations.schema_migrations add column if not exists name text",
+}
 
 
 @dataclass(frozen=True)
@@ -34,12 +38,24 @@ def exists(conn: psycopg.Connection) -> bool:
     return bool(row and row[0])
 
 
+def _columns(conn: psycopg.Connection) -> set[str]:
+    return {r[0] for r in conn.execute(
+        "select attname from pg_attribute where attnum > 0 and not attisdropped "
+        "and attrelid = 'supabase_migrations.schema_migrations'::regclass")}
+
+
 def ensure_table(conn: psycopg.Connection) -> None:
     """Create the schema and table as the Supabase CLI does, or complete an older CLI's table
-    (only `version`) the way the CLI completes it; only ever called before writing."""
+    (only `version`) the way the CLI completes it; only ever called before writing, and a no-op
+    (no ALTER, no lock) on a complete table."""
     with conn.transaction():
-        for sql in CREATE_SQL if not exists(conn) else CREATE_SQL[2:]:
-            conn.execute(sql)
+        present = _columns(conn) if exists(conn) else set()
+        if not present:
+            for sql in CREATE_SQL:
+                conn.execute(sql)
+        for column, sql in COMPLETE_SQL.items():
+            if column not in present:
+                conn.execute(sql)
 
 
 def read(conn: psycopg.Connection) -> dict[str, HistoryRow]:
@@ -48,9 +64,7 @@ def read(conn: psycopg.Connection) -> dict[str, HistoryRow]:
     try:
         if not exists(conn):
             return {}
-        columns = {r[0] for r in conn.execute(
-            "select attname from pg_attribute where attnum > 0 and not attisdropped "
-            "and attrelid = 'supabase_migrations.schema_migrations'::regclass")}
+        columns = _columns(conn)
         name = "name" if "name" in columns else "null::text"
         statements = "statements" if "statements" in columns else "null::text[]"
         rows = conn.execute(f"select version, {name}, {statements} "  # noqa: S608 (fixed column names)
