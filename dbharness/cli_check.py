@@ -59,7 +59,7 @@ def check(settings: Settings, report: Report, junit_path: Path, jobs: int = 2) -
     result = CliCheckResult()
     with database.fresh(settings, COMPAT_ONLY, report=report) as ready:
         server = ready.server
-        url = f"postgresql://{server.user}@127.0.0.1:{server.port}/{server.dbname}?sslmode=disable"
+        url = server.url(redact=False) + "?sslmode=disable"
         report(f"Supabase CLI {supabase_cli.VERSION} on a throwaway server:")
         built = (_step(result, "supabase db reset --db-url", root, ["db", "reset", "--yes"], url, report)
                  and _step(result, "supabase db push --db-url (up to date)", root,

@@ -25,10 +25,15 @@ def install(conn: psycopg.Connection) -> None:
     run_script(conn, COMPAT_FILE)
 
 
-def pgtap_available(conn: psycopg.Connection) -> bool:
-    """True when the server has pgTAP installed (it can be created in a database)."""
-    found = conn.execute("select 1 from pg_available_extensions where name = 'pgtap'").fetchone()
+def extension_available(conn: psycopg.Connection, name: str) -> bool:
+    """True when the server has the extension installed (it can be created in a database)."""
+    found = conn.execute("select 1 from pg_available_extensions where name = %s", (name,)).fetchone()
     return found is not None
+
+
+def pgtap_available(conn: psycopg.Connection) -> bool:
+    """True when the server has pgTAP installed."""
+    return extension_available(conn, "pgtap")
 
 
 def install_pgtap(conn: psycopg.Connection) -> None:

@@ -129,10 +129,10 @@ def test_summary(outcome: TestOutcome) -> list[str]:
 
 def coverage_lines(cov: Coverage, bar: float) -> list[str]:
     """invoke test's coverage lines: the closing count, then each unpinned fact."""
-    from dbharness.coverage_check import lines
+    from dbharness.coverage_check import summary
 
     hint = "no assertion pins it (invoke scaffold-tests VERSION writes one)"
-    return [lines(cov, bar)[-1], *(f"  UNPINNED {fact.id}: {hint}" for fact in cov.unpinned)]
+    return [summary(cov, bar), *(f"  UNPINNED {fact.id}: {hint}" for fact in cov.unpinned)]
 
 
 def lint_failure(strict: bool) -> str:

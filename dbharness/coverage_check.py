@@ -36,11 +36,15 @@ def lines(cov: Coverage, required: float | None) -> list[str]:
                  else f"{pin.where} ({pin.by})" if pin else "UNPINNED")
         out.append(f"  {fact.kind:<17} {fact.key:<60} {state}")
     out += [f"warning: coverage exclusion {name!r} names no fact; remove it" for name in cov.stale]
+    return [*out, summary(cov, required)]
+
+
+def summary(cov: Coverage, required: float | None) -> str:
+    """'schema coverage: N of M facts pinned (P%)', never rounded up (99.96% is not 100%)."""
     pinned = len(cov.counted) - len(cov.unpinned)
     bar = f" (required {required:.0f}%)" if required is not None else ""
-    shown = math.floor(cov.percent * 10) / 10  # never rounded up: 99.96% is not 100%
-    out.append(f"schema coverage: {pinned} of {len(cov.counted)} facts pinned ({shown:g}%){bar}")
-    return out
+    shown = math.floor(cov.percent * 10) / 10
+    return f"schema coverage: {pinned} of {len(cov.counted)} facts pinned ({shown:g}%){bar}"
 
 
 def below(cov: Coverage, required: float | None) -> bool:

@@ -8,7 +8,6 @@ connection of its own, exactly as written, and its effects persist.
 from __future__ import annotations
 
 import queue
-import re
 import threading
 import time
 from collections.abc import Callable
@@ -22,11 +21,10 @@ from dbharness.apply import display_path
 from dbharness.config import duration_seconds
 from dbharness.errors import ConfigError, HarnessError, PrerequisiteError
 from dbharness.statements import is_transaction_control
-from dbharness.tapresults import Emitted, FileResult, parse_emitted
+from dbharness.tapresults import ASSERTION_LINE, Emitted, FileResult, parse_emitted
 from dbharness.testfiles import Located, TestFile, load
 from dbharness.watchdog import Watchdog
 
-TAP_TEST = re.compile(r"^(?:not )?ok\b")
 INSTALL_HINT = ("install pgTAP for this PostgreSQL: apt-get install postgresql-{major}-pgtap "
                 "(or run: invoke setup)")
 
@@ -104,7 +102,7 @@ def _run_each(conn: psycopg.Connection, test_file: TestFile, timeout: str, out: 
             lines = _execute(conn, step, timeout, guard)
         except StatementFailed as exc:
             return str(exc), where
-        share = (time.perf_counter() - started) / max(1, sum(1 for x in lines if TAP_TEST.match(x)))
+        share = (time.perf_counter() - started) / max(1, sum(1 for x in lines if ASSERTION_LINE.match(x)))
         out.extend(Emitted(line, where, share) for line in lines)
     return None
 

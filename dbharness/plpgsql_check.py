@@ -10,29 +10,26 @@ from __future__ import annotations
 
 import psycopg
 
+from dbharness import compat
+from dbharness.snapshot import NOT_EXTENSION
+
 # Schemas that are the platform's or the harness's, not the project's.
 NOT_THE_PROJECTS = ("information_schema", "auth", "storage", "realtime", "graphql",
                     "graphql_public", "vault", "pgsodium", "net", "cron", "supabase_functions",
                     "supabase_migrations", "tests", "pgbouncer", "pgtle", "pgmq")
-FUNCTIONS = """
+FUNCTIONS = f"""
   select p.oid, n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
   from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
   where l.lanname = 'plpgsql' and p.prorettype <> 'trigger'::regtype
     and left(n.nspname, 3) <> 'pg_' and n.nspname <> all(%s)
-    and not exists (select 1 from pg_depend d where d.objid = p.oid and d.deptype = 'e')
+    and {NOT_EXTENSION.format(oid="p.oid")}
   order by 2"""
 LEVELS = {"error": "error", "warning": "warn", "warning extra": "warn"}
 
 
-def available(conn: psycopg.Connection) -> bool:
-    """True when the server has plpgsql_check (invoke setup installs it)."""
-    found = conn.execute("select 1 from pg_available_extensions where name = 'plpgsql_check'").fetchone()
-    return found is not None
-
-
 def run(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
     """(level, function:line, message) for every issue; one info when the extension is missing."""
-    if not available(conn):
+    if not compat.extension_available(conn, "plpgsql_check"):
         return [("info", "plpgsql_check", "not installed on this server, so PL/pgSQL bodies were not "
                  "checked (invoke setup installs it)")]
     found = []

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from dbharness.snapshot import NOT_EXTENSION
+
 API_ROLES = ("anon", "authenticated", "service_role")
 
 
@@ -31,11 +33,10 @@ class Fact:
         return f"{self.kind} {self.key}"
 
 
-_OWN = "not exists (select 1 from pg_depend d where d.objid = {oid} and d.deptype = 'e')"
 _TABLES = f"""
   select n.nspname, c.relname, c.oid, c.relrowsecurity, obj_description(c.oid, 'pg_class')
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
-  where n.nspname = any(%s) and c.relkind in ('r', 'p') and {_OWN.format(oid='c.oid')}
+  where n.nspname = any(%s) and c.relkind in ('r', 'p') and {NOT_EXTENSION.format(oid='c.oid')}
   order by 1, 2"""
 _COLUMNS = """
   select a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid),
@@ -60,7 +61,7 @@ _FUNCTIONS = f"""
   select n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
          p.prosecdef, coalesce(array_to_string(p.proconfig, ','), '')
   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-  where n.nspname = any(%s) and {_OWN.format(oid='p.oid')} order by 1"""
+  where n.nspname = any(%s) and {NOT_EXTENSION.format(oid='p.oid')} order by 1"""
 KIND_OF_CONSTRAINT = {"c": "check", "f": "foreign_key", "u": "unique", "p": "primary_key"}
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import psycopg
 
+from dbharness.snapshot import NOT_EXTENSION
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -17,10 +19,10 @@ class Rule:
     fix: str
 
 
-_PUBLIC_TABLES = """
+_PUBLIC_TABLES = f"""
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
   where n.nspname = 'public' and c.relkind in ('r', 'p')
-    and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype = 'e')
+    and {NOT_EXTENSION.format(oid="c.oid")}
 """
 _POLICIES = """
   from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace

@@ -21,7 +21,8 @@ _ACL = "(select coalesce(string_agg(a.txt, ', ' order by a.txt), '') from (selec
     "|| case when x.is_grantable then '*' else '' end as txt from aclexplode({col}) x " \
     "where x.grantee <> x.grantor) a)"
 
-_NOT_EXTENSION = "not exists (select 1 from pg_depend d where d.objid = {oid} and d.deptype = 'e')"
+# Objects an extension created are the extension's, not the project's (shared by the catalog readers).
+NOT_EXTENSION = "not exists (select 1 from pg_depend d where d.objid = {oid} and d.deptype = 'e')"
 
 QUERIES: dict[str, str] = {
     "schema": f"""
@@ -35,7 +36,7 @@ QUERIES: dict[str, str] = {
         'comment', obj_description(c.oid, 'pg_class'),
         'view definition', case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end)
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where {_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f') and {_NOT_EXTENSION.format(oid='c.oid')}""",
+      where {_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f') and {NOT_EXTENSION.format(oid='c.oid')}""",
     "column": f"""
       select n.nspname || '.' || c.relname || '.' || a.attname, json_build_object(
         'position', row_number() over (partition by c.oid order by a.attnum),
@@ -47,7 +48,7 @@ QUERIES: dict[str, str] = {
       join pg_namespace n on n.oid = c.relnamespace
       left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
       where {_SCHEMAS} and c.relkind in ('r', 'p', 'v', 'm', 'f') and a.attnum > 0
-        and not a.attisdropped and {_NOT_EXTENSION.format(oid='c.oid')}""",
+        and not a.attisdropped and {NOT_EXTENSION.format(oid='c.oid')}""",
     "constraint": f"""
       select n.nspname || '.' || coalesce(c.relname, t.typname) || '.' || k.conname, json_build_object(
         'type', k.contype, 'definition', pg_get_constraintdef(k.oid), 'validated', k.convalidated,
@@ -62,7 +63,7 @@ QUERIES: dict[str, str] = {
         'valid', i.indisvalid, 'ready', i.indisready, 'unique', i.indisunique,
         'primary', i.indisprimary, 'comment', obj_description(c.oid, 'pg_class'))
       from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
-      where {_SCHEMAS} and {_NOT_EXTENSION.format(oid='i.indrelid')}""",
+      where {_SCHEMAS} and {NOT_EXTENSION.format(oid='i.indrelid')}""",
     "policy": f"""
       select n.nspname || '.' || c.relname || '.' || p.polname, json_build_object(
         'command', p.polcmd, 'permissive', p.polpermissive,
@@ -78,7 +79,7 @@ QUERIES: dict[str, str] = {
           'config', p.proconfig, 'privileges', {_ACL.format(col='p.proacl')},
           'comment', obj_description(p.oid, 'pg_proc'))
       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-      where {_SCHEMAS} and p.prokind in ('f', 'p', 'w') and {_NOT_EXTENSION.format(oid='p.oid')}""",
+      where {_SCHEMAS} and p.prokind in ('f', 'p', 'w') and {NOT_EXTENSION.format(oid='p.oid')}""",
     "trigger": f"""
       select n.nspname || '.' || c.relname || '.' || t.tgname, json_build_object(
         'definition', pg_get_triggerdef(t.oid), 'enabled', t.tgenabled)
@@ -90,7 +91,7 @@ QUERIES: dict[str, str] = {
         'min', s.seqmin, 'max', s.seqmax, 'cycle', s.seqcycle,
         'privileges', {_ACL.format(col='c.relacl')})
       from pg_sequence s join pg_class c on c.oid = s.seqrelid join pg_namespace n on n.oid = c.relnamespace
-      where {_SCHEMAS} and {_NOT_EXTENSION.format(oid='c.oid')}""",
+      where {_SCHEMAS} and {NOT_EXTENSION.format(oid='c.oid')}""",
     "type": f"""
       select n.nspname || '.' || t.typname, json_build_object(
         'kind', t.typtype,
@@ -99,7 +100,7 @@ QUERIES: dict[str, str] = {
       from pg_type t join pg_namespace n on n.oid = t.typnamespace
       where {_SCHEMAS} and t.typtype in ('e', 'd', 'c')
         and not exists (select 1 from pg_class c where c.oid = t.typrelid and c.relkind <> 'c')
-        and {_NOT_EXTENSION.format(oid='t.oid')}""",
+        and {NOT_EXTENSION.format(oid='t.oid')}""",
 }
 
 

@@ -86,6 +86,7 @@ def _description(raw: str) -> str:
 
 # What pgTAP (and pg_prove's parser) reads as TAP; any other line a test prints (a number, a
 # UUID, a result row) is output, not TAP, exactly as pg_prove ignores it.
+ASSERTION_LINE = re.compile(r"^(?:not )?ok\b")
 TAP_LINE = re.compile(r"^(?:(?:not )?ok\b|1\.\.\d+(?:\s*#.*)?$|#|Bail out!|TAP version \d+$)")
 
 
