@@ -25,12 +25,13 @@ from tasks_tools import coverage as coverage_task  # noqa: E402, F401 (collected
 
 @task(help={"pg-bindir": "directory holding initdb/postgres (default: searched)"})
 def setup(c, pg_bindir=None):
-    """Check prerequisites; as root install PostgreSQL, pgTAP, plpgsql_check, pg_prove, the Supabase CLI."""
+    """Check prerequisites; as root install PostgreSQL, pgTAP, plpgsql_check, pg_prove, the offline
+    pg_net and Vault, the Debian packages of the migrations' extensions, and the Supabase CLI."""
     from dbharness import prerequisites
 
     with guarded():
         cfg = settings()
-        prerequisites.check(pg_bindir or cfg.pg_bindir, say, cfg.root)
+        prerequisites.check(pg_bindir or cfg.pg_bindir, say, cfg.root, cfg.setup_extensions)
         say("setup: all prerequisites present")
 
 
@@ -70,22 +71,24 @@ def test(c, file=None, engine=None, jobs=0, junit=None, keep=False, no_lint=Fals
 
 
 @task(help={"strict": "fail on warnings too, not only on errors", "engine": ENGINE,
-            "junit": JUNIT.format("lint")})
-def lint(c, strict=False, engine=None, junit=None):
+            "junit": JUNIT.format("lint"),
+            "shipped": "also list the findings in migrations that already shipped (never gated)"})
+def lint(c, strict=False, engine=None, junit=None, shipped=False):
     """squawk on every migration and rollback, and Supabase security checks on the migrated schema."""
     from dbharness import lint as lint_mod
 
     with guarded():
         cfg = settings(engine=engine)
-        _finish_lint(cfg, lint_mod.run(cfg, cfg.engine, say), strict, junit)
+        _finish_lint(cfg, lint_mod.run(cfg, cfg.engine, say), strict, junit, shipped)
 
 
-def _finish_lint(cfg: config.Settings, report: Any, strict: bool, junit: str | None) -> None:
+def _finish_lint(cfg: config.Settings, report: Any, strict: bool, junit: str | None,
+                 shipped: bool = False) -> None:
     """Print the findings, write lint.xml, and fail on errors (or warnings with strict)."""
     from dbharness import junit as junit_mod
 
     path = junit_mod.write(junit_path(cfg, junit, "lint"), [junit_mod.lint_suite(report)])
-    say(*console.lint_lines(report), f"JUnit: {path}")
+    say(*console.lint_lines(report, shipped), f"JUnit: {path}")
     if report.failed(strict):
         raise Exit(console.lint_failure(strict), code=1)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql as psql
 
-from dbharness import concurrent, history
+from dbharness import concurrent, history, platform
 from dbharness.errors import MigrationError
 from dbharness.migrations import MigrationFile
 from dbharness.statements import Statement, read_sql, split_statements
@@ -65,11 +65,36 @@ def _set_timeouts(conn: psycopg.Connection, timeouts: Timeouts, local: bool) -> 
                                                    psql.Literal(value)))
 
 
-def _execute_all(conn: psycopg.Connection, statements: list[Statement], path: Path) -> None:
+@dataclass(frozen=True)
+class Stubs:
+    """The extensions a project declared stubbed, and where to say that one was skipped."""
+
+    names: frozenset[str] = frozenset()
+    report: Report = lambda _m: None
+
+
+NO_STUBS = Stubs()
+
+
+def execute(conn: psycopg.Connection, stmt: Statement, path: Path, stubs: Stubs = NO_STUBS) -> None:
+    """One statement of a file, as the platform runs it (see platform.py); errors name file:line."""
+    where = f"{display_path(path)}:{stmt.line}"
+    try:
+        done = platform.execute(conn, stmt.sql, stubs.names)
+    except platform.ExtensionUnavailable as exc:
+        raise MigrationError(f"{where}: {exc}") from None
+    if done is None:
+        made = platform.created_extension(stmt.sql)
+        stubs.report(f"{where}: create extension {made.name if made else ''} skipped: stubbed "
+                     "(stub_extensions in [tool.dbharness])")
+
+
+def _execute_all(conn: psycopg.Connection, statements: list[Statement], path: Path,
+                 stubs: Stubs = NO_STUBS) -> None:
     """Run statements inside the caller's transaction; the first error names file and line."""
     for stmt in statements:
         try:
-            conn.execute(stmt.sql)
+            execute(conn, stmt, path, stubs)
         except psycopg.Error as exc:
             raise statement_error(path, stmt, exc, "Nothing of this file was applied.") from exc
 
@@ -83,15 +108,15 @@ def _update_history(conn: psycopg.Connection, mf: MigrationFile, direction: str)
 
 
 def _run_in_transaction(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
-                        direction: str) -> None:
+                        direction: str, stubs: Stubs) -> None:
     with conn.transaction():
         _set_timeouts(conn, timeouts, local=True)
-        _execute_all(conn, mf.body, mf.path)
+        _execute_all(conn, mf.body, mf.path, stubs)
         _update_history(conn, mf, direction)
 
 
 def _run_outside_transaction(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
-                             direction: str) -> None:
+                             direction: str, stubs: Stubs) -> None:
     """Statement by statement; a failure or an interruption drops the indexes this file built."""
     _set_timeouts(conn, timeouts, local=False)
     built: list[int] = []
@@ -99,7 +124,7 @@ def _run_outside_transaction(conn: psycopg.Connection, mf: MigrationFile, timeou
         table = concurrent.table_of(stmt)
         before = concurrent.indexes_on(conn, table)
         try:
-            conn.execute(stmt.sql)
+            execute(conn, stmt, mf.path, stubs)
         except psycopg.Error as exc:
             notes = concurrent.undo(conn, before, table, built)
             raise statement_error(mf.path, stmt, exc, _sentence(notes)) from exc
@@ -126,7 +151,7 @@ def _reset_session(conn: psycopg.Connection) -> None:
 
 
 def apply_file(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
-               direction: str = "up", report: Report = _quiet) -> float:
+               direction: str = "up", report: Report = _quiet, stubs: frozenset[str] = frozenset()) -> float:
     """Apply one file (up records history, down forgets it); returns milliseconds taken."""
     if not conn.autocommit:
         raise MigrationError("apply_file needs an autocommit connection")
@@ -134,10 +159,11 @@ def apply_file(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
     verb = "Applying" if direction == "up" else "Rolling back"
     started = time.perf_counter()
     try:
+        skipped = Stubs(stubs, report)
         if mf.transactional:
-            _run_in_transaction(conn, mf, timeouts, direction)
+            _run_in_transaction(conn, mf, timeouts, direction, skipped)
         else:
-            _run_outside_transaction(conn, mf, timeouts, direction)
+            _run_outside_transaction(conn, mf, timeouts, direction, skipped)
     except MigrationError:
         report(f"{verb} {mf.stem}{mode} ... FAILED")
         raise
@@ -149,16 +175,18 @@ def apply_file(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
 
 
 def apply_files(conn: psycopg.Connection, files: list[MigrationFile], timeouts: Timeouts,
-                direction: str = "up", report: Report = _quiet) -> dict[str, float]:
+                direction: str = "up", report: Report = _quiet,
+                stubs: frozenset[str] = frozenset()) -> dict[str, float]:
     """Apply files in the given order; returns milliseconds per file stem."""
     history.ensure_table(conn)
-    return {mf.stem: apply_file(conn, mf, timeouts, direction, report) for mf in files}
+    return {mf.stem: apply_file(conn, mf, timeouts, direction, report, stubs) for mf in files}
 
 
-def run_script(conn: psycopg.Connection, path: Path, timeouts: Timeouts | None = None) -> None:
-    """Run a plain SQL file (seed, exercise, compat, helpers) in one transaction, no history."""
+def run_script(conn: psycopg.Connection, path: Path, timeouts: Timeouts | None = None,
+               stubs: Stubs = NO_STUBS) -> None:
+    """Run a plain SQL file (seed, exercise, helpers) in one transaction, no history."""
     statements = split_statements(read_sql(path), str(path))
     with conn.transaction():
         if timeouts:
             _set_timeouts(conn, timeouts, local=True)
-        _execute_all(conn, statements, path)
+        _execute_all(conn, statements, path, stubs)

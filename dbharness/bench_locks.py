@@ -161,8 +161,8 @@ def run(server: Server, settings: Settings, rows: int, report: Report,
     timeouts = Timeouts("30s", "30min")
     base = database.Recipe(up_to=scenario.after, seed=False, pgtap=False, timeouts=timeouts)
     conninfo = server.conninfo()
+    database.build(server, settings, base)
     with database.connect(conninfo) as conn:
-        database.build(conn, settings, base)
         report(f"  loading {rows:,} rows ({scenario.load}) ...")
         started = time.perf_counter()
         conn.execute(load_sql(settings, scenario, rows))  # type: ignore[arg-type]

@@ -60,13 +60,16 @@ def check(settings: Settings, report: Report, junit_path: Path, jobs: int = 2) -
     with database.fresh(settings, COMPAT_ONLY, report=report) as ready:
         server = ready.server
         url = server.url(redact=False) + "?sslmode=disable"
+        # The cached template has pgTAP, which a Supabase project does not have before its tests;
+        # the CLI's reset (run as postgres) would try to drop it and may not.
+        with database.connect(server.conninfo(admin=True)) as admin:
+            admin.execute("drop extension if exists pgtap")
         report(f"Supabase CLI {supabase_cli.VERSION} on a throwaway server:")
         built = (_step(result, "supabase db reset --db-url", root, ["db", "reset", "--yes"], url, report)
                  and _step(result, "supabase db push --db-url (up to date)", root,
                            ["db", "push", "--yes"], url, report, expect="Remote database is up to date"))
         if built:
-            with database.connect(server.conninfo()) as conn:
-                pgtap.prepare(conn, settings.pgtap_setup_dir, server.version)
+            database.prepare_tests(server, settings)
             paths = testfiles.discover(root, settings.pgtap_patterns)
             result.results = pgtap.run_files(server.conninfo(), paths, jobs, settings.test_timeout)
     suites = [junit.case_suite("supabase-cli", result.steps), *(junit.file_suite(r) for r in result.results)]

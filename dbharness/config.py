@@ -82,6 +82,9 @@ class Settings:
     bench: LockScenario | None = None
     test_paths: tuple[str, ...] | None = None  # None: see pgtap_patterns
     coverage: CoverageSettings = field(default_factory=CoverageSettings)
+    stub_extensions: tuple[str, ...] = ()  # create extension skipped (and said) for these
+    setup_extensions: tuple[str, ...] = ()  # installed by setup besides those the migrations create
+    lint_from: str | None = None  # migrations older than this version are not gated by lint
 
     @property
     def migrations_dir(self) -> Path:
@@ -236,6 +239,13 @@ def _coverage(raw: dict[str, Any]) -> CoverageSettings:
                             tuple((e["fact"], e["reason"]) for e in exclusions))
 
 
+def _names(raw: dict[str, Any], key: str, where: str, example: str) -> tuple[str, ...]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"{where} must be a list of names, e.g. {example}")
+    return tuple(value)
+
+
 # Settings read from [tool.dbharness] as they are, and the variables that win over them.
 _PLAIN = ("engine", "pg_bindir", "lock_timeout", "statement_timeout", "test_timeout", "docker_image")
 _VARIABLES = {"engine": "DBHARNESS_ENGINE", "pg_bindir": "DBHARNESS_PG_BINDIR",
@@ -262,6 +272,16 @@ def load(root: Path | str | None = None, **overrides: Any) -> Settings:
     values["bench"] = _bench(raw.get("bench", {}))
     # pragma: no mutate end
     values["coverage"] = _coverage(raw.get("coverage", {}))
+    values["stub_extensions"] = _names(raw, "stub_extensions", "[tool.dbharness] stub_extensions",
+                                       'stub_extensions = ["pg_graphql"]')
+    values["setup_extensions"] = _names(raw, "setup_extensions", "[tool.dbharness] setup_extensions",
+                                        'setup_extensions = ["pg_cron"]')
+    lint_from = raw.get("lint", {}).get("lint_from")
+    if lint_from is not None:
+        if not isinstance(lint_from, str | int) or not str(lint_from).isdigit():
+            raise ConfigError(f"[tool.dbharness.lint] lint_from = {lint_from!r}: write a migration "
+                              'version, e.g. lint_from = "20250101000000"')
+        values["lint_from"] = str(lint_from)
     if "test_paths" in raw:
         paths = raw["test_paths"]
         if not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):

@@ -11,8 +11,8 @@ from typing import Any
 import psycopg
 from psycopg import sql as psql
 
-from dbharness import compat, migrations, pgtap
-from dbharness.apply import Report, Timeouts, apply_files, run_script
+from dbharness import compat, migrations, pgtap, platform
+from dbharness.apply import Report, Stubs, Timeouts, apply_files, display_path, run_script
 from dbharness.config import Settings
 from dbharness.engines import Engine, Server, TemplateRecipe, make_engine
 from dbharness.errors import ConfigError, HarnessError
@@ -82,6 +82,20 @@ def seed_position(settings: Settings, files: list[migrations.MigrationFile],
     return sum(1 for f in files if f.version <= split_at)
 
 
+def stubbed(settings: Settings) -> list[tuple[str, str]]:
+    """(extension, file:line) of every create extension the project declared stubbed, which
+    every run skips and says so (console and JUnit)."""
+    if not settings.stub_extensions:
+        return []
+    found = []
+    for mf in migrations.discover(settings.migrations_dir):
+        for stmt in mf.statements:
+            made = platform.created_extension(stmt.sql)
+            if made and made.name in settings.stub_extensions:
+                found.append((made.name, f"{display_path(mf.path)}:{stmt.line}"))
+    return found
+
+
 def apply_migrations(conn: psycopg.Connection, settings: Settings, recipe: Recipe, report: Report) -> None:
     """The recipe's migrations, with the seed in its place."""
     for warning in migrations.skipped(settings.migrations_dir):
@@ -92,36 +106,49 @@ def apply_migrations(conn: psycopg.Connection, settings: Settings, recipe: Recip
         _ = mf.transactional  # refuse mixed files before anything runs
     limits = recipe.timeouts or timeouts(settings)
     at = seed_position(settings, files, every) if recipe.seed else len(files)
-    apply_files(conn, files[:at], limits, "up", report)
+    stubs = frozenset(settings.stub_extensions)
+    apply_files(conn, files[:at], limits, "up", report, stubs)
     if recipe.seed and settings.seed_file.exists():
-        run_script(conn, settings.seed_file, limits)
+        run_script(conn, settings.seed_file, limits, Stubs(stubs, report))
         report(f"Seeded from {settings.seed_file.name}")
-    apply_files(conn, files[at:], limits, "up", report)
+    apply_files(conn, files[at:], limits, "up", report, stubs)
 
 
-def build(conn: psycopg.Connection, settings: Settings, recipe: Recipe = EVERYTHING,
-          report: Report = lambda _m: None, phases: Phases | None = None, server_version: int = 0) -> None:
-    """Make the database behind conn what the recipe says: the one path every task and test uses."""
+def build(server: Server, settings: Settings, recipe: Recipe = EVERYTHING,
+          report: Report = lambda _m: None, phases: Phases | None = None) -> None:
+    """Make the server's database what the recipe says: the one path every task and test uses.
+
+    The platform's objects and pgTAP are installed by the bootstrap superuser; migrations, the
+    seed and the project's test helpers run as postgres, which is not a superuser, as on Supabase.
+    """
     timer = phases or Phases()
-    with timer.timed("compat"):
-        compat.install(conn)
+    with timer.timed("compat"), connect(server.conninfo(admin=True)) as admin:
+        compat.install(admin)
     if recipe.migrations or recipe.seed:
-        with timer.timed("migrations"):
+        with timer.timed("migrations"), connect(server.conninfo()) as conn:
             apply_migrations(conn, settings, recipe, report)
     if recipe.pgtap:
         with timer.timed("pgtap setup"):
-            pgtap.prepare(conn, settings.pgtap_setup_dir, server_version)
+            prepare_tests(server, settings)
+
+
+def prepare_tests(server: Server, settings: Settings) -> None:
+    """pgTAP (created by the superuser), then the project's helpers (run as the project's role)."""
+    with connect(server.conninfo(admin=True)) as admin:
+        pgtap.ensure_extension(admin, server.version)
+    with connect(server.conninfo()) as conn:
+        pgtap.prepare(conn, settings.pgtap_setup_dir)
 
 
 def _init_template(server: Server) -> None:
     """The project-independent start of every database: compat, and pgTAP where installed."""
-    with connect(server.conninfo()) as conn:
+    with connect(server.conninfo(admin=True)) as conn:
         compat.install(conn)
         if compat.pgtap_available(conn):
             compat.install_pgtap(conn)
 
 
-TEMPLATE = TemplateRecipe(compat.COMPAT_FILE.read_text(encoding="utf-8") + "\npgtap", _init_template)
+TEMPLATE = TemplateRecipe(compat.content_key() + "\npgtap", _init_template)
 
 
 @dataclass(frozen=True)
@@ -154,8 +181,7 @@ def fresh(settings: Settings, recipe: Recipe | None = EVERYTHING, *, engine: str
             server = stack.enter_context(eng.running(keep=keep))
         try:
             if recipe is not None:
-                with connect(server.conninfo()) as conn:
-                    build(conn, settings, recipe, report, timer, server.version)
+                build(server, settings, recipe, report, timer)
             yield Fresh(server, eng)
         except HarnessError:
             _check_alive(eng)
@@ -187,8 +213,7 @@ def scratch(server: Server, name: str, settings: Settings | None = None,
     db = create_database(server, name)
     try:
         if settings is not None and recipe is not None:
-            with connect(db.conninfo()) as conn:
-                build(conn, settings, recipe, server_version=server.version)
+            build(db, settings, recipe)
         yield db
     finally:
         drop_database(server, name)

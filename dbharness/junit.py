@@ -160,9 +160,16 @@ def write(path: Path, suites: list[TestSuite], family: str = "xunit2",
     return path
 
 
-def write_pgtap(path: Path, results: list[FileResult], family: str = "xunit2") -> Path:
-    """Write the JUnit report of a pgTAP run."""
-    return write(path, [file_suite(r) for r in results], family, {r.path: r.seconds for r in results})
+def write_pgtap(path: Path, results: list[FileResult], family: str = "xunit2",
+                stubbed: list[tuple[str, str]] | None = None) -> Path:
+    """Write the JUnit report of a pgTAP run; each stubbed extension is a skipped case."""
+    suites = [file_suite(r) for r in results]
+    if stubbed:
+        suites.append(case_suite("stubbed extensions", [
+            Case(f"create extension {name} ({where})", "platform.stubbed",
+                 skipped=f"stubbed: stub_extensions in [tool.dbharness]; {where} was skipped")
+            for name, where in stubbed]))
+    return write(path, suites, family, {r.path: r.seconds for r in results})
 
 
 def coverage_suite(cov: Coverage) -> TestSuite:

@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql as psql
 
-from dbharness import compat, psqlscript
+from dbharness import compat, platform, psqlscript
 from dbharness.apply import display_path
 from dbharness.config import duration_seconds
 from dbharness.errors import ConfigError, HarnessError, PrerequisiteError
@@ -29,12 +29,16 @@ INSTALL_HINT = ("install pgTAP for this PostgreSQL: apt-get install postgresql-{
                 "(or run: invoke setup)")
 
 
-def prepare(conn: psycopg.Connection, setup_dir: Path, major: int) -> None:
-    """Install the pgtap extension (in schema extensions) and the SQL test helpers."""
-    if not compat.pgtap_available(conn):
+def ensure_extension(admin: psycopg.Connection, major: int) -> None:
+    """Create the pgtap extension in schema extensions (admin: the bootstrap superuser)."""
+    if not compat.pgtap_available(admin):
         raise PrerequisiteError("the pgtap extension is not available on the server; "
                                 + INSTALL_HINT.format(major=major or 15))
-    compat.install_pgtap(conn)
+    compat.install_pgtap(admin)
+
+
+def prepare(conn: psycopg.Connection, setup_dir: Path) -> None:
+    """Run the project's SQL test helpers (pgtap/setup/*.sql), as the project's role."""
     for helper in sorted(setup_dir.glob("*.sql")) if setup_dir.is_dir() else []:
         test_file = load(helper)
         if test_file.error:
@@ -54,13 +58,15 @@ def _execute(conn: psycopg.Connection, step: Located, timeout: str,
     if guard:
         guard.arm()
     try:
-        cur = conn.execute(step.statement.sql)
+        cur = platform.execute(conn, step.statement.sql)
     except psycopg.Error as exc:
         raise StatementFailed(_describe_error(step, exc, timeout)) from exc
+    except platform.ExtensionUnavailable as exc:
+        raise StatementFailed(f"{display_path(step.path)}:{step.statement.line}: {exc}") from None
     finally:
         if guard:
             guard.disarm()
-    if cur.description is None:
+    if cur is None or cur.description is None:
         return []
     return [line for row in cur.fetchall() if row and row[0] is not None for line in str(row[0]).split("\n")]
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import psycopg
 
-from dbharness import compat
+from dbharness import compat, platform
 from dbharness.snapshot import NOT_EXTENSION
 
 # Schemas that are the platform's or the harness's, not the project's.
-NOT_THE_PROJECTS = ("information_schema", "auth", "storage", "realtime", "graphql",
-                    "graphql_public", "vault", "pgsodium", "net", "cron", "supabase_functions",
-                    "supabase_migrations", "tests", "pgbouncer", "pgtle", "pgmq")
+NOT_THE_PROJECTS = (*platform.PLATFORM_SCHEMAS, "tests")
 FUNCTIONS = f"""
   select p.oid, n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
   from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
@@ -34,7 +32,7 @@ def run(conn: psycopg.Connection) -> list[tuple[str, str, str]]:
                  "checked (invoke setup installs it)")]
     found = []
     with conn.transaction(force_rollback=True):
-        conn.execute("create extension if not exists plpgsql_check")
+        platform.execute(conn, "create extension if not exists plpgsql_check")
         for oid, name in conn.execute(FUNCTIONS, (list(NOT_THE_PROJECTS),)).fetchall():
             rows = conn.execute("select level, lineno, message from plpgsql_check_function_tb(%s)", (oid,))
             for level, line, message in rows.fetchall():

@@ -8,15 +8,24 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from dbharness import supabase_cli
+from dbharness import compat, migrations, platform, supabase_cli
 from dbharness.engines.local import server_os_user
 from dbharness.engines.pgbin import PgBinaries, find_binaries, pgtap_control
-from dbharness.errors import PrerequisiteError
+from dbharness.errors import HarnessError, PrerequisiteError
 
 Report = Callable[[str], None]
 APT_INSTALL = ("apt-get", "install", "-y", "--no-install-recommends")
 PREFERRED_SERVER = "postgresql-15"  # supabase/config.toml's major_version; else the distro's own
 PG_PROVE_PACKAGE = "libtap-parser-sourcehandler-pgtap-perl"
+# Extensions Supabase offers that Debian packages (postgresql-MAJOR-<suffix>); contrib ones come
+# with the server itself.
+DEBIAN_EXTENSIONS = {
+    "pg_cron": "cron", "plpgsql_check": "plpgsql-check", "postgis": "postgis-3",
+    "postgis_raster": "postgis-3", "postgis_topology": "postgis-3", "postgis_sfcgal": "postgis-3",
+    "postgis_tiger_geocoder": "postgis-3", "address_standardizer": "postgis-3",
+    "address_standardizer_data_us": "postgis-3", "pgrouting": "pgrouting", "hypopg": "hypopg",
+    "pg_repack": "repack", "rum": "rum", "pgaudit": "pgaudit", "pgtap": "pgtap",
+}
 
 
 def pgtap_installed(bins: PgBinaries) -> bool:
@@ -116,6 +125,65 @@ def ensure_pgtap(bins: PgBinaries, report: Report) -> None:
     report(f"pgTAP: installed for PostgreSQL {bins.major}; pg_prove: {shutil.which('pg_prove')}")
 
 
+def created_extensions(root: Path) -> set[str]:
+    """Every extension the project's migrations create."""
+    found = set()
+    for mf in migrations.discover(root / "supabase" / "migrations"):
+        try:
+            statements = mf.body
+        except HarnessError:
+            continue  # a broken file is reported by the run that applies it
+        found |= {e.name for e in map(platform.created_extension, (s.sql for s in statements)) if e}
+    return found
+
+
+def extension_packages(bins: PgBinaries, names: set[str]) -> list[str]:
+    """Debian's packages for the extensions among names that this server lacks."""
+    extdir = pgtap_control(bins).parent
+    return sorted({f"postgresql-{bins.major}-{DEBIAN_EXTENSIONS[n]}" for n in names
+                   if n in DEBIAN_EXTENSIONS and not (extdir / f"{n}.control").exists()})
+
+
+def stale_offline(bins: PgBinaries) -> list[Path]:
+    """The offline extensions' files (dbharness/extensions) the server lacks or has older copies of."""
+    extdir = pgtap_control(bins).parent
+    return [f for f in sorted(compat.EXTENSIONS_DIR.iterdir())
+            if not (extdir / f.name).exists() or (extdir / f.name).read_bytes() != f.read_bytes()]
+
+
+def ensure_offline(bins: PgBinaries, report: Report) -> None:
+    """Install the offline pg_net and supabase_vault into the server's extension directory."""
+    files = stale_offline(bins)
+    extdir = pgtap_control(bins).parent
+    if files:
+        command = ["install", "-m", "0644", *map(str, files), str(extdir)]
+        if _privilege() is None and not os.access(extdir, os.W_OK):
+            raise PrerequisiteError(f"the offline pg_net and supabase_vault are not installed for "
+                                    f"PostgreSQL {bins.major}; run as root: {' '.join(command)}")
+        prefix = [] if os.access(extdir, os.W_OK) else (_privilege() or [])
+        out = subprocess.run([*prefix, *command], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise PrerequisiteError(f"installing the offline extensions failed: {out.stderr.strip()}")
+    report(f"offline pg_net and supabase_vault: in {extdir}")
+
+
+def ensure_extensions(bins: PgBinaries, root: Path, report: Report, extra: tuple[str, ...] = ()) -> None:
+    """The Debian packages of the extensions the migrations create (and of extra), where Debian
+    has them."""
+    names = created_extensions(root) | set(extra)
+    wanted = extension_packages(bins, names)
+    if wanted and not _can_apt():
+        raise PrerequisiteError(f"the migrations create extensions this server lacks: {hint(wanted)}")
+    if wanted:
+        apt_install(wanted, report)
+    if "pg_cron" in names:
+        report("pg_cron: preloaded by the local engine (cron.database_name = postgres)")
+    unknown = sorted(n for n in names - set(DEBIAN_EXTENSIONS) if not (pgtap_control(bins).parent
+                                                                       / f"{n}.control").exists())
+    if unknown:
+        report(f"no Debian package for: {', '.join(unknown)} (use --engine docker, or stub_extensions)")
+
+
 def ensure_cli(root: Path, report: Report) -> None:
     """The pinned Supabase CLI in the project (npm; Node from the distribution when it may)."""
     if shutil.which("npm") is None and _can_apt():
@@ -125,13 +193,17 @@ def ensure_cli(root: Path, report: Report) -> None:
         report(f"Supabase CLI: {found}")
 
 
-def check(pg_bindir: str | None, report: Report, root: Path | None = None) -> PgBinaries:
+def check(pg_bindir: str | None, report: Report, root: Path | None = None,
+          extra: tuple[str, ...] = ()) -> PgBinaries:
     """Every prerequisite of the local engine, installing what is missing when it can."""
     bins = ensure_server(pg_bindir, report)
     report(f"PostgreSQL {bins.major}: {bins.bindir}")
     owner = server_os_user()
     report(f"server runs as: {owner.name if owner else 'the current user'}")
     ensure_pgtap(bins, report)
+    ensure_offline(bins, report)
+    if root is not None:
+        ensure_extensions(bins, root, report, extra)
     squawk = shutil.which("squawk")
     report(f"squawk: {squawk or 'missing (pip install squawk-cli); needed by invoke lint'}")
     if root is not None:

@@ -13,6 +13,7 @@ import psycopg
 from dbharness import database, pgtap, snapshot, snapshot_diff, testfiles
 from dbharness.apply import Report, apply_files, run_script
 from dbharness.config import Settings
+from dbharness.engines import Server
 from dbharness.errors import ConfigError, HarnessError
 from dbharness.migrations import MigrationFile, discover, pair_rollbacks, select_range
 from dbharness.tapresults import totals
@@ -116,7 +117,7 @@ class Runner:
 
     settings: Settings
     conn: psycopg.Connection
-    conninfo: str
+    server: Server
     report: Report
     steps: list[Step]
 
@@ -140,11 +141,12 @@ class Runner:
             raise StepFailed(name)
 
     def apply(self, files: list[MigrationFile], direction: str) -> None:
-        apply_files(self.conn, files, database.timeouts(self.settings), direction, self.report)
+        apply_files(self.conn, files, database.timeouts(self.settings), direction, self.report,
+                    frozenset(self.settings.stub_extensions))
 
     def run_suite(self, check: Step) -> None:
         paths = testfiles.discover(self.settings.root, self.settings.pgtap_patterns)
-        results = pgtap.run_files(self.conninfo, paths, 2, self.settings.test_timeout)
+        results = pgtap.run_files(self.server.conninfo(), paths, 2, self.settings.test_timeout)
         total = totals(results)
         check.output = total.line()
         if not total.ok:
@@ -164,7 +166,7 @@ def run_steps(r: Runner, p: Plan) -> None:
     downs = [d for _, d in reversed(p.pairs)]
     with r.step("apply older migrations and seed"):
         older = database.Recipe(migrations=bool(p.older), up_to=p.older[-1].version if p.older else None)
-        database.build(r.conn, r.settings, older)
+        database.build(r.server, r.settings, older)
     with r.step("snapshot before"):
         before = snapshot.take(r.conn)
         data = snapshot.fingerprint(r.conn, before)
@@ -214,7 +216,7 @@ def check(settings: Settings, engine: str | None = None, from_version: str | Non
         report(f"Checking rollbacks of {', '.join(u.stem for u, _ in p.pairs)}")
         with database.fresh(settings, None, engine=engine, report=report, make=make_engine) as ready, \
                 database.connect(ready.server.conninfo()) as conn:
-            runner = Runner(settings, conn, ready.server.conninfo(), report, result.steps)
+            runner = Runner(settings, conn, ready.server, report, result.steps)
             with suppress(StepFailed):
                 run_steps(runner, p)
     result.seconds = time.perf_counter() - started

@@ -97,7 +97,7 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
                                        _reported(shard, on_result))
         results = [r for r in results if _keep(shard, r)]
     with phases.timed("report"):
-        junit.write_pgtap(junit_path, results, junit_family)
+        junit.write_pgtap(junit_path, results, junit_family, database.stubbed(settings))
     if measured is not None:
         junit.write(junit_path.with_name("coverage.xml"), [junit.coverage_suite(measured)])
     return TestOutcome(results, totals(results), junit_path, phases, time.perf_counter() - started, measured)

@@ -32,7 +32,7 @@ def server() -> Iterator[Server]:
 def fresh_db(server: Server) -> Iterator[str]:
     """A new database with the Supabase compat applied; dropped afterwards. Yields its conninfo."""
     with database.scratch(server, f"t{next(_counter)}") as db:
-        with psycopg.connect(db.conninfo(), autocommit=True) as conn:
+        with psycopg.connect(db.conninfo(admin=True), autocommit=True) as conn:
             compat.install(conn)
         yield db.conninfo()
 

@@ -12,7 +12,11 @@ from urllib.parse import quote
 
 @dataclass(frozen=True)
 class Server:
-    """Where a running throwaway PostgreSQL answers, and as whom to connect."""
+    """Where a running throwaway PostgreSQL answers, and as whom to connect.
+
+    user is the role the project's SQL runs as (postgres, not a superuser, as on Supabase); admin
+    is the bootstrap superuser (supabase_admin) that installs the platform's objects.
+    """
 
     host: str
     port: int
@@ -21,19 +25,22 @@ class Server:
     dbname: str = "postgres"
     socket_dir: str | None = None
     version: int = 0
+    admin: str | None = None
 
-    def conninfo(self, dbname: str | None = None) -> str:
-        """A libpq keyword string, preferring the private Unix socket when there is one."""
+    def conninfo(self, dbname: str | None = None, admin: bool = False) -> str:
+        """A libpq keyword string (as the superuser when admin), preferring the private Unix socket."""
         host = self.socket_dir or self.host
-        parts = [f"host={host}", f"port={self.port}", f"user={self.user}",
+        user = (self.admin or self.user) if admin else self.user
+        parts = [f"host={host}", f"port={self.port}", f"user={user}",
                  f"dbname={dbname or self.dbname}"]
         if self.password:
             parts.append(f"password={self.password}")
         return " ".join(parts)
 
-    def url(self, dbname: str | None = None, redact: bool = True) -> str:
-        """A postgresql:// URL over TCP; the password is shown as *** unless redact is False."""
-        auth = quote(self.user)
+    def url(self, dbname: str | None = None, redact: bool = True, admin: bool = False) -> str:
+        """A postgresql:// URL over TCP (as the superuser when admin); the password is shown as ***
+        unless redact is False."""
+        auth = quote((self.admin or self.user) if admin else self.user)
         if self.password:
             auth += ":" + ("***" if redact else quote(self.password))
         return f"postgresql://{auth}@{self.host}:{self.port}/{dbname or self.dbname}"

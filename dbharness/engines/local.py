@@ -19,15 +19,16 @@ from pathlib import Path
 import psycopg
 
 from dbharness.engines import Server, TemplateRecipe, template
-from dbharness.engines.pgbin import PgBinaries, find_binaries
+from dbharness.engines.pgbin import PgBinaries, find_binaries, preload_settings
 from dbharness.engines.template import copy_data
 from dbharness.errors import EngineError, PrerequisiteError
 
 PREFIX = "dbharness-"
-INITDB_ARGS = ("-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync",
+INITDB_ARGS = ("-U", "supabase_admin", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync",
                "--wal-segsize=1")
 OWNER_FILE = "harness.json"
-SUPERUSER = "postgres"
+SUPERUSER = "supabase_admin"  # the bootstrap superuser, as on Supabase
+PROJECT_ROLE = "postgres"  # made by compat: what migrations, seeds and tests run as
 READY_TIMEOUT = 30.0
 # Durability is pointless for a server that is deleted in a few seconds.
 SERVER_SETTINGS = {
@@ -118,7 +119,7 @@ class LocalCluster:
             raise EngineError(f"initdb failed ({' '.join(cmd)}):\n{out.stderr.strip()}")
 
     def _command(self) -> list[str]:
-        settings = dict(SERVER_SETTINGS, port=str(self.port),
+        settings = dict(SERVER_SETTINGS, **preload_settings(self.bins), port=str(self.port),
                         unix_socket_directories=str(self.sock))
         cmd = [self.bins.path("postgres"), "-D", str(self.data)]
         for key, value in settings.items():
@@ -134,8 +135,8 @@ class LocalCluster:
                 self.proc = subprocess.Popen(  # type: ignore[call-overload]
                     self._command(), stdout=log, stderr=subprocess.STDOUT, cwd=self.base,
                     start_new_session=True, **self._run_kwargs())
-            server = Server("127.0.0.1", self.port, SUPERUSER, socket_dir=str(self.sock),
-                            version=self.bins.major)
+            server = Server("127.0.0.1", self.port, PROJECT_ROLE, socket_dir=str(self.sock),
+                            version=self.bins.major, admin=SUPERUSER)
             if self._wait_ready(server):
                 return server
             if "could not bind" not in self.log_tail() or attempt == 2:
@@ -148,7 +149,7 @@ class LocalCluster:
             if self.proc is not None and self.proc.poll() is not None:
                 return False
             try:
-                with psycopg.connect(server.conninfo(), connect_timeout=2) as conn:
+                with psycopg.connect(server.conninfo(admin=True), connect_timeout=2) as conn:
                     conn.execute("select 1")
                 return True
             except psycopg.OperationalError:
@@ -205,7 +206,8 @@ class LocalEngine:
 
     def _template(self, bins: PgBinaries, owner: OsUser | None, recipe: TemplateRecipe) -> Path:
         """The cached ready cluster for this server build and recipe, built on a miss."""
-        key = template.cache_key(bins, " ".join(INITDB_ARGS) + repr(SERVER_SETTINGS) + recipe.key)
+        key = template.cache_key(bins, " ".join(INITDB_ARGS) + repr(SERVER_SETTINGS)
+                                 + repr(preload_settings(bins)) + recipe.key)
 
         def build(dest: Path) -> None:
             self.report(f"building the cluster template {key} (once per PostgreSQL and compat version)")

@@ -84,6 +84,14 @@ def pgtap_control(bins: PgBinaries) -> Path:
     return sharedir(bins) / "extension" / "pgtap.control"
 
 
+def preload_settings(bins: PgBinaries) -> dict[str, str]:
+    """Server settings for the extensions that must be preloaded, where installed: pg_cron, with
+    its jobs in the database migrations run in, as on Supabase."""
+    if (bins.bindir.parent / "lib" / "pg_cron.so").exists():
+        return {"shared_preload_libraries": "pg_cron", "cron.database_name": "postgres"}
+    return {}
+
+
 def server_major(bindir: Path) -> int:
     """The major version that bindir's postgres reports."""
     out = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True,

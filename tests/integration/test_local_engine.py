@@ -38,12 +38,12 @@ def test_server_answers_with_durability_off_and_is_removed():
     with eng.running() as srv:
         base, pid = eng.cluster.base, eng.cluster.proc.pid
         assert base.is_dir()
-        with psycopg.connect(srv.conninfo()) as conn:
+        with psycopg.connect(srv.conninfo(admin=True)) as conn:  # a bare cluster: no compat, no postgres role
             settings = dict(conn.execute(
                 "select name, setting from pg_settings where name in "
                 "('fsync', 'synchronous_commit', 'full_page_writes')").fetchall())
         assert settings == {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
-        with psycopg.connect(srv.url(redact=False)) as conn:  # TCP works too
+        with psycopg.connect(f"postgresql://{srv.admin}@{srv.host}:{srv.port}/postgres") as conn:  # TCP too
             assert conn.execute("select 1").fetchone() == (1,)
     assert not base.exists()
     assert gone(pid)
@@ -102,7 +102,7 @@ def test_keep_leaves_the_server_running_until_clean(own_scratch):
     with eng.running(keep=True) as srv:
         base = eng.cluster.base
     assert "Server kept running: postgresql://postgres@127.0.0.1:" in messages[0]
-    with psycopg.connect(srv.conninfo()) as conn:
+    with psycopg.connect(srv.conninfo(admin=True)) as conn:
         assert conn.execute("select 1").fetchone() == (1,)
     assert clean_leftovers(lambda _m: None) == 1
     assert not base.exists() and base.parent == tmp_path

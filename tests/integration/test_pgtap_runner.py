@@ -35,8 +35,10 @@ def files(tmp_path: Path) -> dict[str, Path]:
 
 @pytest.fixture
 def pgtap_db(fresh_db: str) -> str:
+    with psycopg.connect(fresh_db.replace("user=postgres", "user=supabase_admin"), autocommit=True) as admin:
+        pgtap.ensure_extension(admin, 15)
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        pgtap.prepare(conn, REPO / "pgtap" / "setup", 15)
+        pgtap.prepare(conn, REPO / "pgtap" / "setup")
     return fresh_db
 
 

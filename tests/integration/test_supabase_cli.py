@@ -115,6 +115,10 @@ def test_lint_finds_what_supabase_db_lint_finds(envs):
         conn.execute("create function public.warny(a int) returns int language plpgsql as "
                      "$$ declare unused int; begin return 1; end $$")
         ours = {(level, target.split("(")[0], message) for level, target, message in plpgsql_check.run(conn)}
+    # On Supabase, supautils lets postgres create plpgsql_check; here the superuser does it first.
+    admin = url.replace("postgresql://postgres@", "postgresql://supabase_admin@").replace("?sslmode=disable", "")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("create extension if not exists plpgsql_check")
     report = cli(settings, "db", "lint", "--schema", "public", url=url).output
     found, _ = json.JSONDecoder().raw_decode(report[report.index("["):])
     theirs = {(plpgsql_check.LEVELS[i["level"]], f["function"], i["message"]) for f in found for i in f["issues"]}

@@ -1,0 +1,115 @@
+-- supabase_vault, offline (dbharness): Supabase Vault's interface, encrypted with pgcrypto.
+--
+-- What: vault.secrets (the secret column holds ciphertext only), vault.decrypted_secrets (the
+--   view that decrypts), vault.create_secret() and vault.update_secret() with Vault's
+--   signatures. The key is made at creation and kept in vault._root_key, which only the
+--   extension's owner can read.
+-- Why: migrations store webhook and API keys with vault.create_secret() and functions read them
+--   from vault.decrypted_secrets; they must work on the harness's throwaway server.
+-- Not Supabase's code: the real Vault derives its key from a server key file with libsodium.
+
+\echo Use "CREATE EXTENSION supabase_vault" to load this file. \quit
+
+create table vault._root_key (key text not null);
+insert into vault._root_key (key) values (encode(gen_random_bytes(32), 'hex'));
+revoke all on vault._root_key from public;
+
+create table vault.secrets (
+  id uuid not null default gen_random_uuid() primary key,
+  name text,
+  description text not null default '',
+  secret text not null,
+  key_id uuid,
+  nonce bytea default gen_random_bytes(16),
+  created_at timestamptz not null default current_timestamp,
+  updated_at timestamptz not null default current_timestamp
+);
+create unique index secrets_name_idx on vault.secrets (name) where name is not null;
+comment on table vault.secrets is
+  'Table with encrypted `secret` column for storing sensitive information on disk.';
+
+create function vault._encrypt(plain text) returns text
+  language sql volatile security definer
+  as $fn$
+    select encode(pgp_sym_encrypt(plain, (select key from vault._root_key)), 'base64')
+  $fn$;
+
+create function vault._decrypt(cipher text) returns text
+  language sql stable security definer
+  as $fn$
+    select pgp_sym_decrypt(decode(cipher, 'base64'), (select key from vault._root_key))
+  $fn$;
+
+create view vault.decrypted_secrets as
+  select s.id, s.name, s.description, s.secret,
+         vault._decrypt(s.secret) as decrypted_secret,
+         s.key_id, s.nonce, s.created_at, s.updated_at
+  from vault.secrets as s;
+
+create function vault.create_secret(new_secret text, new_name text default null,
+                                    new_description text default '',
+                                    new_key_id uuid default null) returns uuid
+  language plpgsql security definer
+  as $fn$
+  declare
+    rec record;
+  begin
+    insert into vault.secrets (secret, name, description, key_id)
+      values (vault._encrypt(new_secret), new_name, new_description, new_key_id)
+      returning id into rec;
+    return rec.id;
+  end
+  $fn$;
+
+create function vault.update_secret(secret_id uuid, new_secret text default null,
+                                    new_name text default null,
+                                    new_description text default null,
+                                    new_key_id uuid default null) returns void
+  language plpgsql security definer
+  as $fn$
+  begin
+    update vault.secrets s
+      set secret = coalesce(vault._encrypt(new_secret), s.secret),
+          name = coalesce(new_name, s.name),
+          description = coalesce(new_description, s.description),
+          key_id = coalesce(new_key_id, s.key_id),
+          updated_at = current_timestamp
+      where s.id = secret_id;
+  end
+  $fn$;
+
+-- Resolve pgcrypto's schema now: the functions must not depend on the caller's search_path.
+do $pin$
+declare
+  crypto text := (select extnamespace::regnamespace::text from pg_catalog.pg_extension
+                  where extname = 'pgcrypto');
+begin
+  execute format('alter function vault._encrypt(text) set search_path = %s, pg_catalog', crypto);
+  execute format('alter function vault._decrypt(text) set search_path = %s, pg_catalog', crypto);
+  execute 'alter function vault.create_secret(text, text, text, uuid) set search_path = '''''
+    ;
+  execute 'alter function vault.update_secret(uuid, text, text, text, uuid) set search_path = '''''
+    ;
+  execute format('alter table vault.secrets alter column id set default %s.gen_random_uuid()', crypto);
+  execute format('alter table vault.secrets alter column nonce set default %s.gen_random_bytes(16)',
+                 crypto);
+end
+$pin$;
+
+revoke all on all functions in schema vault from public;
+-- decrypted_secrets calls _decrypt with the privileges of whoever reads the view.
+do $grants$
+begin
+  if exists (select 1 from pg_catalog.pg_roles where rolname = 'postgres') then
+    grant usage on schema vault to postgres with grant option;
+    grant select, delete on vault.secrets to postgres with grant option;
+    grant select, delete on vault.decrypted_secrets to postgres with grant option;
+    grant execute on function vault.create_secret(text, text, text, uuid) to postgres with grant option;
+    grant execute on function vault.update_secret(uuid, text, text, text, uuid) to postgres with grant option;
+    grant execute on function vault._decrypt(text) to postgres;
+  end if;
+  if exists (select 1 from pg_catalog.pg_roles where rolname = 'service_role') then
+    grant usage on schema vault to service_role;
+  end if;
+end
+$grants$;
