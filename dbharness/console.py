@@ -49,11 +49,12 @@ def phase_table(phases: dict[str, float]) -> str:
     return ", ".join(f"{name} {secs:.2f}s" for name, secs in phases.items())
 
 
-def lint_lines(report: LintReport) -> list[str]:
-    """A table of findings grouped by file or object, then the counts."""
+def lint_lines(report: LintReport, shipped: bool = False) -> list[str]:
+    """A table of findings grouped by file or object (with shipped: those in shipped migrations
+    too), then the counts."""
     lines: list[str] = []
     group = None
-    for f in report.findings:
+    for f in report.findings + (report.shipped if shipped else []):
         if f.group != group:
             group = f.group
             lines.append(group)
@@ -63,6 +64,10 @@ def lint_lines(report: LintReport) -> list[str]:
         lines.append(f"  excepted: {f.rule} on {f.target} ({e.reason})")
     lines.append(f"lint: {report.count('error')} errors, {report.count('warn')} warnings, "
                  f"{report.count('info')} info in {len(report.files)} files and the migrated database")
+    if report.shipped:
+        listed = "listed above" if shipped else "invoke lint --shipped lists them"
+        lines.append(f"not gated: {len(report.shipped)} findings in migrations that already shipped "
+                     f"({report.gate}); {listed}")
     return lines
 
 

@@ -14,13 +14,19 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness import plpgsql_check, security
+from dbharness import lint_gate, plpgsql_check, security
 from dbharness.apply import display_path
 from dbharness.config import LintException, Settings
 from dbharness.errors import ConfigError, PrerequisiteError
 from dbharness.migrations import MigrationFile, discover
 
 LEVELS = ("error", "warn", "info")
+# The harness sets lock_timeout and statement_timeout around every file it applies.
+HARNESS_SETS = ("require-timeout-settings", "require-lock-timeout", "require-statement-timeout")
+# Rules about style, not about what a migration does to a live database: warnings, not errors.
+STYLE_RULES = frozenset({"prefer-big-int", "prefer-bigint-over-int", "prefer-bigint-over-smallint",
+                         "prefer-identity", "prefer-text-field", "prefer-timestamptz",
+                         "prefer-robust-stmts", "ban-char-field"})
 IGNORE_RE = re.compile(r"--\s*squawk-ignore(?:-file)?\b(?P<rest>.*)$")
 
 
@@ -51,6 +57,8 @@ class LintReport:
     excepted: list[tuple[Finding, LintException]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     rules_run: list[str] = field(default_factory=list)
+    shipped: list[Finding] = field(default_factory=list)  # in migrations that already shipped
+    gate: str = ""  # which migrations count as shipped, and why
 
     def count(self, level: str) -> int:
         """How many findings have this level."""
@@ -87,6 +95,7 @@ def excluded_rules(settings: Settings, rollbacks: bool) -> list[str]:
     merges both lists and passes them together.
     """
     rules = list(_toml(settings.root / ".squawk.toml").get("excluded_rules", []))
+    rules += [r for r in HARNESS_SETS if r not in rules]
     if rollbacks:
         rules += settings.rollback_excluded_rules
     return rules
@@ -112,7 +121,8 @@ def _run_squawk(root: Path, files: list[Path], in_transaction: bool, exclude: li
 def _squawk_finding(raw: dict) -> Finding:
     target = f"{display_path(Path(raw['file']))}:{int(raw['line']) + 1}"  # squawk counts lines from 0
     fix = raw.get("help") or f"see https://squawkhq.com/docs/{raw['rule_name']}"
-    return Finding("error", f"squawk:{raw['rule_name']}", target, raw["message"], fix)
+    level = "warn" if raw["rule_name"] in STYLE_RULES else "error"
+    return Finding(level, f"squawk:{raw['rule_name']}", target, raw["message"], fix)
 
 
 def _ignore_without_reason(mf: MigrationFile) -> list[Finding]:
@@ -136,7 +146,8 @@ def lint_files(settings: Settings) -> tuple[list[Finding], list[str]]:
     for group, exclude in ((ups, excluded_rules(settings, False)),
                            (downs, excluded_rules(settings, True))):
         for in_tx in (True, False):
-            files = [mf.path for mf in group if mf.transactional is in_tx]
+            # a file wrapped in its own begin ... commit shows squawk its transaction itself
+            files = [mf.path for mf in group if (mf.transactional and not mf.wrapped) is in_tx]
             findings.extend(_squawk_finding(r) for r in _run_squawk(settings.root, files, in_tx, exclude))
     return findings, [display_path(mf.path) for mf in ups + downs]
 
@@ -175,8 +186,13 @@ def apply_exceptions(findings: list[Finding], exceptions: tuple[LintException, .
 
 def build_report(settings: Settings, file_findings: list[Finding], files: list[str],
                  db_findings: list[Finding]) -> LintReport:
-    """Both kinds of findings, exceptions applied, in one report."""
+    """Both kinds of findings, exceptions applied, in one report; findings in migrations that
+    already shipped (lint_gate.py) are set apart, not gated."""
     report = apply_exceptions(file_findings + db_findings, settings.lint_exceptions)
+    g = lint_gate.gate(settings)
+    report.gate = g.description
+    report.shipped = [f for f in report.findings if lint_gate.is_shipped(f.target, g)]
+    report.findings = [f for f in report.findings if not lint_gate.is_shipped(f.target, g)]
     report.files = files
     report.rules_run = [r.name for r in security.RULES] + ["plpgsql-check"]
     order = {level: i for i, level in enumerate(LEVELS)}

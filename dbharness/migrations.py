@@ -42,6 +42,11 @@ class MigrationFile:
         would end or start a transaction part-way through the file is refused."""
         return executable_body(self.statements, self.path)
 
+    @property
+    def wrapped(self) -> bool:
+        """True when the file is wrapped in its own BEGIN ... COMMIT."""
+        return len(self.body) != len(self.statements)
+
     @cached_property
     def transactional(self) -> bool:
         """False when every statement must run outside a transaction; refuses mixed files."""

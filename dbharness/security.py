@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from dbharness.platform import PLATFORM_SCHEMAS
 from dbharness.snapshot import NOT_EXTENSION
 
 
@@ -27,7 +28,9 @@ _PUBLIC_TABLES = f"""
 _POLICIES = """
   from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
   where n.nspname not in ('pg_catalog', 'information_schema', 'tests', 'extensions', 'supabase_migrations')
+    and {not_extension}
 """
+_POLICIES = _POLICIES.format(not_extension=NOT_EXTENSION.format(oid="c.oid"))  # pg_cron's own, ...
 _NAME = "n.nspname || '.' || c.relname"
 # A column whose comment says "Backend-only" is written by service_role alone (README: lint).
 BACKEND_ONLY = "backend-only"
@@ -35,8 +38,10 @@ _DEFINER = """
   select n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
          '{detail}'
   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-  where n.nspname not in ('pg_catalog', 'information_schema', 'tests', 'extensions', 'auth')
-    and p.prosecdef and {condition}"""
+  where n.nspname not in ('pg_catalog', 'tests', PLATFORM)
+    and p.prosecdef and {condition}""".replace("PLATFORM", ", ".join(f"'{s}'" for s in PLATFORM_SCHEMAS))
+# Trigger and event-trigger functions cannot be called directly, whoever holds EXECUTE.
+_CALLABLE = "p.prorettype not in ('trigger'::regtype, 'event_trigger'::regtype)"
 
 RULES: tuple[Rule, ...] = (
     Rule("table-without-rls", "error",
@@ -51,9 +56,14 @@ RULES: tuple[Rule, ...] = (
         and not (p.polroles = array[(select oid from pg_roles where rolname = 'service_role')]::oid[])""",
          "restrict the policy to service_role or write a real condition"),
     Rule("policy-without-roles", "error", f"""
-      select {_NAME} || '.' || p.polname, 'has no TO list, so it applies to public (anon included)'
-      {_POLICIES} and p.polroles = array[0]::oid[]""",
+      select {_NAME} || '.' || p.polname, 'has no TO list, so anon may write through it too'
+      {_POLICIES} and p.polroles = array[0]::oid[] and p.polcmd <> 'r'""",
          "add TO authenticated (or the roles it is meant for)"),
+    # Reading for everyone is often the point (a public bucket, a catalogue): a warning only.
+    Rule("select-policy-without-roles", "warn", f"""
+      select {_NAME} || '.' || p.polname, 'has no TO list, so anon reads through it too'
+      {_POLICIES} and p.polroles = array[0]::oid[] and p.polcmd = 'r'""",
+         "add TO authenticated, or TO anon, authenticated to say that public reading is meant"),
     Rule("view-without-security-invoker", "error", f"""
       select {_NAME}, 'runs with its owner''s rights and bypasses RLS'
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -68,9 +78,11 @@ RULES: tuple[Rule, ...] = (
          "add SET search_path = '' and schema-qualify every name in the body"),
     Rule("security-definer-anon-execute", "error", _DEFINER.format(
         detail="SECURITY DEFINER function executable by anon",
-        condition="has_function_privilege('anon', p.oid, 'execute')"),
+        condition=f"has_function_privilege('anon', p.oid, 'execute') and {_CALLABLE}"),
          "revoke execute on function ... from anon, public"),
-    Rule("truncate-granted-to-api-role", "error", f"""
+    # A warning: Supabase's default privileges grant it on every new table, and PostgREST never
+    # truncates, so only SQL run as an API role could use it.
+    Rule("truncate-granted-to-api-role", "warn", f"""
       select {_NAME}, r.rolname || ' may TRUNCATE it, which bypasses row-level security'
       {_PUBLIC_TABLES.replace("where", "join pg_roles r on r.rolname in ('anon', 'authenticated') where", 1)}
         and has_table_privilege(r.oid, c.oid, 'TRUNCATE')""",
