@@ -32,7 +32,7 @@ PROBES = {
     "membership": "select pg_catalog.pg_has_role(%(a)s, %(b)s, 'member')",
     "database-grant": "select pg_catalog.has_database_privilege(%(a)s, current_database(), 'CREATE')",
     "public-owner": "select exists (select 1 from pg_catalog.pg_namespace where nspname = 'public' "
-                    "and pg_catalog.pg_has_role(%(a)s, nspowner, 'USAGE'))",
+                    "and nspowner = %(a)s::regrole)",
     "default-privileges": "select exists (select 1 from pg_catalog.pg_default_acl "
                           "where defaclrole = %(a)s::regrole and defaclnamespace = %(b)s::regnamespace)",
     "role-setting": "select exists (select 1 from pg_catalog.pg_db_role_setting "

@@ -2,17 +2,30 @@
 --
 -- What: vault.secrets (the secret column holds ciphertext only), vault.decrypted_secrets (the
 --   view that decrypts), vault.create_secret() and vault.update_secret() with Vault's
---   signatures. The key is made at creation and kept in vault._root_key, which only the
---   extension's owner can read.
+--   signatures. The key is made at creation and kept in a file of the server's data directory
+--   (dbharness_vault_<database oid>.key), which only a superuser can read: postgres holds
+--   pg_read_all_data on Supabase, so no table could hide it.
 -- Why: migrations store webhook and API keys with vault.create_secret() and functions read them
 --   from vault.decrypted_secrets; they must work on the harness's throwaway server.
 -- Not Supabase's code: the real Vault derives its key from a server key file with libsodium.
 
 \echo Use "CREATE EXTENSION supabase_vault" to load this file. \quit
 
-create table vault._root_key (key text not null);
-insert into vault._root_key (key) values (encode(gen_random_bytes(32), 'hex'));
-revoke all on vault._root_key from public;
+do $key$
+begin
+  -- COPY wants an absolute path; reads are relative, so a copied data directory keeps its keys
+  execute format('copy (select encode(gen_random_bytes(32), %L)) to %L', 'hex',
+                 current_setting('data_directory') || '/dbharness_vault_'
+                 || (select oid from pg_catalog.pg_database where datname = current_database()) || '.key');
+end
+$key$;
+
+create function vault._root_key() returns text
+  language sql stable security definer
+  as $fn$
+    select trim(pg_catalog.pg_read_file('dbharness_vault_' || (select oid from pg_catalog.pg_database
+                                        where datname = current_database()) || '.key'), E'\n')
+  $fn$;
 
 create table vault.secrets (
   id uuid not null default gen_random_uuid() primary key,
@@ -31,13 +44,13 @@ comment on table vault.secrets is
 create function vault._encrypt(plain text) returns text
   language sql volatile security definer
   as $fn$
-    select encode(pgp_sym_encrypt(plain, (select key from vault._root_key)), 'base64')
+    select encode(pgp_sym_encrypt(plain, vault._root_key()), 'base64')
   $fn$;
 
 create function vault._decrypt(cipher text) returns text
   language sql stable security definer
   as $fn$
-    select pgp_sym_decrypt(decode(cipher, 'base64'), (select key from vault._root_key))
+    select pgp_sym_decrypt(decode(cipher, 'base64'), vault._root_key())
   $fn$;
 
 create view vault.decrypted_secrets as
@@ -86,6 +99,7 @@ declare
 begin
   execute format('alter function vault._encrypt(text) set search_path = %s, pg_catalog', crypto);
   execute format('alter function vault._decrypt(text) set search_path = %s, pg_catalog', crypto);
+  execute 'alter function vault._root_key() set search_path = pg_catalog';
   execute 'alter function vault.create_secret(text, text, text, uuid) set search_path = '''''
     ;
   execute 'alter function vault.update_secret(uuid, text, text, text, uuid) set search_path = '''''

@@ -42,7 +42,7 @@ alter role supabase_auth_admin set idle_in_transaction_session_timeout = '60s';
 -- @provide role supabase_storage_admin
 create role supabase_storage_admin login noinherit createrole noreplication;
 alter role supabase_storage_admin set search_path = storage;
-grant anon, authenticated, service_role to supabase_storage_admin;
+grant authenticator to supabase_storage_admin;
 
 -- @provide role supabase_functions_admin
 create role supabase_functions_admin login noinherit createrole noreplication;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+import pytest
 
 from dbharness import compat
 
@@ -78,3 +79,77 @@ def test_extensions_and_default_privileges(fresh_db):
             "and table_name = 'users'")}
         assert {"id", "email", "phone", "raw_app_meta_data", "raw_user_meta_data",
                 "created_at", "updated_at"} <= cols
+
+
+def test_postgres_is_the_platforms_postgres_not_a_superuser(fresh_db):
+    with psycopg.connect(fresh_db) as conn:
+        attrs = conn.execute("select rolsuper, rolcanlogin, rolcreaterole, rolcreatedb, rolreplication, "
+                             "rolbypassrls from pg_roles where rolname = 'postgres'").fetchone()
+        assert attrs == (False, True, True, True, True, True)
+        assert conn.execute("select rolsuper from pg_roles where rolname = 'supabase_admin'").fetchone() == (True,)
+        assert conn.execute("select current_user").fetchone() == ("postgres",)
+        for role in ("anon", "authenticated", "service_role"):
+            conn.execute(f"set role {role}")  # the SQL editor's and pgTAP suites' way to test RLS
+        conn.execute("reset role")
+        services = {r[0] for r in conn.execute(
+            "select rolname from pg_roles where rolname in ('supabase_auth_admin', 'supabase_storage_admin', "
+            "'supabase_functions_admin', 'dashboard_user', 'authenticator', 'pgbouncer')")}
+        assert len(services) == 6
+
+
+def test_managed_objects_are_owned_as_on_the_platform(fresh_db):
+    with psycopg.connect(fresh_db) as conn:
+        owners = dict(conn.execute(
+            "select c.oid::regclass::text, pg_get_userbyid(c.relowner) from pg_class c "
+            "where c.oid::regclass::text in ('auth.users', 'auth.identities', 'storage.objects', "
+            "'storage.buckets', 'supabase_functions.hooks', 'realtime.messages')").fetchall())
+        assert owners == {"auth.users": "supabase_auth_admin", "auth.identities": "supabase_auth_admin",
+                          "storage.objects": "supabase_storage_admin", "storage.buckets": "supabase_storage_admin",
+                          "supabase_functions.hooks": "supabase_functions_admin",
+                          "realtime.messages": "supabase_realtime_admin"}
+        schemas = dict(conn.execute("select nspname, pg_get_userbyid(nspowner) from pg_namespace "
+                                    "where nspname in ('auth', 'storage', 'public', 'extensions')").fetchall())
+        assert schemas == {"auth": "supabase_admin", "storage": "supabase_admin", "public": "postgres",
+                           "extensions": "supabase_admin"}
+        assert conn.execute("select pg_get_userbyid(pubowner) from pg_publication "
+                            "where pubname = 'supabase_realtime'").fetchone() == ("postgres",)
+        rls = dict(conn.execute("select oid::regclass::text, relrowsecurity from pg_class "
+                                "where oid in ('storage.objects'::regclass, 'auth.users'::regclass)").fetchall())
+        assert rls == {"storage.objects": True, "auth.users": True}
+
+
+def test_auth_users_has_the_columns_gotrue_seeds_write(fresh_db):
+    with psycopg.connect(fresh_db) as conn:
+        cols = {r[0] for r in conn.execute(
+            "select attname from pg_attribute where attrelid = 'auth.users'::regclass and attnum > 0")}
+        assert {"confirmation_token", "recovery_token", "email_change_token_new", "email_change",
+                "email_change_token_current", "reauthentication_token", "is_sso_user", "confirmed_at",
+                "phone_change", "banned_until", "deleted_at", "is_anonymous"} <= cols
+        identity = {r[0] for r in conn.execute(
+            "select attname from pg_attribute where attrelid = 'auth.identities'::regclass and attnum > 0")}
+        assert {"id", "provider_id", "user_id", "identity_data", "provider", "email"} <= identity
+
+
+def test_vault_keeps_secrets_encrypted_at_rest(fresh_db):
+    with psycopg.connect(fresh_db) as conn:
+        conn.execute("select vault.create_secret('s3cret', 'k')")
+        stored, plain = conn.execute("select s.secret, d.decrypted_secret from vault.secrets s "
+                                     "join vault.decrypted_secrets d using (id) where s.name = 'k'").fetchone()
+        assert plain == "s3cret" and "s3cret" not in stored
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # postgres reads every table, not the key
+            conn.execute("select vault._root_key()")
+
+
+def test_compat_creates_nothing_that_exists_even_in_another_shape(server):
+    from dbharness import database
+
+    with database.scratch(server, "othershape") as db, \
+            psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:
+        admin.execute("create schema auth")
+        admin.execute("create table auth.users (id uuid primary key, email text)")
+        compat.install(admin)
+        cols = [r[0] for r in admin.execute(
+            "select attname from pg_attribute where attrelid = 'auth.users'::regclass and attnum > 0 "
+            "order by attnum")]
+        assert cols == ["id", "email"]
+        assert admin.execute("select to_regclass('auth.identities') is not null").fetchone() == (True,)

@@ -196,3 +196,44 @@ def test_the_project_before_the_privileges_migration_is_flagged(fresh_db):
     assert found == {("truncate-granted-to-api-role", f"public.{t}",
                       "authenticated may TRUNCATE it, which bypasses row-level security")
                      for t in ("profiles", "trading_accounts", "trades")}
+
+
+def shipped_project(project: Path) -> Path:
+    migrations = project / "supabase/migrations"
+    (migrations / "20230101000000_table.sql").write_text(
+        "create table public.t (id bigint primary key);\nalter table public.t enable row level security;\n")
+    (migrations / "20240101000000_old.sql").write_text(
+        "-- an index built while writes wait\n\ncreate index t_id on public.t (id);\n")
+    (migrations / "20250101000000_new.sql").write_text("alter table public.t add column note text;\n")
+    return project
+
+
+def test_findings_in_shipped_migrations_are_counted_not_gated(project, monkeypatch):
+    root = shipped_project(project)
+    gated = run_invoke("lint", root=root)
+    assert gated.returncode == 1 and "20240101000000_old.sql:3" in gated.stdout
+    with (root / "pyproject.toml").open("a") as f:
+        f.write('\n[tool.dbharness.lint]\nlint_from = "20250101000000"\n')
+    passed = run_invoke("lint", root=root)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "20240101000000_old.sql:3" not in passed.stdout
+    assert ("not gated: 1 findings in migrations that already shipped (older than lint_from "
+            "20250101000000); invoke lint --shipped lists them") in passed.stdout
+    listed = run_invoke("lint", "--shipped", root=root)
+    assert listed.returncode == 0 and "20240101000000_old.sql:3" in listed.stdout
+
+
+def test_the_newest_version_in_an_environments_history_marks_what_shipped(project, server):
+    from dbharness import history
+    from dbharness.migrations import discover
+
+    root = shipped_project(project)
+    with database.scratch(server, "shipped_staging") as db:
+        with psycopg.connect(db.conninfo(), autocommit=True) as conn:
+            history.ensure_table(conn)
+            for mf in discover(root / "supabase/migrations")[:2]:
+                history.record(conn, mf)
+        url = f"postgresql://postgres@127.0.0.1:{server.port}/{db.dbname}"
+        out = run_invoke("lint", root=root, env={"STAGING_DATABASE_URL": url})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "(up to 20240101000000, recorded in staging)" in out.stdout

@@ -88,3 +88,30 @@ def test_bad_shapes_are_one_line_errors(tmp_path):
             load(tmp_path)
     assert duration_seconds("250ms") == 0.25 and duration_seconds("5min") == 300 and duration_seconds("0") == 0
     assert duration_seconds("1.5s") == 1.5 and duration_seconds("2h") == 7200
+
+
+def test_platform_and_lint_gate_settings(tmp_path):
+    assert (load(tmp_path).stub_extensions, load(tmp_path).setup_extensions, load(tmp_path).lint_from) == ((), (), None)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.dbharness]\nstub_extensions = ["pg_graphql", "pgsodium"]\nsetup_extensions = ["pg_cron"]\n'
+        '[tool.dbharness.lint]\nlint_from = 20250101000000\n')
+    s = load(tmp_path)
+    assert s.stub_extensions == ("pg_graphql", "pgsodium")
+    assert s.setup_extensions == ("pg_cron",)
+    assert s.lint_from == "20250101000000"
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[tool.dbharness]\nstub_extensions = "pg_graphql"\n',
+     '[tool.dbharness] stub_extensions must be a list of names, e.g. stub_extensions = ["pg_graphql"]'),
+    ('[tool.dbharness]\nstub_extensions = [""]\n', "stub_extensions must be a list of names"),
+    ('[tool.dbharness]\nsetup_extensions = [1]\n',
+     '[tool.dbharness] setup_extensions must be a list of names, e.g. setup_extensions = ["pg_cron"]'),
+    ('[tool.dbharness.lint]\nlint_from = "last week"\n',
+     "[tool.dbharness.lint] lint_from = 'last week': write a migration version, e.g. lint_from = \"20250101000000\""),
+    ('[tool.dbharness.lint]\nlint_from = 1.5\n', "lint_from = 1.5: write a migration version"),
+])
+def test_platform_settings_of_the_wrong_shape_are_one_line_errors(tmp_path, text, message):
+    (tmp_path / "pyproject.toml").write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load(tmp_path)
