@@ -18,7 +18,9 @@ from dbharness.errors import EngineError, PrerequisiteError
 
 LABEL = "dev.dbharness"
 READY_TIMEOUT = 120.0
-DB_USER = "postgres"
+SETTLE_TIMEOUT = 20.0  # how long a create that was cut off may still take on the daemon's side
+DB_USER = "postgres"  # the project's role: not a superuser on the image, as on the platform
+ADMIN_USER = "supabase_admin"  # the image's bootstrap superuser (its POSTGRES_USER)
 
 
 def _docker() -> Any:
@@ -84,9 +86,19 @@ def labels(run_id: str) -> dict[str, str]:
             f"{LABEL}.uid": str(os.geteuid()), f"{LABEL}.host": socket.gethostname()}
 
 
+def exited(container: Any) -> EngineError:
+    """The error for a container that stopped: its exit code and last log lines."""
+    state = container.attrs.get("State", {}) or {}
+    code = state.get("ExitCode", "?")
+    return EngineError(f"container {container.name} exited (exit code {code}) during startup; "
+                       f"last log lines:\n{logs_tail(container)}")
+
+
 def host_port(container: Any) -> int:
     """The random 127.0.0.1 port docker bound to the container's 5432."""
     container.reload()
+    if container.status in ("exited", "dead"):
+        raise exited(container)
     bindings = (container.attrs.get("NetworkSettings", {}).get("Ports") or {}).get("5432/tcp") or []
     if not bindings:
         raise EngineError(f"container {container.name} has no published port for 5432")
@@ -113,27 +125,31 @@ class DockerEngine:
         self.client_factory = client_factory
         self.container: Any = None
 
-    def _start(self, client: Any) -> tuple[Any, str]:
-        password = secrets.token_urlsafe(18)
+    def _create(self, client: Any, name: str, password: str) -> Any:
+        """Create (not start) the container, so it is known before it can run."""
         try:
-            container = client.containers.run(
+            return client.containers.create(
                 self.image, detach=True, labels=labels(uuid.uuid4().hex),
                 environment={"POSTGRES_PASSWORD": password},
-                ports={"5432/tcp": ("127.0.0.1", None)}, name=f"dbharness-{uuid.uuid4().hex[:10]}")
+                ports={"5432/tcp": ("127.0.0.1", None)}, name=name)
+        except Exception as exc:
+            raise EngineError(f"could not create a container of {self.image}: {str(exc)[:300]}") from None
+
+    def _start(self, container: Any) -> None:
+        try:
+            container.start()
         except Exception as exc:
             text = str(exc)
             if "port is already allocated" in text or "address already in use" in text:
                 raise EngineError(f"port conflict starting {self.image}: {text[:300]}") from None
             raise EngineError(f"could not start {self.image}: {text[:300]}") from None
-        return container, password
 
     def _wait_ready(self, container: Any, server: Server) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             container.reload()
             if container.status in ("exited", "dead"):
-                raise EngineError(
-                    f"container {container.name} exited during startup:\n{logs_tail(container)}")
+                raise exited(container)
             try:
                 with psycopg.connect(server.url(redact=False), connect_timeout=3) as conn:
                     conn.execute("select 1")
@@ -148,14 +164,24 @@ class DockerEngine:
         """A started container; removed with its volumes on exit, failure and Ctrl-C unless keep."""
         client = connect_client(self.client_factory)
         ensure_image(client, self.image, self.report)
-        container, password = self._start(client)
-        self.container = container
+        name, password = f"dbharness-{uuid.uuid4().hex[:10]}", secrets.token_urlsafe(18)
+        container = None
+        asked = False
         try:
-            server = Server("127.0.0.1", host_port(container), DB_USER, password, version=15)
+            asked = True
+            container = self._create(client, name, password)
+            self.container = container
+            self._start(container)
+            server = Server("127.0.0.1", host_port(container), DB_USER, password, version=15,
+                            admin=ADMIN_USER)
             self._wait_ready(container, server)
             yield server
         except BaseException:
-            remove(container)
+            # also when the interruption came before create() returned: find it by its name
+            if container is not None:
+                remove(container)
+            elif asked:
+                remove_named(client, name)
             raise
         if keep:
             self.report(f"Container kept running: {container.name} at {server.url()} "
@@ -176,6 +202,29 @@ def remove(container: Any) -> None:
     """Remove a container and its anonymous volumes, whatever its state."""
     with suppress(Exception):
         container.remove(v=True, force=True)
+
+
+def remove_named(client: Any, name: str, settle: float = SETTLE_TIMEOUT) -> None:
+    """Remove the container called name, which the daemon may still be making: a create cut off
+    by Ctrl-C or SIGTERM goes on on the daemon's side, so look for it until it is gone or the
+    daemon has had time to finish."""
+    deadline = time.monotonic() + settle
+    while True:
+        try:
+            remove_or_fail(client.containers.get(name))
+            return
+        except _docker().errors.NotFound:
+            pass
+        except Exception:
+            return
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.25)
+
+
+def remove_or_fail(container: Any) -> None:
+    """Remove a container and its anonymous volumes; errors propagate."""
+    container.remove(v=True, force=True)
 
 
 def clean_containers(report: Callable[[str], None], factory: Callable[[], Any] | None = None) -> int:

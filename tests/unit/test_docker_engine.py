@@ -21,9 +21,18 @@ class FakeContainer:
         self._logs = logs
         self.removed = None
         self.labels = {}
+        self.start_error = None
+        self.started = False
+        if status == "exited":
+            self.attrs["State"] = {"ExitCode": 1}
 
     def reload(self):
         return None
+
+    def start(self):
+        if self.start_error:
+            raise self.start_error
+        self.started = True
 
     def logs(self, tail):
         return self._logs
@@ -53,13 +62,17 @@ class FakeImages:
 class FakeContainers:
     def __init__(self, container=None, error=None):
         self.container = container or FakeContainer()
-        self.error = error
+        self.container.start_error = error
         self.run_kwargs = None
 
-    def run(self, image, **kwargs):
-        if self.error:
-            raise self.error
+    def create(self, image, **kwargs):
         self.run_kwargs = dict(kwargs, image=image)
+        self.container.name = kwargs["name"]
+        return self.container
+
+    def get(self, name):
+        if name != self.container.name:
+            raise docker.errors.NotFound(name)
         return self.container
 
     def list(self, all, filters):
@@ -121,32 +134,59 @@ def test_missing_image_is_pulled_when_a_registry_answers():
 def test_container_gets_labels_random_password_and_a_loopback_port():
     fake = FakeClient([IMAGE])
     engine = dengine.DockerEngine(IMAGE, client_factory=lambda: fake)
-    container, password = engine._start(fake)
+    container = engine._create(fake, "dbharness-a", "p" * 24)
     kwargs = fake.containers.run_kwargs
-    assert kwargs["image"] == IMAGE and kwargs["detach"] is True
+    assert kwargs["image"] == IMAGE and kwargs["detach"] is True and kwargs["name"] == "dbharness-a"
     assert kwargs["ports"] == {"5432/tcp": ("127.0.0.1", None)}
-    assert kwargs["environment"]["POSTGRES_PASSWORD"] == password and len(password) >= 20
+    assert kwargs["environment"]["POSTGRES_PASSWORD"] == "p" * 24
     assert kwargs["labels"][dengine.LABEL] == "1" and dengine.LABEL + ".run" in kwargs["labels"]
+    assert not container.started  # created first, started inside the protected block
     assert dengine.host_port(container) == 54999
-    _, second = engine._start(fake)
-    assert second != password
+
+
+def test_each_run_gets_its_own_random_password_and_name(monkeypatch):
+    fake = FakeClient([IMAGE])
+    engine = dengine.DockerEngine(IMAGE, client_factory=lambda: fake)
+    monkeypatch.setattr(engine, "_wait_ready", lambda c, s: None)
+    seen = []
+    for _ in range(2):
+        with engine.running() as server:
+            seen.append((server.password, fake.containers.run_kwargs["name"]))
+            assert (server.user, server.admin) == ("postgres", "supabase_admin")
+    assert seen[0][0] != seen[1][0] and len(seen[0][0]) >= 20 and seen[0][1] != seen[1][1]
 
 
 def test_port_conflict_is_worded():
     fake = FakeClient([IMAGE], containers=FakeContainers(error=docker.errors.APIError(
         "Bind for 127.0.0.1:5432 failed: port is already allocated")))
-    with pytest.raises(EngineError, match="port conflict starting supabase/postgres"):
-        dengine.DockerEngine(IMAGE)._start(fake)
+    engine = dengine.DockerEngine(IMAGE, client_factory=lambda: fake)
+    with pytest.raises(EngineError, match="port conflict starting supabase/postgres"), engine.running():
+        pass
+    assert fake.containers.container.removed == (True, True)  # created, failed to start: removed
 
 
 def test_a_container_that_exits_reports_its_logs_and_is_removed(monkeypatch):
     dead = FakeContainer(status="exited", logs=b"FATAL: could not write lock file")
     fake = FakeClient([IMAGE], containers=FakeContainers(container=dead))
     engine = dengine.DockerEngine(IMAGE, client_factory=lambda: fake)
-    with pytest.raises(EngineError, match="exited during startup:\nFATAL: could not write lock file"), \
-            engine.running():
+    with pytest.raises(EngineError, match=r"exited \(exit code 1\) during startup; last log lines:\n"
+                                          "FATAL: could not write lock file"), engine.running():
         pass
     assert dead.removed == (True, True)
+
+
+def test_an_interruption_before_create_returns_removes_the_container_by_name(monkeypatch):
+    fake = FakeClient([IMAGE])
+    made = fake.containers.container
+
+    def create_then_interrupted(image, **kwargs):
+        made.name = kwargs["name"]  # the daemon made it; the answer never arrived
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fake.containers, "create", create_then_interrupted)
+    with pytest.raises(KeyboardInterrupt), dengine.DockerEngine(IMAGE, client_factory=lambda: fake).running():
+        pass
+    assert made.removed == (True, True)
 
 
 def test_clean_removes_labelled_leftovers_of_dead_runs():
