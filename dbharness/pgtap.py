@@ -34,7 +34,11 @@ def ensure_extension(admin: psycopg.Connection, major: int) -> None:
     if not compat.pgtap_available(admin):
         raise PrerequisiteError("the pgtap extension is not available on the server; "
                                 + INSTALL_HINT.format(major=major or 15))
-    compat.install_pgtap(admin)
+    try:
+        compat.install_pgtap(admin)
+    except psycopg.Error as exc:
+        raise PrerequisiteError(f"the server refused to create the pgtap extension: "
+                                f"{(exc.diag.message_primary or str(exc)).strip()}") from None
 
 
 def prepare(conn: psycopg.Connection, setup_dir: Path) -> None:
@@ -226,23 +230,33 @@ def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
         if not test_file.persistent:
             todo.put(index)
 
+    stopped = threading.Event()  # Ctrl-C or SIGTERM: files cut off are interrupted, not failed
+
     def work() -> None:
         worker = Worker(conninfo)
         try:
-            while True:
+            while not stopped.is_set():
                 try:
                     index = todo.get_nowait()
                 except queue.Empty:
                     return
-                results[index] = worker.run(files[index], timeout)
+                result = worker.run(files[index], timeout)
+                if stopped.is_set():
+                    return
+                results[index] = result
                 if on_result:
-                    on_result(results[index])
+                    on_result(result)
         finally:
             worker.close()
 
-    threads = [threading.Thread(target=work) for _ in range(max(1, min(jobs, len(files) - len(results))))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    threads = [threading.Thread(target=work, daemon=True)
+               for _ in range(max(1, min(jobs, len(files) - len(results))))]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    except BaseException:
+        stopped.set()
+        raise
     return [results[i] for i in range(len(files))]
