@@ -1,6 +1,8 @@
 -- SQL helpers for the pgTAP suite, installed by the harness in the throwaway database only
 -- (never a migration): create users and act as anon, a user or service_role, the way
--- PostgREST does it (role plus request.jwt.claims).
+-- PostgREST does it (role plus request.jwt.claims). The claims are also set one by one
+-- (request.jwt.claim.sub, .role, .email), as Supabase's own test helpers do: the auth.uid() of a
+-- bare supabase/postgres image, before GoTrue's migrations, reads only request.jwt.claim.sub.
 
 create schema if not exists tests;
 grant usage on schema tests to anon, authenticated, service_role;
@@ -18,6 +20,19 @@ begin
 end
 $$;
 
+create or replace function tests.set_claims(p_sub text, p_role text, p_email text)
+returns void
+language plpgsql
+as $$
+begin
+  perform set_config('request.jwt.claims', case when p_role is null then '' else
+    json_strip_nulls(json_build_object('sub', p_sub, 'role', p_role, 'email', p_email))::text end, true);
+  perform set_config('request.jwt.claim.sub', coalesce(p_sub, ''), true);
+  perform set_config('request.jwt.claim.role', coalesce(p_role, ''), true);
+  perform set_config('request.jwt.claim.email', coalesce(p_email, ''), true);
+end
+$$;
+
 create or replace function tests.authenticate_as(p_user uuid)
 returns void
 language plpgsql
@@ -28,8 +43,7 @@ begin
   -- back to the session user first, so the e-mail can be read whoever we were acting as
   perform set_config('role', 'none', true);
   select u.email into v_email from auth.users u where u.id = p_user;
-  perform set_config('request.jwt.claims',
-    json_build_object('sub', p_user, 'role', 'authenticated', 'email', v_email)::text, true);
+  perform tests.set_claims(p_user::text, 'authenticated', v_email);
   perform set_config('role', 'authenticated', true);
 end
 $$;
@@ -39,8 +53,8 @@ returns void
 language plpgsql
 as $$
 begin
+  perform tests.set_claims(null, 'anon', null);
   perform set_config('role', 'anon', true);
-  perform set_config('request.jwt.claims', json_build_object('role', 'anon')::text, true);
 end
 $$;
 
@@ -49,8 +63,8 @@ returns void
 language plpgsql
 as $$
 begin
+  perform tests.set_claims(null, 'service_role', null);
   perform set_config('role', 'service_role', true);
-  perform set_config('request.jwt.claims', json_build_object('role', 'service_role')::text, true);
 end
 $$;
 
@@ -60,7 +74,7 @@ language plpgsql
 as $$
 begin
   perform set_config('role', 'none', true);
-  perform set_config('request.jwt.claims', '', true);
+  perform tests.set_claims(null, null, null);
 end
 $$;
 
