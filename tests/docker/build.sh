@@ -1,0 +1,35 @@
+#!/bin/bash
+# Build the stand-in for supabase/postgres from Debian's packages: no image registry needed.
+#
+# usage: tests/docker/build.sh TAG
+# What: a Debian 12 root (debootstrap --variant=minbase) with postgresql-15 and pgTAP, the
+#   harness's offline pg_net and supabase_vault, and entrypoint.sh, imported as image TAG.
+# Why: the docker engine's tests need an image shaped like the real one where the harness
+#   depends on it (see init.sql), and no registry is reachable from CI.
+# The mirror is the one apt is configured with (DEBIAN_MIRROR overrides it).
+set -euo pipefail
+tag="${1:?usage: build.sh TAG}"
+here="$(cd "$(dirname "$0")" && pwd)"
+mirror="${DEBIAN_MIRROR:-$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)}"
+mirror="${mirror:-http://deb.debian.org/debian}"
+root="$(mktemp -d "${TMPDIR:-/var/tmp}/dbharness-standin.XXXXXX")"
+trap 'rm -rf "$root"' EXIT
+chmod 0755 "$root"  # the image's / : mktemp made it private
+
+echo "debootstrap bookworm from $mirror into $root ..."
+debootstrap --variant=minbase --include=postgresql-15,postgresql-15-pgtap bookworm "$root" "$mirror" \
+  > "$root.log" 2>&1 || { tail -20 "$root.log"; exit 1; }
+rm -f "$root.log"
+install -m 0755 "$here/entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
+install -m 0644 "$here/init.sql" "$root/usr/local/share/dbharness-init.sql"
+install -m 0644 "$here"/../../dbharness/extensions/* "$root/usr/share/postgresql/15/extension/"
+rm -rf "$root"/var/lib/postgresql/15/main "$root"/etc/postgresql/15/main \
+       "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+
+echo "docker import as $tag ..."
+tar -C "$root" -c . | docker import \
+  --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
+  --change 'ENV PGDATA=/var/lib/postgresql/data' \
+  --change 'EXPOSE 5432' \
+  --change 'LABEL dev.dbharness.standin=1' \
+  - "$tag"
