@@ -237,3 +237,10 @@ def test_the_newest_version_in_an_environments_history_marks_what_shipped(projec
         out = run_invoke("lint", root=root, env={"STAGING_DATABASE_URL": url})
     assert out.returncode == 0, out.stdout + out.stderr
     assert "(up to 20240101000000, recorded in staging)" in out.stdout
+
+
+def test_a_file_wrapped_in_begin_commit_is_not_flagged_for_nesting(squawk_project):
+    (squawk_project / "supabase/migrations/2_wrapped.sql").write_text(
+        "begin;\nset lock_timeout = '1s';\nalter table public.t add column b text;\ncommit;\n")
+    findings, _ = lint.lint_files(config.load(squawk_project))
+    assert [f.rule for f in findings] == []

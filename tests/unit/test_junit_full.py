@@ -184,3 +184,20 @@ def test_coverage_report(tmp_path):
          "UNPINNED: no assertion pins column public.t.a"),
         ("testcase", {"classname": "coverage.trigger", "name": "trigger public.t.g"}, ""),
         ("skipped", {"message": "excluded: tested elsewhere", "type": "skipped"}, "")]
+
+
+def test_each_stubbed_extension_is_a_skipped_case_of_its_own_suite(tmp_path):
+    path = junit.write_pgtap(tmp_path / "p.xml", [], "xunit2",
+                             [("pg_graphql", "supabase/migrations/1_a.sql:2"), ("pgsodium", "m.sql:5")])
+    got = structure(path)
+    assert got[1][0] == "testsuite" and got[1][1]["name"] == "stubbed extensions"
+    assert got[1][1]["skipped"] == "2" and got[1][1]["tests"] == "2"
+    cases = [(tag, attrs) for tag, attrs, _ in got if tag == "testcase"]
+    assert [a["name"] for _, a in cases] == ["create extension pg_graphql (supabase/migrations/1_a.sql:2)",
+                                             "create extension pgsodium (m.sql:5)"]
+    assert {a["classname"] for _, a in cases} == {"platform.stubbed"}
+    skipped = [(attrs, text) for tag, attrs, text in got if tag == "skipped"]
+    assert skipped[0][0]["message"] == ("stubbed: stub_extensions in [tool.dbharness]; "
+                                        "supabase/migrations/1_a.sql:2 was skipped")
+    assert structure(junit.write_pgtap(tmp_path / "q.xml", [], "xunit2", [])) == \
+        structure(junit.write_pgtap(tmp_path / "r.xml", [], "xunit2"))
