@@ -40,6 +40,8 @@ PROBES = {
     # done unless something in the schema still belongs to whoever runs compat (it was just made)
     "owner": "select not exists (select 1 from pg_catalog.pg_class where relnamespace = "
              "pg_catalog.to_regnamespace(%(a)s) and relowner = current_user::regrole)",
+    # helpers of this session (pg_temp): made on every run
+    "session-helpers": "select false",
     # supautils does it on the real image; here once
     "on-behalf": "select pg_catalog.to_regprocedure('pg_catalog.dbharness_on_behalf(text)') is not null "
                  "or current_setting('supautils.privileged_extensions', true) is not null",

@@ -206,22 +206,7 @@ create function auth.jwt() returns jsonb
 -- @provide owner auth supabase_auth_admin
 -- The service owns its tables and functions; postgres keeps every table privilege (not CREATE on
 -- the schema), the API roles may call the functions, and the migration table is GoTrue's alone.
-do $compat$
-declare
-  obj record;
-begin
-  for obj in select c.oid::regclass as name from pg_catalog.pg_class c
-             where c.relnamespace = 'auth'::regnamespace and c.relkind in ('r', 'p', 'v')
-  loop
-    execute format('alter table %s owner to supabase_auth_admin', obj.name);
-  end loop;
-  for obj in select p.oid::regprocedure as name from pg_catalog.pg_proc p
-             where p.pronamespace = 'auth'::regnamespace
-  loop
-    execute format('alter function %s owner to supabase_auth_admin', obj.name);
-  end loop;
-end
-$compat$;
+select pg_temp.hand_over('auth', 'supabase_auth_admin');
 grant all on all tables in schema auth to postgres, dashboard_user;
 grant all on all sequences in schema auth to postgres, dashboard_user;
 grant execute on all functions in schema auth to postgres, anon, authenticated, service_role, dashboard_user;

@@ -126,22 +126,7 @@ create trigger update_objects_updated_at before update on storage.objects
   for each row execute function storage.update_updated_at_column();
 
 -- @provide owner storage supabase_storage_admin
-do $compat$
-declare
-  obj record;
-begin
-  for obj in select c.oid::regclass as name from pg_catalog.pg_class c
-             where c.relnamespace = 'storage'::regnamespace and c.relkind in ('r', 'p', 'v')
-  loop
-    execute format('alter table %s owner to supabase_storage_admin', obj.name);
-  end loop;
-  for obj in select p.oid::regprocedure as name from pg_catalog.pg_proc p
-             where p.pronamespace = 'storage'::regnamespace
-  loop
-    execute format('alter function %s owner to supabase_storage_admin', obj.name);
-  end loop;
-end
-$compat$;
+select pg_temp.hand_over('storage', 'supabase_storage_admin');
 grant all on all tables in schema storage to postgres with grant option;
 grant all on all tables in schema storage to anon, authenticated, service_role, dashboard_user;
 grant all on all sequences in schema storage to postgres, anon, authenticated, service_role;

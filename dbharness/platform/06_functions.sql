@@ -79,18 +79,7 @@ create function supabase_functions.http_request() returns trigger
   $fn$;
 
 -- @provide owner supabase_functions supabase_functions_admin
-do $compat$
-declare
-  obj record;
-begin
-  for obj in select c.oid::regclass as name from pg_catalog.pg_class c
-             where c.relnamespace = 'supabase_functions'::regnamespace and c.relkind in ('r', 'p')
-  loop
-    execute format('alter table %s owner to supabase_functions_admin', obj.name);
-  end loop;
-end
-$compat$;
-alter function supabase_functions.http_request() owner to supabase_functions_admin;
+select pg_temp.hand_over('supabase_functions', 'supabase_functions_admin');
 grant all on all tables in schema supabase_functions to postgres, anon, authenticated, service_role;
 grant all on all sequences in schema supabase_functions to postgres, anon, authenticated, service_role;
 revoke all on function supabase_functions.http_request() from public;
