@@ -13,6 +13,7 @@ unless the project declares it stubbed: then the statement is skipped, and every
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -97,21 +98,27 @@ def _parse(sql: str) -> object | None:
     return parsed[0].stmt if len(parsed) == 1 else None
 
 
-def created_extension(sql: str) -> Extension | None:
-    """The extension a CREATE EXTENSION statement creates, else None."""
-    node = _parse(sql)
+def _created(node: object) -> Extension | None:
     return Extension(node.extname) if isinstance(node, ast.CreateExtensionStmt) else None
 
 
-def on_behalf(sql: str) -> bool:
-    """True for a statement the platform runs for postgres although postgres lacks the privilege."""
-    node = _parse(sql)
+def _on_behalf(node: object) -> bool:
     if node is None:
         return False
     names = _extension_names(node)
     if names:
         return all(n in PRIVILEGED_EXTENSIONS for n in names)
     return _granted_table(node)
+
+
+def created_extension(sql: str) -> Extension | None:
+    """The extension a CREATE EXTENSION statement creates, else None."""
+    return _created(_parse(sql))
+
+
+def on_behalf(sql: str) -> bool:
+    """True for a statement the platform runs for postgres although postgres lacks the privilege."""
+    return _on_behalf(_parse(sql))
 
 
 def _missing(conn: psycopg.Connection, name: str) -> bool:
@@ -129,16 +136,20 @@ def unavailable_message(name: str) -> str:
             "says so)")
 
 
-def execute(conn: psycopg.Connection, sql: str, stubs: frozenset[str] = frozenset()) -> psycopg.Cursor | None:
-    """Run one statement as the platform would: None when it creates a stubbed extension (skipped);
-    raises ExtensionUnavailable for an extension the server lacks."""
-    made = created_extension(sql)
+def execute(conn: psycopg.Connection, sql: str, stubs: frozenset[str] = frozenset(),
+            skipped: Callable[[str], None] = lambda _name: None) -> psycopg.Cursor | None:
+    """Run one statement as the platform would. A create extension of a stubbed extension is not
+    run: skipped(name) is called and None returned. An extension the server lacks raises
+    ExtensionUnavailable. The statement is parsed once, and only when it may matter."""
+    node = _parse(sql)
+    made = _created(node)
     if made is not None:
         if made.name in stubs:
+            skipped(made.name)
             return None
         if _missing(conn, made.name):
             raise ExtensionUnavailable(unavailable_message(made.name))
-    if on_behalf(sql) and _emulated(conn):
+    if _on_behalf(node) and _emulated(conn):
         return conn.execute(ON_BEHALF, (sql,))
     return conn.execute(sql)
 
