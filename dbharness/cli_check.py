@@ -69,7 +69,9 @@ def check(settings: Settings, report: Report, junit_path: Path, jobs: int = 2) -
                  and _step(result, "supabase db push --db-url (up to date)", root,
                            ["db", "push", "--yes"], url, report, expect="Remote database is up to date"))
         if built:
-            database.prepare_tests(server, settings)
+            with database.connect(server.conninfo(admin=True)) as admin, \
+                    database.connect(server.conninfo()) as conn:
+                database.prepare_tests(admin, conn, settings, server.version)
             paths = testfiles.discover(root, settings.pgtap_patterns)
             result.results = pgtap.run_files(server.conninfo(), paths, jobs, settings.test_timeout)
     suites = [junit.case_suite("supabase-cli", result.steps), *(junit.file_suite(r) for r in result.results)]

@@ -122,22 +122,24 @@ def build(server: Server, settings: Settings, recipe: Recipe = EVERYTHING,
     seed and the project's test helpers run as postgres, which is not a superuser, as on Supabase.
     """
     timer = phases or Phases()
-    with timer.timed("compat"), connect(server.conninfo(admin=True)) as admin:
-        compat.install(admin)
-    if recipe.migrations or recipe.seed:
-        with timer.timed("migrations"), connect(server.conninfo()) as conn:
-            apply_migrations(conn, settings, recipe, report)
-    if recipe.pgtap:
-        with timer.timed("pgtap setup"):
-            prepare_tests(server, settings)
-
-
-def prepare_tests(server: Server, settings: Settings) -> None:
-    """pgTAP (created by the superuser), then the project's helpers (run as the project's role)."""
     with connect(server.conninfo(admin=True)) as admin:
-        pgtap.ensure_extension(admin, server.version)
-    with connect(server.conninfo()) as conn:
-        pgtap.prepare(conn, settings.pgtap_setup_dir)
+        with timer.timed("compat"):
+            compat.install(admin)
+        with connect(server.conninfo()) as conn:  # after compat: it makes the postgres role
+            if recipe.migrations or recipe.seed:
+                with timer.timed("migrations"):
+                    apply_migrations(conn, settings, recipe, report)
+            if recipe.pgtap:
+                with timer.timed("pgtap setup"):
+                    prepare_tests(admin, conn, settings, server.version)
+
+
+def prepare_tests(admin: psycopg.Connection, conn: psycopg.Connection, settings: Settings,
+                  major: int) -> None:
+    """pgTAP (created by the superuser, admin), then the project's helpers (run as the project's
+    role, conn)."""
+    pgtap.ensure_extension(admin, major)
+    pgtap.prepare(conn, settings.pgtap_setup_dir)
 
 
 def _init_template(server: Server) -> None:
