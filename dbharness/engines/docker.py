@@ -211,20 +211,17 @@ def remove_named(client: Any, name: str, settle: float = SETTLE_TIMEOUT) -> None
     deadline = time.monotonic() + settle
     while True:
         try:
-            remove_or_fail(client.containers.get(name))
-            return
+            found = client.containers.get(name)
         except _docker().errors.NotFound:
-            pass
+            found = None
         except Exception:
+            return
+        if found is not None:
+            remove(found)
             return
         if time.monotonic() >= deadline:
             return
         time.sleep(0.25)
-
-
-def remove_or_fail(container: Any) -> None:
-    """Remove a container and its anonymous volumes; errors propagate."""
-    container.remove(v=True, force=True)
 
 
 def clean_containers(report: Callable[[str], None], factory: Callable[[], Any] | None = None) -> int:
