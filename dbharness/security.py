@@ -25,21 +25,22 @@ _PUBLIC_TABLES = f"""
   where n.nspname = 'public' and c.relkind in ('r', 'p')
     and {NOT_EXTENSION.format(oid="c.oid")}
 """
-_POLICIES = """
+_POLICIES = f"""
   from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
   where n.nspname not in ('pg_catalog', 'information_schema', 'tests', 'extensions', 'supabase_migrations')
-    and {not_extension}
+    and {NOT_EXTENSION.format(oid="c.oid")}
 """
-_POLICIES = _POLICIES.format(not_extension=NOT_EXTENSION.format(oid="c.oid"))  # pg_cron's own, ...
 _NAME = "n.nspname || '.' || c.relname"
 # A column whose comment says "Backend-only" is written by service_role alone (README: lint).
 BACKEND_ONLY = "backend-only"
+_NOT_PLATFORM = ", ".join(f"'{s}'" for s in ("pg_catalog", "tests", *PLATFORM_SCHEMAS))
+# detail and condition are filled in per rule
 _DEFINER = """
   select n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
          '{detail}'
   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-  where n.nspname not in ('pg_catalog', 'tests', PLATFORM)
-    and p.prosecdef and {condition}""".replace("PLATFORM", ", ".join(f"'{s}'" for s in PLATFORM_SCHEMAS))
+  where n.nspname not in (""" + _NOT_PLATFORM + """)
+    and p.prosecdef and {condition}"""
 # Trigger and event-trigger functions cannot be called directly, whoever holds EXECUTE.
 _CALLABLE = "p.prorettype not in ('trigger'::regtype, 'event_trigger'::regtype)"
 
