@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dbharness import compat, migrations, platform, supabase_cli
 from dbharness.engines.local import server_os_user
-from dbharness.engines.pgbin import PgBinaries, find_binaries, pgtap_control
+from dbharness.engines.pgbin import PgBinaries, extension_dir, find_binaries, pgtap_control
 from dbharness.errors import HarnessError, PrerequisiteError
 
 Report = Callable[[str], None]
@@ -105,7 +105,7 @@ def missing_packages(bins: PgBinaries) -> list[str]:
     wanted = []
     if not pgtap_installed(bins):
         wanted.append(pgtap_package(bins.major))
-    if not (pgtap_control(bins).parent / "plpgsql_check.control").exists():
+    if not (extension_dir(bins) / "plpgsql_check.control").exists():
         wanted.append(f"postgresql-{bins.major}-plpgsql-check")
     if shutil.which("pg_prove") is None:
         wanted.append(PG_PROVE_PACKAGE)
@@ -139,14 +139,14 @@ def created_extensions(root: Path) -> set[str]:
 
 def extension_packages(bins: PgBinaries, names: set[str]) -> list[str]:
     """Debian's packages for the extensions among names that this server lacks."""
-    extdir = pgtap_control(bins).parent
+    extdir = extension_dir(bins)
     return sorted({f"postgresql-{bins.major}-{DEBIAN_EXTENSIONS[n]}" for n in names
                    if n in DEBIAN_EXTENSIONS and not (extdir / f"{n}.control").exists()})
 
 
 def stale_offline(bins: PgBinaries) -> list[Path]:
     """The offline extensions' files (dbharness/extensions) the server lacks or has older copies of."""
-    extdir = pgtap_control(bins).parent
+    extdir = extension_dir(bins)
     return [f for f in sorted(compat.EXTENSIONS_DIR.iterdir())
             if not (extdir / f.name).exists() or (extdir / f.name).read_bytes() != f.read_bytes()]
 
@@ -154,13 +154,13 @@ def stale_offline(bins: PgBinaries) -> list[Path]:
 def ensure_offline(bins: PgBinaries, report: Report) -> None:
     """Install the offline pg_net and supabase_vault into the server's extension directory."""
     files = stale_offline(bins)
-    extdir = pgtap_control(bins).parent
+    extdir = extension_dir(bins)
     if files:
         command = ["install", "-m", "0644", *map(str, files), str(extdir)]
-        if _privilege() is None and not os.access(extdir, os.W_OK):
+        prefix = [] if os.access(extdir, os.W_OK) else _privilege()
+        if prefix is None:
             raise PrerequisiteError(f"the offline pg_net and supabase_vault are not installed for "
                                     f"PostgreSQL {bins.major}; run as root: {' '.join(command)}")
-        prefix = [] if os.access(extdir, os.W_OK) else (_privilege() or [])
         out = subprocess.run([*prefix, *command], capture_output=True, text=True)
         if out.returncode != 0:
             raise PrerequisiteError(f"installing the offline extensions failed: {out.stderr.strip()}")
@@ -178,8 +178,8 @@ def ensure_extensions(bins: PgBinaries, root: Path, report: Report, extra: tuple
         apt_install(wanted, report)
     if "pg_cron" in names:
         report("pg_cron: preloaded by the local engine (cron.database_name = postgres)")
-    unknown = sorted(n for n in names - set(DEBIAN_EXTENSIONS) if not (pgtap_control(bins).parent
-                                                                       / f"{n}.control").exists())
+    extdir = extension_dir(bins)
+    unknown = sorted(n for n in names - set(DEBIAN_EXTENSIONS) if not (extdir / f"{n}.control").exists())
     if unknown:
         report(f"no Debian package for: {', '.join(unknown)} (use --engine docker, or stub_extensions)")
 

@@ -79,9 +79,14 @@ def sharedir(bins: PgBinaries) -> Path:
     return debian
 
 
+def extension_dir(bins: PgBinaries) -> Path:
+    """Where the server looks for extensions' control and SQL files."""
+    return sharedir(bins) / "extension"
+
+
 def pgtap_control(bins: PgBinaries) -> Path:
     """Where pgtap.control is when pgTAP is installed for this server."""
-    return sharedir(bins) / "extension" / "pgtap.control"
+    return extension_dir(bins) / "pgtap.control"
 
 
 def preload_settings(bins: PgBinaries) -> dict[str, str]:
