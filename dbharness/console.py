@@ -64,6 +64,7 @@ def lint_lines(report: LintReport, shipped: bool = False) -> list[str]:
         lines.append(f"  excepted: {f.rule} on {f.target} ({e.reason})")
     lines.append(f"lint: {report.count('error')} errors, {report.count('warn')} warnings, "
                  f"{report.count('info')} info in {len(report.files)} files and the migrated database")
+    lines += [f"lint gate: {note}; its migrations count as not shipped" for note in report.gate_notes]
     if report.shipped:
         listed = "listed above" if shipped else "invoke lint --shipped lists them"
         lines.append(f"not gated: {len(report.shipped)} findings in migrations that already shipped "

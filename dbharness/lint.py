@@ -59,6 +59,7 @@ class LintReport:
     rules_run: list[str] = field(default_factory=list)
     shipped: list[Finding] = field(default_factory=list)  # in migrations that already shipped
     gate: str = ""  # which migrations count as shipped, and why
+    gate_notes: list[str] = field(default_factory=list)  # environments whose history was not read
 
     def count(self, level: str) -> int:
         """How many findings have this level."""
@@ -191,6 +192,7 @@ def build_report(settings: Settings, file_findings: list[Finding], files: list[s
     report = apply_exceptions(file_findings + db_findings, settings.lint_exceptions)
     g = lint_gate.gate(settings)
     report.gate = g.description
+    report.gate_notes = list(g.notes)
     report.shipped = [f for f in report.findings if lint_gate.is_shipped(f.target, g)]
     report.findings = [f for f in report.findings if not lint_gate.is_shipped(f.target, g)]
     report.files = files

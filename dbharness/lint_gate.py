@@ -7,12 +7,12 @@ in shipped files (migrations and their rollbacks) are counted, not gated.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 
 import psycopg
 
+from dbharness import history
 from dbharness.config import Settings
 
 VERSION = re.compile(r"(?:^|/)(\d+)_[^/:]*\.sql:")
@@ -25,6 +25,7 @@ class Gate:
     lint_from: str | None = None
     shipped_upto: str | None = None
     description: str = ""
+    notes: tuple[str, ...] = ()  # environments whose history could not be read
 
     def shipped(self, version: str) -> bool:
         """True when a migration with this version has shipped (its findings are not gated)."""
@@ -39,23 +40,20 @@ def newest_recorded(settings: Settings) -> list[tuple[str, str | None, str]]:
     from dbharness.deploy import environments
 
     found = []
-    for name, env in settings.environments.items():
-        if not os.environ.get(env.url_env):
-            continue
+    for name in environments.configured(settings):
         try:
             target = environments.resolve(settings, name)
             with psycopg.connect(target.url, connect_timeout=5, autocommit=True) as conn:
-                row = conn.execute("select max(version) from supabase_migrations.schema_migrations"
-                                   ).fetchone()
-            found.append((name, row[0] if row else None, ""))
-        except Exception as exc:  # any failure (URL, network, no history): say it, gate nothing
+                found.append((name, max(history.read(conn), default=None), ""))
+        except Exception as exc:  # any failure (URL, network, privileges): say it, gate nothing
             found.append((name, None, f"{name}: history not read ({type(exc).__name__})"))
     return found
 
 
 def gate(settings: Settings) -> Gate:
     """The gate for this project: lint_from and the environments' histories."""
-    recorded = [(n, v) for n, v, _ in newest_recorded(settings) if v]
+    read = newest_recorded(settings)
+    recorded = [(n, v) for n, v, _ in read if v]
     upto = max((v for _, v in recorded), default=None)
     parts = []
     if settings.lint_from:
@@ -63,7 +61,7 @@ def gate(settings: Settings) -> Gate:
     if upto:
         where = ", ".join(n for n, v in recorded if v == upto)
         parts.append(f"up to {upto}, recorded in {where}")
-    return Gate(settings.lint_from, upto, " or ".join(parts))
+    return Gate(settings.lint_from, upto, " or ".join(parts), tuple(note for _, _, note in read if note))
 
 
 def version_of(target: str) -> str | None:

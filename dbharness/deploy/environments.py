@@ -137,6 +137,12 @@ def _dotenv(settings: Settings) -> None:
             os.environ[key] = value
 
 
+def configured(settings: Settings) -> list[str]:
+    """The environments whose URL variable is set (a .env file is read first)."""
+    _dotenv(settings)
+    return [name for name, env in settings.environments.items() if os.environ.get(env.url_env, "").strip()]
+
+
 def resolve(settings: Settings, name: str) -> Target:
     """The environment called name, its URL read from its variable (a .env file is read first)."""
     _dotenv(settings)

@@ -244,3 +244,10 @@ def test_a_file_wrapped_in_begin_commit_is_not_flagged_for_nesting(squawk_projec
         "begin;\nset lock_timeout = '1s';\nalter table public.t add column b text;\ncommit;\n")
     findings, _ = lint.lint_files(config.load(squawk_project))
     assert [f.rule for f in findings] == []
+
+
+def test_an_environment_lint_cannot_read_is_said(project):
+    out = run_invoke("lint", root=project, env={"STAGING_DATABASE_URL": "postgresql://postgres@127.0.0.1:1/nope"})
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert ("lint gate: staging: history not read (OperationalError); its migrations count as not shipped"
+            in out.stdout)

@@ -1,5 +1,7 @@
 """Which findings lint gates: only those in migrations newer than what already shipped."""
 
+import os
+
 from dbharness import config, lint_gate
 from dbharness.lint_gate import Gate
 
@@ -37,4 +39,14 @@ def test_an_environment_that_cannot_be_read_gates_nothing(tmp_path, monkeypatch)
     monkeypatch.delenv("PRODUCTION_DATABASE_URL", raising=False)
     recorded = lint_gate.newest_recorded(config.load(tmp_path))
     assert recorded == [("staging", None, "staging: history not read (OperationalError)")]
-    assert lint_gate.gate(config.load(tmp_path)) == Gate(None, None, "")
+    assert lint_gate.gate(config.load(tmp_path)) == Gate(None, None, "", ("staging: history not read (OperationalError)",))
+
+
+def test_a_url_in_dotenv_counts_as_set(tmp_path, monkeypatch):
+    monkeypatch.delenv("STAGING_DATABASE_URL", raising=False)
+    monkeypatch.delenv("PRODUCTION_DATABASE_URL", raising=False)
+    (tmp_path / ".env").write_text("STAGING_DATABASE_URL=postgresql://postgres@127.0.0.1:1/nope\n")
+    try:
+        assert [name for name, _, _ in lint_gate.newest_recorded(config.load(tmp_path))] == ["staging"]
+    finally:
+        os.environ.pop("STAGING_DATABASE_URL", None)  # .env wrote it; leave the process as it was
