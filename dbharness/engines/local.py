@@ -206,8 +206,10 @@ class LocalEngine:
 
     def _template(self, bins: PgBinaries, owner: OsUser | None, recipe: TemplateRecipe) -> Path:
         """The cached ready cluster for this server build and recipe, built on a miss."""
+        # the copy keeps the files' owner, which must be the account this server runs as now
+        files_owner = str(owner.uid if owner else os.geteuid())
         key = template.cache_key(bins, " ".join(INITDB_ARGS) + repr(SERVER_SETTINGS)
-                                 + repr(preload_settings(bins)) + recipe.key)
+                                 + repr(preload_settings(bins)) + files_owner + recipe.key)
 
         def build(dest: Path) -> None:
             self.report(f"building the cluster template {key} (once per PostgreSQL and compat version)")

@@ -31,3 +31,18 @@ def test_a_failed_build_leaves_nothing(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         template.get_or_build("k2", build)
     assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_the_template_is_kept_per_account_that_owns_its_files(monkeypatch):
+    """A copy keeps its files' owner: a template made while postgres had another uid (a recreated
+    account, a chroot sharing /dev/shm) must not be reused."""
+    from dbharness.engines import TemplateRecipe
+    from dbharness.engines.local import LocalEngine, OsUser
+    from dbharness.engines.pgbin import find_binaries
+
+    keys = []
+    monkeypatch.setattr(template, "get_or_build", lambda key, build: keys.append(key))
+    engine, recipe, bins = LocalEngine(), TemplateRecipe("recipe", lambda _s: None), find_binaries()
+    for uid in (101, 102, 101):
+        engine._template(bins, OsUser("postgres", uid, uid), recipe)
+    assert keys[0] != keys[1] and keys[0] == keys[2]
