@@ -1,1 +1,4 @@
-"""The harness that proves the MT5 schema's migrations: engines, apply, pgTAP, rollback, lint, promote."""
+"""dbharness: proves a Supabase project's migrations before they ship (throwaway servers, pgTAP,
+rollback checks, lint, promotion to staging and production)."""
+
+__version__ = "0.2.0"

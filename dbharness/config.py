@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dbharness.errors import ConfigError
+from dbharness.project_files import harness_table, supabase_config, urls
 
 ENGINES = ("local", "docker", "auto")
 DEFAULT_IMAGE = "supabase/postgres:15.8.1.085"
@@ -53,7 +54,7 @@ class CoverageSettings:
     """[tool.dbharness.coverage]: which schemas, the bar, helpers that pin, exclusions with reasons."""
 
     schemas: tuple[str, ...] = ("public",)
-    required: float | None = None  # None: invoke test does not measure unless asked (--coverage)
+    required: float | None = None  # None: dbharness test does not measure unless asked (--coverage)
     comments: bool = False  # comments are facts the suite must pin
     helpers: tuple[tuple[str, str], ...] = ()  # (function, kind of fact it pins)
     exclusions: tuple[tuple[str, str], ...] = ()  # (fact id, reason)
@@ -86,21 +87,43 @@ class Settings:
     setup_extensions: tuple[str, ...] = ()  # installed by setup besides those the migrations create
     lint_from: str | None = None  # migrations older than this version are not gated by lint
 
+    rollbacks: str = "supabase/rollbacks"  # relative to root
+    test_setup: str = "pgtap/setup"  # helper files run before the suite, relative to root
+    seed_enabled: bool = True  # supabase/config.toml [db.seed] enabled
+    seed_paths: tuple[str, ...] = ("./seed.sql",)  # [db.seed] sql_paths, relative to supabase/
+    major_version: int | None = None  # supabase/config.toml [db] major_version
+    supabase_cli: bool = False  # setup also installs the pinned Supabase CLI (for cli-check)
+    # The URL of each environment that has one (its variable, else .env), never shown.
+    urls: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    dotenv_error: str | None = None  # why .env could not be read, said when a URL is needed
+
+    @property
+    def supabase_dir(self) -> Path:
+        return self.root / "supabase"
+
     @property
     def migrations_dir(self) -> Path:
-        return self.root / "supabase" / "migrations"
+        return self.supabase_dir / "migrations"
 
     @property
     def rollbacks_dir(self) -> Path:
-        return self.root / "supabase" / "rollbacks"
+        return self.root / self.rollbacks
 
     @property
     def exercise_dir(self) -> Path:
         return self.rollbacks_dir / "exercise"
 
     @property
-    def seed_file(self) -> Path:
-        return self.root / "supabase" / "seed.sql"
+    def seed_files(self) -> list[Path]:
+        """The seed files in the order the Supabase CLI runs them: each pattern of sql_paths in
+        turn (relative to supabase/, globs sorted), each file once."""
+        if not self.seed_enabled:
+            return []
+        found: list[Path] = []
+        for pattern in self.seed_paths:
+            matches = sorted(self.supabase_dir.glob(pattern.removeprefix("./"))) if pattern else []
+            found += [m for m in matches if m.is_file() and m not in found]
+        return found
 
     @property
     def pgtap_dir(self) -> Path:
@@ -108,7 +131,7 @@ class Settings:
 
     @property
     def pgtap_setup_dir(self) -> Path:
-        return self.pgtap_dir / "setup"
+        return self.root / self.test_setup
 
     @property
     def pgtap_patterns(self) -> tuple[str, ...]:
@@ -117,7 +140,7 @@ class Settings:
         if self.test_paths is not None:
             return self.test_paths
         found = ("pgtap/**/*.test.sql",)
-        if (self.root / "supabase" / "tests").is_dir():
+        if (self.supabase_dir / "tests").is_dir():
             found += ("supabase/tests/**/*.sql", "supabase/tests/**/*.pg")
         return found
 
@@ -128,20 +151,6 @@ class Settings:
     @property
     def cache_dir(self) -> Path:
         return self.root / ".dbharness-cache"
-
-
-def _read_pyproject(root: Path) -> dict[str, Any]:
-    path = root / "pyproject.toml"
-    if not path.exists():
-        return {}
-    try:
-        # Equivalent mutants: TOML is UTF-8, and "UTF-8" or the default name the same codec here.
-        # pragma: no mutate start
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-        # pragma: no mutate end
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    return data.get("tool", {}).get("dbharness", {})
 
 
 def _environments(raw: dict[str, Any]) -> dict[str, Environment]:
@@ -246,25 +255,41 @@ def _names(raw: dict[str, Any], key: str, where: str, example: str) -> tuple[str
     return tuple(value)
 
 
+def _check_types(values: dict[str, Any]) -> None:
+    for key in ("rollbacks", "test_setup"):
+        if key in values and (not isinstance(values[key], str) or not values[key]):
+            raise ConfigError(f'[tool.dbharness] {key} must be a folder relative to the project, '
+                              f'e.g. {key} = "{getattr(Settings, key)}"')
+    if not isinstance(values.get("supabase_cli", False), bool):
+        raise ConfigError("[tool.dbharness] supabase_cli must be true or false")
+
+
 # Settings read from [tool.dbharness] as they are, and the variables that win over them.
-_PLAIN = ("engine", "pg_bindir", "lock_timeout", "statement_timeout", "test_timeout", "docker_image")
+_PLAIN = ("engine", "pg_bindir", "lock_timeout", "statement_timeout", "test_timeout", "docker_image",
+          "rollbacks", "test_setup", "supabase_cli")
 _VARIABLES = {"engine": "DBHARNESS_ENGINE", "pg_bindir": "DBHARNESS_PG_BINDIR",
               "docker_image": "DBHARNESS_DOCKER_IMAGE"}
 
 
-def load(root: Path | str | None = None, **overrides: Any) -> Settings:
-    """Read pyproject.toml's [tool.dbharness] and DBHARNESS_* variables; overrides win.
+def load(root: Path | str, variables: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read the project at root once: pyproject.toml's [tool.dbharness], what the harness honours
+    of supabase/config.toml, the environments' URLs (variables, else .env) and the DBHARNESS_*
+    variables (variables defaults to the process environment); overrides win.
 
     Defaults live only on the Settings class: a key absent everywhere keeps its field default.
     """
-    base = Path(root or os.environ.get("DBHARNESS_ROOT") or Path.cwd()).resolve()
-    raw = _read_pyproject(base)
+    base = Path(root).resolve()
+    env = os.environ if variables is None else variables
+    raw = harness_table(base)
     _durations(raw)
     values: dict[str, Any] = {k: raw[k] for k in _PLAIN if k in raw}
-    values.update({k: os.environ[v] for k, v in _VARIABLES.items() if os.environ.get(v)})
+    values.update({k: env[v] for k, v in _VARIABLES.items() if env.get(v)})
+    values.update(supabase_config(base))
     if raw.get("seed_after"):
         values["seed_after"] = str(raw["seed_after"])
     values["environments"] = _environments(raw.get("environments", {}))
+    wanted = {name: e.url_env for name, e in values["environments"].items()}
+    values["urls"], values["dotenv_error"] = urls(base, wanted, env)
     values["lint_exceptions"] = _lint_exceptions(raw.get("lint", {}))
     values["rollback_excluded_rules"] = tuple(raw.get("lint", {}).get("rollback_excluded_rules", []))
     # Equivalent mutants: _bench treats a missing table and an empty one alike.
@@ -288,6 +313,7 @@ def load(root: Path | str | None = None, **overrides: Any) -> Settings:
             raise ConfigError('test_paths must be a list of globs relative to the project, '
                               'e.g. test_paths = ["pgtap/**/*.test.sql", "supabase/tests/**/*.sql"]')
         values["test_paths"] = tuple(paths)
+    _check_types(values)
     values.update({k: v for k, v in overrides.items() if v is not None})
     if values.get("engine", "local") not in ENGINES:
         raise ConfigError(f"unknown engine {values['engine']!r}: choose one of {', '.join(ENGINES)}")

@@ -1,4 +1,4 @@
-"""invoke rollback-check: up, exercise, down must restore the catalog and keep pre-existing rows."""
+"""dbharness rollback-check: up, exercise, down must restore the catalog and keep pre-existing rows."""
 
 from __future__ import annotations
 
@@ -10,24 +10,17 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness import database, pgtap, snapshot, snapshot_diff, testfiles
-from dbharness.apply import Report, apply_files, run_script
+from dbharness.build import database
+from dbharness.build.apply import apply_files, run_script
+from dbharness.catalog import snapshot, snapshot_diff
 from dbharness.config import Settings
-from dbharness.engines import Server
+from dbharness.engines.base import Server
 from dbharness.errors import ConfigError, HarnessError
-from dbharness.migrations import MigrationFile, discover, pair_rollbacks, select_range
-from dbharness.tapresults import totals
-
-
-@dataclass
-class Step:
-    """One step of the check, or one migration it could not check: its verdict and details."""
-
-    name: str
-    seconds: float = 0.0
-    failure: str | None = None
-    skipped: str | None = None
-    output: str | None = None
+from dbharness.progress import Progress
+from dbharness.sql.migrations import MigrationFile, discover, pair_rollbacks, select_range
+from dbharness.steps import Step
+from dbharness.suite import pgtap, testfiles
+from dbharness.suite.tapresults import totals
 
 
 @dataclass
@@ -54,7 +47,7 @@ class RollbackCheckResult:
 
 
 @dataclass
-class Plan:
+class Scope:
     """What the check covers: older files applied first, then pairs checked, and gaps reported."""
 
     older: list[MigrationFile]
@@ -76,9 +69,9 @@ class Differs(HarnessError):
     """What a comparison step found (internal: recorded as the step's failure)."""
 
 
-def plan(settings: Settings, from_version: str | None = None, only: str | None = None) -> Plan:
+def plan(settings: Settings, from_version: str | None = None, only: str | None = None) -> Scope:
     """Decide which migrations are checked; report missing rollbacks and refuse orphans."""
-    ups = discover(settings.migrations_dir)
+    ups = discover(settings.migrations_dir, settings.root)
     found = pair_rollbacks(ups, settings.rollbacks_dir)
     if found.orphans:
         names = ", ".join(o.path.name for o in found.orphans)
@@ -86,7 +79,7 @@ def plan(settings: Settings, from_version: str | None = None, only: str | None =
                           f"(in {settings.rollbacks_dir}); rename or remove them")
     chosen = select_range(ups, from_version, only) if (from_version or only) else ups
     downs = dict((u.version, d) for u, d in found.pairs)
-    result = Plan([], [], newest=ups[-1].version if ups else None)
+    result = Scope([], [], newest=ups[-1].version if ups else None)
     for up in chosen:
         if up.version in downs:
             result.pairs.append((up, downs[up.version]))
@@ -118,7 +111,7 @@ class Runner:
     settings: Settings
     conn: psycopg.Connection
     server: Server
-    report: Report
+    report: Progress
     steps: list[Step]
 
     @contextmanager
@@ -146,7 +139,8 @@ class Runner:
 
     def run_suite(self, check: Step) -> None:
         paths = testfiles.discover(self.settings.root, self.settings.pgtap_patterns)
-        results = pgtap.run_files(self.server.conninfo(), paths, 2, self.settings.test_timeout)
+        results = pgtap.run_files(self.server.conninfo(), paths, 2, self.settings.test_timeout,
+                                   root=self.settings.root)
         total = totals(results)
         check.output = total.line()
         if not total.ok:
@@ -160,7 +154,7 @@ def exercise_file(settings: Settings, up: MigrationFile) -> Path | None:
     return path if path.is_file() else None
 
 
-def run_steps(r: Runner, p: Plan) -> None:
+def run_steps(r: Runner, p: Scope) -> None:
     """The check itself, step by step; raises StepFailed at the first step that fails."""
     ups = [u for u, _ in p.pairs]
     downs = [d for _, d in reversed(p.pairs)]
@@ -203,7 +197,7 @@ def _suite_or_skip(r: Runner, check: Step, suite_applies: bool) -> None:
 
 
 def check(settings: Settings, engine: str | None = None, from_version: str | None = None,
-          only: str | None = None, report: Report = print,
+          only: str | None = None, report: Progress = print,
           make_engine: Callable[..., object] | None = None) -> RollbackCheckResult:
     """Run the whole rollback check; the result holds every step, failures included."""
     started = time.perf_counter()

@@ -1,21 +1,23 @@
-"""The `invoke test` pipeline: lint, a fresh database, the pgTAP files, JUnit; timed by phase."""
+"""The `dbharness test` pipeline: lint, a fresh database, the pgTAP files, JUnit; timed by phase."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
-from dbharness import coverage_check, database, junit, lint, pgtap, shards, testfiles
-from dbharness.apply import Report, display_path
+from dbharness.build import database
+from dbharness.build.database import Phases
 from dbharness.config import Settings
-from dbharness.coverage import Coverage
-from dbharness.database import Phases
+from dbharness.coverage import check as coverage_check
+from dbharness.coverage.pins import Coverage
 from dbharness.errors import TestRunError
-from dbharness.lint import LintReport
-from dbharness.tapresults import FileResult, Totals, totals
+from dbharness.lint import checks
+from dbharness.lint.checks import LintReport
+from dbharness.progress import Progress
+from dbharness.suite import pgtap, shards, testfiles
+from dbharness.suite.tapresults import FileResult, Totals, totals
 
 
 @dataclass
@@ -24,10 +26,10 @@ class TestOutcome:
 
     results: list[FileResult]
     totals: Totals
-    junit_path: Path
     phases: Phases
     seconds: float = 0.0
     coverage: Coverage | None = None
+    stubbed: list[tuple[str, str]] = field(default_factory=list)  # (extension, file:line) skipped
 
     __test__ = False
 
@@ -38,11 +40,11 @@ def select_shard(settings: Settings, files: list[testfiles.TestFile],
     if shard is None:
         return files
     k, n = shard
-    isolated = [display_path(f.path) for f in files if not f.persistent]
+    isolated = [f.shown for f in files if not f.persistent]
     # the last unsharded run's report only: shard reports written meanwhile must not change the split
     seconds = shards.durations([settings.reports_dir / "junit" / "pgtap.xml"])
     mine = set(shards.assign(isolated, n, seconds)[k - 1])
-    return [f for f in files if f.persistent or display_path(f.path) in mine]
+    return [f for f in files if f.persistent or f.shown in mine]
 
 
 def _keep(shard: tuple[int, int] | None, result: FileResult) -> bool:
@@ -57,12 +59,12 @@ def _reported(shard: tuple[int, int] | None,
 
 
 def run(settings: Settings, *, engine: str | None = None, files: list[str] | None = None, jobs: int,
-        junit_path: Path, keep: bool = False, report: Report = print,
+        keep: bool = False, report: Progress = print,
         on_result: Callable[[FileResult], None] | None = None,
         lint_hook: Callable[[LintReport], None] | None = None,
-        make_engine: Callable[..., Any] | None = None, junit_family: str = "xunit2",
+        make_engine: Callable[..., Any] | None = None,
         shard: tuple[int, int] | None = None, coverage: bool = False) -> TestOutcome:
-    """Build a fresh database, run the pgTAP files on it, write JUnit; the server is always removed.
+    """Build a fresh database and run the pgTAP files on it; the server is always removed.
 
     With shard (K, N), only the K-th of N balanced parts of the isolated files runs; files with
     persistent effects run in every shard (the others need them) and are reported in shard 1
@@ -80,8 +82,8 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
     linted = None
     if lint_hook is not None:
         with phases.timed("lint"):
-            linted = lint.lint_files(settings)
-    files = select_shard(settings, [testfiles.load(p) for p in paths], shard)
+            linted = checks.lint_files(settings)
+    files = select_shard(settings, [testfiles.load(p, root=settings.root) for p in paths], shard)
     with database.fresh(settings, engine=engine, report=report, keep=keep, phases=phases,
                         make=make_engine) as ready:
         conninfo = ready.server.conninfo()
@@ -91,13 +93,10 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
                 measured = coverage_check.measure(conn, settings, files)
         if lint_hook is not None and linted is not None:
             with phases.timed("lint"), database.connect(conninfo) as conn:
-                lint_hook(lint.build_report(settings, linted[0], linted[1], lint.lint_database(conn)))
+                lint_hook(checks.build_report(settings, linted[0], linted[1], checks.lint_database(conn)))
         with phases.timed("pgtap"):
             results = pgtap.run_loaded(conninfo, files, jobs, settings.test_timeout,
                                        _reported(shard, on_result))
         results = [r for r in results if _keep(shard, r)]
-    with phases.timed("report"):
-        junit.write_pgtap(junit_path, results, junit_family, database.stubbed(settings))
-    if measured is not None:
-        junit.write(junit_path.with_name("coverage.xml"), [junit.coverage_suite(measured)])
-    return TestOutcome(results, totals(results), junit_path, phases, time.perf_counter() - started, measured)
+    return TestOutcome(results, totals(results), phases, time.perf_counter() - started, measured,
+                       database.stubbed(settings))

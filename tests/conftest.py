@@ -13,9 +13,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from dbharness import compat, database
-from dbharness.engines import Server
+from dbharness.build import database
+from dbharness.engines.base import Server
 from dbharness.engines.local import LocalEngine
+from dbharness.supabase import compat
 
 REPO = Path(__file__).resolve().parents[1]
 _counter = itertools.count()
@@ -74,10 +75,10 @@ def copy_project(dest: Path) -> Path:
 
 def run_invoke(*args: str, root: Path | None = None, timeout: int = 300,
                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `invoke ARGS` from the repository, on the fixture project at root if given, with the
-    extra variables of env."""
+    """Run a task as a user would, with the extra variables of env: on a fixture project at root,
+    `python -m dbharness ARGS` (the dbharness command) in that folder; without root,
+    `invoke ARGS` in this repository (its tasks.py)."""
     env = {**{k: v for k, v in __import__("os").environ.items() if k != "DBHARNESS_ROOT"}, **(env or {})}
-    if root is not None:
-        env["DBHARNESS_ROOT"] = str(root)
-    return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=REPO, env=env,
+    command = [sys.executable, "-m", "dbharness"] if root is not None else [sys.executable, "-m", "invoke"]
+    return subprocess.run([*command, *args], cwd=root or REPO, env=env,
                           capture_output=True, text=True, timeout=timeout)

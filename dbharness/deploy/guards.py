@@ -1,4 +1,4 @@
-"""The guards of a deployment: the invoke test gate, lint of the pending files, confirmation, the lock."""
+"""The guards of a deployment: the dbharness test gate, lint of the pending files, confirmation, the lock."""
 
 from __future__ import annotations
 
@@ -8,36 +8,37 @@ from dataclasses import dataclass
 
 import psycopg
 
-from dbharness import lint, testrun
-from dbharness.apply import Report, display_path
+from dbharness import testrun
 from dbharness.config import Settings
-from dbharness.deploy.environments import Target
 from dbharness.deploy.plan import Plan
+from dbharness.environments import Target
 from dbharness.errors import CheckFailed, PromotionRefused
+from dbharness.lint import checks
+from dbharness.progress import Progress, quiet
 
 LOCK_KEY = "dbharness-promote"
 
 
-def tests_gate(settings: Settings, engine: str | None, report: Report,
-               make_engine: Callable[..., object] | None = None) -> None:
-    """Run invoke test (lint included) on a throwaway server; raise CheckFailed unless all pass."""
-    def stop_on_lint(result: lint.LintReport) -> None:
+def tests_gate(settings: Settings, engine: str | None, report: Progress,
+               make_engine: Callable[..., object] | None = None) -> testrun.TestOutcome:
+    """Run dbharness test (lint included) on a throwaway server; raise CheckFailed unless all pass."""
+    def stop_on_lint(result: checks.LintReport) -> None:
         if result.failed(strict=False):
-            raise CheckFailed(f"invoke lint found {result.count('error')} errors; promotion refused")
+            raise CheckFailed(f"dbharness lint found {result.count('error')} errors; promotion refused")
 
-    report("Checking the repository first (invoke test, lint included) ...")
+    report("Checking the repository first (dbharness test, lint included) ...")
     outcome = testrun.run(settings, engine=engine, files=None, jobs=os.cpu_count() or 1,
-                          junit_path=settings.reports_dir / "junit" / "pgtap.xml",
-                          report=lambda _m: None, lint_hook=stop_on_lint, make_engine=make_engine)
+                          report=quiet, lint_hook=stop_on_lint, make_engine=make_engine)
     if not outcome.totals.ok:
-        raise CheckFailed(f"invoke test failed ({outcome.totals.line()}); promotion refused")
-    report(f"  invoke test: {outcome.totals.line()}")
+        raise CheckFailed(f"dbharness test failed ({outcome.totals.line()}); promotion refused")
+    report(f"  dbharness test: {outcome.totals.line()}")
+    return outcome
 
 
-def lint_refusals(settings: Settings, plan: Plan, report: Report) -> list[str]:
+def lint_refusals(settings: Settings, plan: Plan, report: Progress) -> list[str]:
     """squawk's findings on the pending files, printed; errors refuse the promotion."""
-    pending = {display_path(f.path) for f in plan.pending}
-    findings = [f for f in lint.lint_files(settings)[0] if f.group in pending]
+    pending = {f.shown for f in plan.pending}
+    findings = [f for f in checks.lint_files(settings)[0] if f.group in pending]
     for f in findings:
         report(f"  {f.level} {f.rule} {f.target}: {f.message}")
     errors = [f for f in findings if f.level == "error"]

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dbharness import history
-from dbharness.deploy.environments import Target
+from dbharness.build import history
+from dbharness.environments import Target
 from dbharness.errors import PromotionRefused
-from dbharness.migrations import MigrationFile
+from dbharness.sql.migrations import MigrationFile
 
 Ask = Callable[[str], str]
 
@@ -24,7 +24,7 @@ class Status:
 
     @property
     def problems(self) -> list[str]:
-        """Drift and out-of-order pending versions: what makes invoke status fail."""
+        """Drift and out-of-order pending versions: what makes dbharness status fail."""
         return drift_refusals(self, None)
 
 

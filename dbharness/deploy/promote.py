@@ -1,23 +1,24 @@
-"""invoke promote: gate, plan, guards, then apply each pending file to an environment."""
+"""dbharness promote: gate, plan, guards, then apply each pending file to an environment."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import psycopg
 
-from dbharness import database, history, junit
-from dbharness.apply import Report, apply_file
+from dbharness.build import database, history
+from dbharness.build.apply import apply_file
 from dbharness.config import Settings
 from dbharness.deploy import guards
-from dbharness.deploy.environments import Target, resolve
-from dbharness.deploy.inspect import make_plan, status
 from dbharness.deploy.plan import Ask, Plan, confirm, plan_lines
+from dbharness.deploy.status import make_plan, status
+from dbharness.environments import Target, resolve
 from dbharness.errors import HarnessError, MigrationError, PromotionRefused
-from dbharness.migrations import discover
+from dbharness.progress import Progress
+from dbharness.sql.migrations import discover
+from dbharness.testrun import TestOutcome
 
 
 @dataclass
@@ -38,6 +39,7 @@ class PromoteResult:
     dry_run: bool = False
     error: str | None = None  # why the promotion stopped before a file ran (refusal, connection)
     current: str | None = None  # the file being applied right now
+    gate: TestOutcome | None = None  # the dbharness test run that let the promotion through
 
     @property
     def failed(self) -> FileOutcome | None:
@@ -50,12 +52,12 @@ class PromoteResult:
         return [f.stem for f in self.files if not f.failure]
 
 
-def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report: Report,
+def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report: Progress,
                result: PromoteResult) -> None:
-    """Apply each pending file as invoke test does, under the lock; stop at the first failure."""
+    """Apply each pending file as dbharness test does, under the lock; stop at the first failure."""
     with guards.Lock(conn, plan.target):
         history.ensure_table(conn)
-        fresh = status(conn, discover(settings.migrations_dir))
+        fresh = status(conn, discover(settings.migrations_dir, settings.root))
         todo = [f for f in plan.pending if f.version in {p.version for p in fresh.pending}]
         for f in todo:
             started = time.perf_counter()
@@ -71,7 +73,7 @@ def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report:
 
 
 def _promote(settings: Settings, target: Target, result: PromoteResult, *, to: str | None, yes: bool,
-             ask: Ask | None, report: Report) -> None:
+             ask: Ask | None, report: Progress) -> None:
     with target.connect() as conn:
         plan = make_plan(settings, target, conn, to)
         for line in plan_lines(plan):
@@ -99,18 +101,18 @@ def _interrupted(result: PromoteResult) -> str:
 
 def promote(settings: Settings, name: str, *, dry_run: bool = False, yes: bool = False,
             to: str | None = None, skip_tests: bool = False, ask: Ask | None = None,
-            report: Report = print, gate: Callable[[], None] | None = None,
-            junit_path: Path | None = None) -> PromoteResult:
-    """The whole promotion; refusals raise, a failing file is in the result. JUnit is written
-    (when junit_path is given) whatever happens, with every file applied before a stop."""
-    result = PromoteResult(name, dry_run=dry_run)
+            report: Progress = print, gate: Callable[[], TestOutcome | None] | None = None,
+            result: PromoteResult | None = None) -> PromoteResult:
+    """The whole promotion; refusals raise, a failing file is in the result. Pass result to keep
+    what was done when it raises: every file applied before a stop, and why it stopped."""
+    result = result if result is not None else PromoteResult(name, dry_run=dry_run)
     try:
         target = resolve(settings, name)
         if skip_tests and target.env.requires:
             raise PromotionRefused(f"--skip-tests is refused for {name}: it requires "
                                    f"{target.env.requires} and must only get what passed every check")
         if not skip_tests:
-            (gate or (lambda: guards.tests_gate(settings, None, report)))()
+            result.gate = (gate or (lambda: guards.tests_gate(settings, None, report)))()
         try:
             _promote(settings, target, result, to=to, yes=yes, ask=ask, report=report)
         except HarnessError as exc:
@@ -122,7 +124,4 @@ def promote(settings: Settings, name: str, *, dry_run: bool = False, yes: bool =
     except KeyboardInterrupt:
         result.error = _interrupted(result)
         raise
-    finally:
-        if junit_path is not None:
-            junit.write(junit_path, [junit.promote_suite(result)])
     return result

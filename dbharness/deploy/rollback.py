@@ -1,23 +1,24 @@
-"""invoke rollback: apply the rollbacks of every version newer than a target version, newest first."""
+"""dbharness rollback: apply the rollbacks of every version newer than a target version, newest first."""
 
 from __future__ import annotations
 
 import psycopg
 
-from dbharness import database
-from dbharness.apply import Report, apply_file
+from dbharness.build import database
+from dbharness.build.apply import apply_file
 from dbharness.config import Settings
 from dbharness.deploy import guards
-from dbharness.deploy.environments import resolve
-from dbharness.deploy.inspect import status
 from dbharness.deploy.plan import Ask, confirm
+from dbharness.deploy.status import status
+from dbharness.environments import resolve
 from dbharness.errors import ConfigError, HarnessError, PromotionRefused
-from dbharness.migrations import MigrationFile, discover, pair_rollbacks
+from dbharness.progress import Progress
+from dbharness.sql.migrations import MigrationFile, discover, pair_rollbacks
 
 
 def rollback_plan(settings: Settings, conn: psycopg.Connection, to: str) -> list[MigrationFile]:
     """Rollback files of every applied version newer than `to`, newest first; refuses gaps."""
-    files = discover(settings.migrations_dir)
+    files = discover(settings.migrations_dir, settings.root)
     st = status(conn, files)
     applied = {f.version for f in st.applied}
     if to not in applied:
@@ -35,7 +36,7 @@ def rollback_plan(settings: Settings, conn: psycopg.Connection, to: str) -> list
 
 
 def rollback(settings: Settings, name: str, to: str, *, yes: bool = False, ask: Ask | None = None,
-             report: Report = print) -> list[str]:
+             report: Progress = print) -> list[str]:
     """Roll an environment back to `to`; returns the files rolled back, newest first."""
     target = resolve(settings, name)
     with target.connect() as conn:

@@ -13,8 +13,9 @@ from typing import Any
 
 import psycopg
 
-from dbharness.engines import Server, process_alive
+from dbharness.engines.base import Server, process_alive
 from dbharness.errors import EngineError, PrerequisiteError
+from dbharness.progress import quiet
 
 LABEL = "dev.dbharness"
 READY_TIMEOUT = 120.0
@@ -81,7 +82,7 @@ def docker_usable(image: str, factory: Callable[[], Any] | None = None) -> tuple
 
 
 def labels(run_id: str) -> dict[str, str]:
-    """Labels on everything the harness starts, so invoke clean finds leftovers."""
+    """Labels on everything the harness starts, so dbharness clean finds leftovers."""
     return {LABEL: "1", f"{LABEL}.run": run_id, f"{LABEL}.pid": str(os.getpid()),
             f"{LABEL}.uid": str(os.geteuid()), f"{LABEL}.host": socket.gethostname()}
 
@@ -121,7 +122,7 @@ class DockerEngine:
     def __init__(self, image: str, report: Callable[[str], None] | None = None,
                  client_factory: Callable[[], Any] | None = None) -> None:
         self.image = image
-        self.report = report or (lambda _m: None)
+        self.report = report or (quiet)
         self.client_factory = client_factory
         self.container: Any = None
 
@@ -185,7 +186,7 @@ class DockerEngine:
             raise
         if keep:
             self.report(f"Container kept running: {container.name} at {server.url()} "
-                        "(password: docker inspect it; remove with invoke clean)")
+                        "(password: docker inspect it; remove with dbharness clean)")
         else:
             remove(container)
 

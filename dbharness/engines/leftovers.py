@@ -10,13 +10,12 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
-from dbharness.engines import process_alive, template
+from dbharness.engines import template
+from dbharness.engines.base import process_alive
 from dbharness.engines.local import OWNER_FILE, PREFIX, server_os_user
-
-Report = Callable[[str], None]
+from dbharness.progress import Progress
 
 
 def owner_record(base: Path) -> dict | None:
@@ -84,7 +83,7 @@ def _serves(pid: int, data: Path) -> bool:
     return bool(args) and args[0].endswith(b"postgres") and str(data).encode() in args
 
 
-def clean_leftovers(report: Report) -> int:
+def clean_leftovers(report: Progress) -> int:
     """Stop the servers of this user's kept or killed runs and remove their directories."""
     count = 0
     for base in (b for d in template.scratch_dirs() for b in d.glob(PREFIX + "*") if b.is_dir()):

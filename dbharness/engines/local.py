@@ -18,7 +18,8 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness.engines import Server, TemplateRecipe, template
+from dbharness.engines import template
+from dbharness.engines.base import Server, TemplateRecipe
 from dbharness.engines.pgbin import PgBinaries, find_binaries, preload_settings
 from dbharness.engines.template import copy_data
 from dbharness.errors import EngineError, PrerequisiteError
@@ -110,7 +111,7 @@ class LocalCluster:
             try:
                 copy_data(template, self.data)
                 return
-            except EngineError:  # a concurrent `invoke clean` emptied the cache: make one anew
+            except EngineError:  # a concurrent `dbharness clean` emptied the cache: make one anew
                 shutil.rmtree(self.data, ignore_errors=True)
         cmd = [self.bins.path("initdb"), "-D", str(self.data), *INITDB_ARGS]
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=self.base,
@@ -258,4 +259,4 @@ def keep_message(cluster: LocalCluster, server: Server) -> str:
     return (f"Server kept running: {server.url()}\n"
             f"  psql '{server.url()}'\n"
             f"  data directory: {cluster.base}\n"
-            "  remove it with: invoke clean")
+            "  remove it with: dbharness clean")

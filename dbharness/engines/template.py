@@ -1,7 +1,7 @@
 """A cache of initialised clusters (compat and pgTAP installed), keyed by PostgreSQL and compat versions.
 
 initdb is most of a cold start; copying a ready data directory costs a fraction of it. The cache
-lives beside the throwaway clusters (see scratch_dir), one entry per key; `invoke clean` empties it and
+lives beside the throwaway clusters (see scratch_dir), one entry per key; `dbharness clean` empties it and
 DBHARNESS_NO_TEMPLATE=1 turns it off.
 """
 
@@ -36,7 +36,7 @@ def scratch_dir() -> Path:
 
 
 def scratch_dirs() -> list[Path]:
-    """Every place a cluster directory may have been left, for invoke clean (only the chosen one
+    """Every place a cluster directory may have been left, for dbharness clean (only the chosen one
     when DBHARNESS_TMPDIR is set)."""
     if os.environ.get("DBHARNESS_TMPDIR"):
         return [scratch_dir()]
@@ -80,7 +80,7 @@ def get_or_build(key: str, build: Callable[[Path], None]) -> Path:
     """The cached data directory for key; on a miss, build(dest) makes it first.
 
     The build goes to a directory beside the cache (not inside it), then is renamed into place,
-    so a concurrent `invoke clean` that empties the cache never breaks a build under way, and a
+    so a concurrent `dbharness clean` that empties the cache never breaks a build under way, and a
     reader never sees half a template.
     """
     root = cache_root()

@@ -22,7 +22,7 @@ debootstrap --variant=minbase --include=postgresql-15,postgresql-15-pgtap bookwo
 rm -f "$root.log"
 install -m 0755 "$here/entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
 install -m 0644 "$here/init.sql" "$root/usr/local/share/dbharness-init.sql"
-install -m 0644 "$here"/../../dbharness/extensions/* "$root/usr/share/postgresql/15/extension/"
+install -m 0644 "$here"/../../dbharness/supabase/extensions/* "$root/usr/share/postgresql/15/extension/"
 rm -rf "$root"/var/lib/postgresql/15/main "$root"/etc/postgresql/15/main \
        "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 

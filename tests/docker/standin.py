@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-EXTENSIONS = HERE.parents[1] / "dbharness" / "extensions"
+EXTENSIONS = HERE.parents[1] / "dbharness" / "supabase" / "extensions"
 REPOSITORY = "dbharness-standin"
 
 

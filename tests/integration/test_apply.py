@@ -7,10 +7,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from dbharness import history
-from dbharness.apply import Timeouts, apply_file, apply_files
+from dbharness.build import history
+from dbharness.build.apply import Timeouts, apply_file, apply_files
 from dbharness.errors import MigrationError
-from dbharness.migrations import parse_name
+from dbharness.sql.migrations import parse_name
 
 LIMITS = Timeouts("5s", "5min")
 
@@ -86,13 +86,13 @@ def test_cleanup_drops_only_what_the_file_built_and_finds_unnamed_indexes(fresh_
 
 
 def test_a_cleanup_that_cannot_get_its_lock_says_what_is_left_and_how_to_drop_it(fresh_db):
-    from dbharness import concurrent
+    from dbharness.build import index_builds
 
     with psycopg.connect(fresh_db, autocommit=True) as conn, psycopg.connect(fresh_db) as holder:
         conn.execute("create table public.f (a int); create index f_idx on public.f (a)")
         oid = conn.execute("select 'public.f_idx'::regclass::oid::int").fetchone()[0]
         holder.execute("lock table public.f in share update exclusive mode")
-        note = concurrent.drop(conn, oid, lock_timeout="50ms")
+        note = index_builds.drop(conn, oid, lock_timeout="50ms")
         holder.rollback()
         assert note == ("left the index f_idx: its lock was busy 3 times; "
                         "drop it with: drop index concurrently if exists f_idx;")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from dbharness import compat
+from dbharness.supabase import compat
 
 SIGNATURE = """
 select
@@ -141,7 +141,7 @@ def test_vault_keeps_secrets_encrypted_at_rest(fresh_db):
 
 
 def test_compat_creates_nothing_that_exists_even_in_another_shape(server):
-    from dbharness import database
+    from dbharness.build import database
 
     with database.scratch(server, "othershape") as db, \
             psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:

@@ -18,9 +18,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from dbharness import compat
 from dbharness.engines.docker import LABEL, DockerEngine, connect_client
 from dbharness.errors import EngineError, PrerequisiteError
+from dbharness.supabase import compat
 from tests.conftest import REPO, copy_project, run_invoke
 from tests.docker import standin
 

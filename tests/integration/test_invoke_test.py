@@ -1,4 +1,4 @@
-"""`invoke test` end to end, as a user runs it: results, JUnit, and clear errors for bad input."""
+"""`dbharness test` end to end, as a user runs it: results, JUnit, and clear errors for bad input."""
 
 from __future__ import annotations
 

@@ -74,7 +74,8 @@ def test_failures_print_their_line_and_github_annotations(tmp_path):
 
 
 def test_rollback_check_lint_and_promote_reports_are_valid(tmp_path, monkeypatch, server):
-    from dbharness import config, database
+    from dbharness import config
+    from dbharness.build import database
 
     for args, name in ((["rollback-check"], "rollback.xml"), (["lint"], "lint.xml")):
         out = run_invoke(*args, "--junit", str(tmp_path / name))

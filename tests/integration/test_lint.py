@@ -1,4 +1,4 @@
-"""invoke lint: squawk findings with 1-based lines, Supabase security checks, exceptions."""
+"""dbharness lint: squawk findings with 1-based lines, Supabase security checks, exceptions."""
 
 from __future__ import annotations
 
@@ -8,8 +8,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from dbharness import config, database, lint
+from dbharness import config
+from dbharness.build import database
 from dbharness.config import LintException
+from dbharness.lint import checks
+from dbharness.progress import quiet
 from tests.conftest import REPO, run_invoke
 
 SECURITY_FIXTURE = """set lock_timeout = '1s';
@@ -57,7 +60,7 @@ revoke truncate on public.child from anon;
 def findings_on(conninfo: str, sql: str) -> set[tuple[str, str, str]]:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(sql)
-        return {(f.level, f.rule, f.target) for f in lint.lint_database(conn)}
+        return {(f.level, f.rule, f.target) for f in checks.lint_database(conn)}
 
 
 def test_each_security_check_finds_its_object_at_its_level(fresh_db):
@@ -83,9 +86,9 @@ def test_each_security_check_finds_its_object_at_its_level(fresh_db):
 def test_the_project_schema_is_clean(fresh_db):
     settings = config.load(REPO)
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        database.apply_migrations(conn, settings, database.Recipe(seed=False), lambda _m: None)
-        assert lint.lint_database(conn) == []
-    file_findings, files = lint.lint_files(settings)
+        database.apply_migrations(conn, settings, database.Recipe(seed=False), quiet)
+        assert checks.lint_database(conn) == []
+    file_findings, files = checks.lint_files(settings)
     assert file_findings == []
     assert len(files) == len(list((REPO / "supabase").glob("*/*.sql")))
 
@@ -107,15 +110,15 @@ def squawk_project(project: Path) -> Path:
 ])
 def test_each_squawk_rule_the_project_relies_on(squawk_project, sql, rule, line):
     (squawk_project / "supabase/migrations/2_change.sql").write_text(sql)
-    findings, _ = lint.lint_files(config.load(squawk_project))
+    findings, _ = checks.lint_files(config.load(squawk_project))
     hits = [f for f in findings if f.rule == f"squawk:{rule}"]
-    assert [(f.level, f.target) for f in hits] == [("error", f"{squawk_project}/supabase/migrations/2_change.sql:{line}")]
+    assert [(f.level, f.target) for f in hits] == [("error", f"supabase/migrations/2_change.sql:{line}")]
 
 
 def test_timeout_rules_stay_off_because_the_harness_sets_both_timeouts(squawk_project):
     (squawk_project / ".squawk.toml").write_text("")  # not even the project's own exclusions
     (squawk_project / "supabase/migrations/2_change.sql").write_text("alter table public.t add column b int;\n")
-    findings, _ = lint.lint_files(config.load(squawk_project))
+    findings, _ = checks.lint_files(config.load(squawk_project))
     assert [f.rule for f in findings if "timeout" in f.rule] == []
     assert "squawk:prefer-bigint-over-int" in [f.rule for f in findings]  # squawk did run on it
 
@@ -125,7 +128,7 @@ def test_style_rules_warn_and_hazard_rules_fail(squawk_project):
     (squawk_project / "supabase/migrations/2_change.sql").write_text(
         "create table public.s (id serial primary key, name varchar(20));\n"
         "create index s_name on public.t (a);\n")
-    findings, _ = lint.lint_files(config.load(squawk_project))
+    findings, _ = checks.lint_files(config.load(squawk_project))
     levels = {f.rule.removeprefix("squawk:"): f.level for f in findings}
     assert levels["prefer-identity"] == "warn" and levels["prefer-text-field"] == "warn"
     assert levels["prefer-bigint-over-int"] == "warn"
@@ -135,7 +138,7 @@ def test_style_rules_warn_and_hazard_rules_fail(squawk_project):
 def test_an_index_on_a_table_created_in_the_same_file_is_fine(squawk_project):
     (squawk_project / "supabase/migrations/2_new.sql").write_text(
         "set lock_timeout = '1s';\ncreate table public.n (a int);\ncreate index n_a on public.n (a);\n")
-    findings, _ = lint.lint_files(config.load(squawk_project))
+    findings, _ = checks.lint_files(config.load(squawk_project))
     assert findings == []
 
 
@@ -143,7 +146,7 @@ def test_squawk_ignore_needs_a_reason_on_the_same_line(squawk_project):
     (squawk_project / "supabase/migrations/2_ign.sql").write_text(
         "set lock_timeout = '1s';\n-- squawk-ignore require-concurrent-index-creation\ncreate index i on public.t (a);\n"
         "-- squawk-ignore require-concurrent-index-creation -- t is tiny and internal\ncreate index j on public.t (a);\n")
-    findings, _ = lint.lint_files(config.load(squawk_project))
+    findings, _ = checks.lint_files(config.load(squawk_project))
     assert [(f.rule, f.target.rsplit(":", 1)[1]) for f in findings] == [("squawk-ignore-without-reason", "2")]
 
 
@@ -154,14 +157,14 @@ def test_rollbacks_may_drop_what_their_up_added(squawk_project):
         "set lock_timeout = '1s';\nalter table public.t add column b int;\n")
     (squawk_project / "supabase/rollbacks/2_col.sql").write_text(
         "set lock_timeout = '1s';\nalter table public.t drop column b;\n")
-    findings, _ = lint.lint_files(config.load(squawk_project))
+    findings, _ = checks.lint_files(config.load(squawk_project))
     assert findings == []
 
 
 def test_exceptions_accept_findings_and_unused_ones_are_reported():
-    findings = [lint.Finding("warn", "timestamp-without-time-zone", "public.t.at", "x"),
-                lint.Finding("error", "squawk:require-lock-timeout", "supabase/migrations/1_a.sql:3", "y")]
-    report = lint.apply_exceptions(findings, (
+    findings = [checks.Finding("warn", "timestamp-without-time-zone", "public.t.at", "x"),
+                checks.Finding("error", "squawk:require-lock-timeout", "supabase/migrations/1_a.sql:3", "y")]
+    report = checks.apply_exceptions(findings, (
         LintException("timestamp-without-time-zone", "public.t.at", "legacy import column"),
         LintException("require-lock-timeout", "supabase/migrations/1_a.sql", "runs before any traffic"),
         LintException("table-without-rls", "public.gone", "old"),
@@ -191,8 +194,8 @@ def test_the_project_before_the_privileges_migration_is_flagged(fresh_db):
     settings = config.load(REPO)
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         database.apply_migrations(conn, settings, database.Recipe(up_to="20251112120300", seed=False),
-                                  lambda _m: None)
-        found = {(f.rule, f.target, f.message) for f in lint.lint_database(conn) if f.level == "warn"}
+                                  quiet)
+        found = {(f.rule, f.target, f.message) for f in checks.lint_database(conn) if f.level == "warn"}
     assert found == {("truncate-granted-to-api-role", f"public.{t}",
                       "authenticated may TRUNCATE it, which bypasses row-level security")
                      for t in ("profiles", "trading_accounts", "trades")}
@@ -218,14 +221,14 @@ def test_findings_in_shipped_migrations_are_counted_not_gated(project, monkeypat
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "20240101000000_old.sql:3" not in passed.stdout
     assert ("not gated: 1 findings in migrations that already shipped (older than lint_from "
-            "20250101000000); invoke lint --shipped lists them") in passed.stdout
+            "20250101000000); dbharness lint --shipped lists them") in passed.stdout
     listed = run_invoke("lint", "--shipped", root=root)
     assert listed.returncode == 0 and "20240101000000_old.sql:3" in listed.stdout
 
 
 def test_the_newest_version_in_an_environments_history_marks_what_shipped(project, server):
-    from dbharness import history
-    from dbharness.migrations import discover
+    from dbharness.build import history
+    from dbharness.sql.migrations import discover
 
     root = shipped_project(project)
     with database.scratch(server, "shipped_staging") as db:
@@ -242,7 +245,7 @@ def test_the_newest_version_in_an_environments_history_marks_what_shipped(projec
 def test_a_file_wrapped_in_begin_commit_is_not_flagged_for_nesting(squawk_project):
     (squawk_project / "supabase/migrations/2_wrapped.sql").write_text(
         "begin;\nset lock_timeout = '1s';\nalter table public.t add column b text;\ncommit;\n")
-    findings, _ = lint.lint_files(config.load(squawk_project))
+    findings, _ = checks.lint_files(config.load(squawk_project))
     assert [f.rule for f in findings] == []
 
 

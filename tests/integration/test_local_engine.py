@@ -16,6 +16,7 @@ from dbharness.engines import template
 from dbharness.engines.leftovers import clean_leftovers
 from dbharness.engines.local import LocalEngine
 from dbharness.errors import EngineError
+from dbharness.progress import quiet
 from tests.conftest import REPO
 
 
@@ -104,7 +105,7 @@ def test_keep_leaves_the_server_running_until_clean(own_scratch):
     assert "Server kept running: postgresql://postgres@127.0.0.1:" in messages[0]
     with psycopg.connect(srv.conninfo(admin=True)) as conn:
         assert conn.execute("select 1").fetchone() == (1,)
-    assert clean_leftovers(lambda _m: None) == 1
+    assert clean_leftovers(quiet) == 1
     assert not base.exists() and base.parent == tmp_path
     eng.cluster.proc.wait(timeout=10)
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from dbharness import config, database, pgtap, testfiles
-from dbharness.tapresults import FileResult
+from dbharness import config
+from dbharness.build import database
+from dbharness.suite import pgtap, testfiles
+from dbharness.suite.tapresults import FileResult
 from tests.conftest import copy_project
 
 EXT = "supabase/migrations/20251112120000_mt5_trading_accounts_extensions.sql"

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from dbharness import config, database, pgtap
+from dbharness import config
+from dbharness.build import database
+from dbharness.suite import pgtap
 from tests.conftest import REPO
 
 CORPUS = REPO / "tests" / "parity"

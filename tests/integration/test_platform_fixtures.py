@@ -1,4 +1,4 @@
-"""Supabase-shaped projects (tests/platform) applied by `invoke test` as a user would, verdict by verdict."""
+"""Supabase-shaped projects (tests/platform) applied by `dbharness test` as a user would, verdict by verdict."""
 
 from __future__ import annotations
 
@@ -82,7 +82,8 @@ POSTGRES_MAY_NOT = [
 
 @pytest.mark.parametrize("sql, error", POSTGRES_MAY_NOT)
 def test_postgres_is_refused_what_it_is_refused_on_supabase(server, sql, error):
-    from dbharness import compat, database, platform
+    from dbharness.build import database
+    from dbharness.supabase import compat, rules
 
     with database.scratch(server, "refused") as db:
         with psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:
@@ -91,7 +92,7 @@ def test_postgres_is_refused_what_it_is_refused_on_supabase(server, sql, error):
             assert conn.execute("select current_user, rolsuper from pg_roles where rolname = current_user"
                                 ).fetchone() == ("postgres", False)
             with pytest.raises(psycopg.Error) as caught:
-                platform.execute(conn, sql)
+                rules.execute(conn, sql)
             assert error in str(caught.value)
 
 
@@ -106,11 +107,12 @@ POSTGRES_MAY = [
 
 @pytest.mark.parametrize("sql", POSTGRES_MAY)
 def test_postgres_may_what_supautils_lets_it_do(server, sql):
-    from dbharness import compat, database, platform
+    from dbharness.build import database
+    from dbharness.supabase import compat, rules
 
     with database.scratch(server, "allowed") as db:
         with psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:
             compat.install(admin)
         with psycopg.connect(db.conninfo(), autocommit=True) as conn:
             for statement in sql.split("; "):
-                platform.execute(conn, statement)
+                rules.execute(conn, statement)

@@ -1,4 +1,4 @@
-"""invoke promote / status / rollback against two real databases standing for staging and production."""
+"""dbharness promote / status / rollback against two real databases standing for staging and production."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from dbharness import config, history
+from dbharness import config
+from dbharness.build import history
 from dbharness.deploy import guards
 from dbharness.deploy import promote as deploy_promote
 from dbharness.deploy import rollback as deploy_rollback
 from dbharness.errors import CheckFailed, PromotionRefused
+from dbharness.progress import quiet
 from tests.conftest import REPO, DatabaseEngine, run_invoke
 
 SECRET = "s3cret-Pw_42"
@@ -60,7 +62,7 @@ def envs(server, project: Path, monkeypatch):
 
 def promote(settings, env, lines=None, **kw):
     args = dict(dry_run=False, yes=True, to=None, skip_tests=env == "staging", ask=None,
-                report=(lines.append if lines is not None else lambda _m: None), gate=lambda: None)
+                report=(lines.append if lines is not None else quiet), gate=lambda: None)
     args.update(kw)
     return deploy_promote.promote(settings, env, **args).applied
 
@@ -118,7 +120,7 @@ def test_a_failing_migration_stops_the_run_with_earlier_files_recorded(envs):
     settings, db = envs
     (settings.migrations_dir / "2_notes.sql").write_text("set lock_timeout = '1s';\nselect * from public.nope;\n")
     result = deploy_promote.promote(settings, "staging", skip_tests=True, gate=lambda: None,
-                                    report=lambda _m: None)
+                                    report=quiet)
     assert result.failed is not None and "2_notes.sql:2" in result.failed.failure
     assert list(versions(db["staging"])) == ["1"]
     assert [(f.stem, f.failure is None) for f in result.files] == [("1_accounts", True), ("2_notes", False)]
@@ -137,7 +139,7 @@ def race(settings) -> list[object]:
         start.wait()
         try:
             outcomes.append(deploy_promote.promote(settings, "staging", yes=True, skip_tests=True,
-                                                   gate=lambda: None, report=lambda _m: None))
+                                                   gate=lambda: None, report=quiet))
         except BaseException as exc:  # noqa: BLE001 - every outcome is recorded and judged below
             outcomes.append(exc)
 
@@ -210,10 +212,10 @@ def test_production_needs_confirmation_and_refuses_skip_tests(envs):
 
 def test_the_tests_gate_runs_for_real_and_blocks_on_failure(envs, server):
     settings, db = envs
-    gate = lambda: guards.tests_gate(settings, "local", lambda _m: None, make_engine=lambda *_a, **_k: DatabaseEngine(server))  # noqa: E731
+    gate = lambda: guards.tests_gate(settings, "local", quiet, make_engine=lambda *_a, **_k: DatabaseEngine(server))  # noqa: E731
     assert promote(settings, "staging", skip_tests=False, gate=gate)
     (settings.pgtap_dir / "broken.test.sql").write_text("select plan(1);\nselect ok(false, 'broken');\n")
-    with pytest.raises(CheckFailed, match=r"invoke test failed \(1 passed, 1 failed\)"):
+    with pytest.raises(CheckFailed, match=r"dbharness test failed \(1 passed, 1 failed\)"):
         promote(settings, "production", gate=gate)
     assert versions(db["production"]) == {}
 
@@ -232,7 +234,7 @@ def test_rollback_to_a_version_restores_it(envs):
     (settings.rollbacks_dir / "2_notes.sql").unlink()
     promote(settings, "staging")
     with pytest.raises(PromotionRefused, match="no rollback file for: 2_notes"):
-        deploy_rollback.rollback(settings, "staging", "1", yes=True, ask=None, report=lambda _m: None)
+        deploy_rollback.rollback(settings, "staging", "1", yes=True, ask=None, report=quiet)
 
 
 def test_the_password_never_appears_in_output(envs, monkeypatch, tmp_path):

@@ -1,4 +1,4 @@
-"""invoke rollback-check on small fixture projects: each broken rollback fails, naming what differs."""
+"""dbharness rollback-check on small fixture projects: each broken rollback fails, naming what differs."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from dbharness import config, rollback_check
-from dbharness.engines import Server
+from dbharness.engines.base import Server
 from dbharness.errors import ConfigError
+from dbharness.progress import quiet
 from tests.conftest import DatabaseEngine, run_invoke
 
 BASE = """create table public.items (
@@ -50,7 +51,7 @@ def make_project(root: Path, down: str, up: str = UP, extra: dict[str, str] | No
 
 
 def run_check(server: Server, settings: config.Settings):
-    result = rollback_check.check(settings, "local", report=lambda _m: None,
+    result = rollback_check.check(settings, "local", report=quiet,
                                   make_engine=lambda *_a, **_k: DatabaseEngine(server))
     return result.steps, result.failed
 

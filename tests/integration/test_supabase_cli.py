@@ -1,7 +1,7 @@
-"""The real Supabase CLI (the pinned version, installed by invoke setup) beside the harness: the same
+"""The real Supabase CLI (the pinned version, installed by dbharness setup) beside the harness: the same
 history rows, mixed workflows in both directions, the CLI's reset on a harness server, its lint.
 
-These need the CLI: `invoke setup` installs it (bash .ci/run does); without it they fail, saying so.
+These need the CLI: `dbharness setup` installs it (bash .ci/run does); without it they fail, saying so.
 """
 
 from __future__ import annotations
@@ -11,10 +11,14 @@ import json
 import psycopg
 import pytest
 
-from dbharness import config, database, history, plpgsql_check, supabase_cli
+from dbharness import config
+from dbharness.build import database, history
 from dbharness.deploy import promote as deploy_promote
-from dbharness.deploy.inspect import environment_status
+from dbharness.deploy.status import environment_status
 from dbharness.errors import PromotionRefused
+from dbharness.lint import plpgsql_check
+from dbharness.progress import quiet
+from dbharness.supabase import cli as supabase_cli
 from tests.conftest import REPO, copy_project, run_invoke
 
 COMPAT_ONLY = database.Recipe(migrations=False, seed=False, pgtap=False)
@@ -23,7 +27,7 @@ COMPAT_ONLY = database.Recipe(migrations=False, seed=False, pgtap=False)
 @pytest.fixture
 def project(tmp_path):
     root = copy_project(tmp_path / "p")
-    assert supabase_cli.find(REPO), "the Supabase CLI is missing: run invoke setup (it installs " \
+    assert supabase_cli.find(REPO), "the Supabase CLI is missing: run dbharness setup (it installs " \
                                     f"supabase@{supabase_cli.VERSION} into {REPO / supabase_cli.LOCAL_DIR})"
     return root
 
@@ -39,7 +43,7 @@ def envs(server, project, monkeypatch):
         for env, db in (("staging", staging), ("production", production)):
             urls[env] = f"postgresql://postgres@127.0.0.1:{server.port}/{db.dbname}?sslmode=disable"
             monkeypatch.setenv(f"{env.upper()}_DATABASE_URL", urls[env])
-        yield settings, urls
+        yield config.load(project), urls  # read again: the URLs are part of the settings
 
 
 def rows(url: str) -> dict[str, history.HistoryRow]:
@@ -53,7 +57,7 @@ def cli(settings, *args: str, url: str | None = None) -> supabase_cli.Outcome:
 
 def promote(settings, env: str) -> list[str]:
     result = deploy_promote.promote(settings, env, yes=True, skip_tests=env == "staging", gate=lambda: None,
-                                    report=lambda _m: None)
+                                    report=quiet)
     assert result.failed is None, result.failed
     return result.applied
 

@@ -1,10 +1,10 @@
-"""Pure parts of invoke bench: the naive variant it generates, phase parsing, the summary table."""
+"""Pure parts of dbharness bench: the naive variant it generates, phase parsing, the summary table."""
 
 from pathlib import Path
 
-from dbharness.bench import _phases, spread, table
-from dbharness.bench_locks import naive_variant
-from dbharness.migrations import discover
+from dbharness.bench.cycles import _phases, spread, table
+from dbharness.bench.locks import naive_variant
+from dbharness.sql.migrations import discover
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,14 +39,14 @@ def test_spread_and_table():
               "locks": {"project": locks, "naive": {**locks, "longest_stall_ms": 300.0}, "rows": 1000,
                         "stall_ratio_naive_over_project": 30.0}}
     lines = table(result)
-    assert lines[0].startswith("full cycle, cold (invoke test): median 1.10s")
+    assert lines[0].startswith("full cycle, cold (dbharness test): median 1.10s")
     assert any("naive/project longest stall: 30.0x" in line for line in lines)
     assert "scale: 50 files --jobs 1: 20.0 ms/file, pg_prove 80.0 ms/file, ratio 0.25" in lines
 
 
 def test_the_load_script_gets_the_row_count_and_keeps_casts(tmp_path):
     from dbharness import config
-    from dbharness.bench_locks import load_sql
+    from dbharness.bench.locks import load_sql
 
     settings = config.load(REPO)
     assert settings.bench is not None
@@ -55,7 +55,7 @@ def test_the_load_script_gets_the_row_count_and_keeps_casts(tmp_path):
 
 
 def test_the_table_says_which_comparison_was_skipped_and_why():
-    from dbharness.bench import NO_PG_PROVE
+    from dbharness.bench.cycles import NO_PG_PROVE
 
     cycle = {**spread([1.0]), "phases_median_s": {}}
     locks = {"longest_stall_ms": 1.0, "p99_ms": 1.0, "median_ms": 1.0, "access_exclusive_longest_ms": 0.0,

@@ -7,6 +7,7 @@ import pytest
 
 from dbharness.config import Environment, LintException, LockScenario, load
 from dbharness.errors import ConfigError
+from dbharness.project_files import project_root
 
 FULL = '''
 [tool.dbharness]
@@ -76,22 +77,84 @@ def test_variables_win_over_the_file_and_overrides_over_both(tmp_path, monkeypat
     assert load(tmp_path, docker_image=None).docker_image == "env:2"
 
 
-def test_root_comes_from_the_argument_then_dbharness_root_then_cwd(tmp_path, monkeypatch):
-    other = tmp_path / "other"
-    other.mkdir()
-    monkeypatch.setenv("DBHARNESS_ROOT", str(other))
-    assert load().root == other.resolve()
-    assert load(tmp_path).root == tmp_path.resolve()
+def test_the_project_is_found_upwards_as_the_supabase_cli_finds_it(tmp_path, monkeypatch):
+    project = tmp_path / "app"
+    (project / "supabase" / "migrations").mkdir(parents=True)
+    (project / "supabase" / "config.toml").write_text("")
+    (project / "src" / "deep").mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text("")  # an outer project: config.toml wins
+    assert project_root(project / "src" / "deep") == project.resolve()
+    assert project_root(project) == project.resolve()
+    (project / "supabase" / "config.toml").unlink()
+    assert project_root(project / "src") == project.resolve()  # supabase/ alone still marks it
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    assert project_root(lone) == tmp_path.resolve()  # the outer pyproject.toml
+    assert load(lone).root == lone.resolve()
+
+
+def test_the_dbharness_root_variable_names_the_project_for_the_tasks(tmp_path, monkeypatch):
+    from dbharness.tasks.common import settings
+
+    monkeypatch.setenv("DBHARNESS_ROOT", str(tmp_path))
+    assert settings().root == tmp_path.resolve()
     monkeypatch.delenv("DBHARNESS_ROOT")
-    monkeypatch.chdir(other)
-    assert load().root == Path(os.getcwd()).resolve()
+    (tmp_path / "supabase").mkdir()
+    (tmp_path / "x").mkdir()
+    monkeypatch.chdir(tmp_path / "x")
+    assert settings().root == Path(os.getcwd()).parent.resolve()
+
+
+def test_supabase_config_toml_gives_the_seed_files_and_major_version(tmp_path):
+    supabase = tmp_path / "supabase"
+    (supabase / "seeds").mkdir(parents=True)
+    for name in ("b.sql", "a.sql", "notes.txt"):
+        (supabase / "seeds" / name).write_text("")
+    (supabase / "seed.sql").write_text("")
+    (supabase / "config.toml").write_text(
+        '[db]\nmajor_version = 15\n[db.seed]\nenabled = true\n'
+        'sql_paths = ["./seeds/b.sql", "./seeds/*.sql", "./missing.sql", "seed.sql"]\n')
+    s = load(tmp_path)
+    assert s.major_version == 15
+    assert s.seed_files == [supabase / "seeds/b.sql", supabase / "seeds/a.sql", supabase / "seed.sql"]
+    (supabase / "config.toml").write_text("[db.seed]\nenabled = false\n")
+    assert load(tmp_path).seed_files == []
+    (supabase / "config.toml").write_text("")
+    assert load(tmp_path).seed_files == [supabase / "seed.sql"]  # the CLI's default
+    (supabase / "config.toml").write_text("[db]\nmajor_version = 'x'\n")
+    with pytest.raises(ConfigError, match="major_version must be a number"):
+        load(tmp_path)
+    (supabase / "config.toml").write_text("[db.seed]\nsql_paths = './seed.sql'\n")
+    with pytest.raises(ConfigError, match="sql_paths must be a list of paths"):
+        load(tmp_path)
+
+
+def test_project_folders_come_from_the_harness_table(tmp_path):
+    s = load(write(tmp_path, '[tool.dbharness]\nrollbacks = "db/down"\ntest_setup = "tests/helpers"\n'
+                             "supabase_cli = true\n"))
+    assert (s.rollbacks_dir, s.pgtap_setup_dir, s.supabase_cli) == (
+        tmp_path / "db/down", tmp_path / "tests/helpers", True)
+    for text, message in (('rollbacks = ""', "rollbacks must be a folder"), ("test_setup = 3", "test_setup must be"),
+                          ('supabase_cli = "yes"', "supabase_cli must be true or false")):
+        with pytest.raises(ConfigError, match=message):
+            load(write(tmp_path, f"[tool.dbharness]\n{text}\n"))
+
+
+def test_environment_urls_come_from_variables_then_dotenv_and_are_never_shown(tmp_path):
+    (tmp_path / ".env").write_text("STAGING_DATABASE_URL=postgresql://u:dotenvpw@h/db\n"
+                                   "PRODUCTION_DATABASE_URL=postgresql://u:prodpw@h/db\n")
+    s = load(tmp_path, variables={"STAGING_DATABASE_URL": "postgresql://u:varpw@h/db"})
+    assert s.urls == {"staging": "postgresql://u:varpw@h/db", "production": "postgresql://u:prodpw@h/db"}
+    assert "pw@" not in repr(s)
+    (tmp_path / ".env").write_bytes(b"STAGING_DATABASE_URL=\xff\n")
+    s = load(tmp_path, variables={})
+    assert s.urls == {} and "is not UTF-8 text" in (s.dotenv_error or "")
 
 
 def test_paths_and_default_patterns(tmp_path):
     s = load(write(tmp_path, ""))
     assert (s.rollbacks_dir, s.exercise_dir) == (tmp_path / "supabase/rollbacks", tmp_path / "supabase/rollbacks/exercise")
-    assert (s.seed_file, s.pgtap_dir, s.pgtap_setup_dir) == (tmp_path / "supabase/seed.sql", tmp_path / "pgtap",
-                                                              tmp_path / "pgtap/setup")
+    assert (s.seed_files, s.pgtap_dir, s.pgtap_setup_dir) == ([], tmp_path / "pgtap", tmp_path / "pgtap/setup")
     assert (s.reports_dir, s.cache_dir) == (tmp_path / "reports", tmp_path / ".dbharness-cache")
     assert s.pgtap_patterns == ("pgtap/**/*.test.sql",)
     (tmp_path / "supabase" / "tests").mkdir(parents=True)

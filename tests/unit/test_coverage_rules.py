@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from dbharness.coverage import Facts, calls, measure, pins_of
-from dbharness.schema_facts import Fact
+from dbharness.catalog.schema_facts import Fact
+from dbharness.coverage.pins import Facts, calls, measure, pins_of
 
 T = "public.t"
 FACTS = [

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from dbharness import config, database, migrations
+from dbharness import config
+from dbharness.build import database
 from dbharness.errors import ConfigError
+from dbharness.sql import migrations
 
 
 def project(tmp_path: Path, seed_after: str | None = None) -> config.Settings:

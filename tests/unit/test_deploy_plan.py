@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from dbharness.build.history import HistoryRow, statements_of
 from dbharness.config import Environment
 from dbharness.deploy import plan
 from dbharness.errors import PromotionRefused
-from dbharness.history import HistoryRow, statements_of
-from dbharness.migrations import MigrationFile
+from dbharness.sql.migrations import MigrationFile
 
 
 def files(tmp_path: Path) -> list[MigrationFile]:

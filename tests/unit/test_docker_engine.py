@@ -9,8 +9,9 @@ import pytest
 
 from dbharness import config
 from dbharness.engines import docker as dengine
-from dbharness.engines.select import choose_engine
+from dbharness.engines.choice import choose_engine
 from dbharness.errors import EngineError, PrerequisiteError
+from dbharness.progress import quiet
 
 
 class FakeContainer:
@@ -122,12 +123,12 @@ def test_auto_chooses_docker_only_with_daemon_and_image(tmp_path, monkeypatch):
 def test_missing_image_and_no_registry_says_the_pull_command():
     fake = FakeClient([], pull_error=docker.errors.APIError("registry unreachable"))
     with pytest.raises(PrerequisiteError, match=rf"Run: docker pull {IMAGE}"):
-        dengine.ensure_image(fake, IMAGE, lambda _m: None)
+        dengine.ensure_image(fake, IMAGE, quiet)
 
 
 def test_missing_image_is_pulled_when_a_registry_answers():
     fake = FakeClient([])
-    dengine.ensure_image(fake, IMAGE, lambda _m: None)
+    dengine.ensure_image(fake, IMAGE, quiet)
     assert fake.images.pulled == [IMAGE]
 
 
@@ -208,5 +209,5 @@ def test_clean_leaves_other_users_hosts_and_live_runs_alone():
         container = FakeContainer(status="created")
         container.labels = {**dengine.labels("r2"), **override}
         fake = FakeClient(containers=FakeContainers(container=container))
-        assert dengine.clean_containers(lambda _m: None, lambda f=fake: f) == 0, why
+        assert dengine.clean_containers(quiet, lambda f=fake: f) == 0, why
         assert container.removed is None, why

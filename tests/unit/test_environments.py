@@ -5,7 +5,7 @@ import os
 import pytest
 
 from dbharness import config
-from dbharness.deploy.environments import parse, redact, resolve, scrub
+from dbharness.environments import parse, redact, resolve, scrub
 from dbharness.errors import ConfigError
 
 URL = "postgresql://postgres:{}@127.0.0.1:5432/db"
@@ -45,7 +45,7 @@ def test_scrub_works_on_structure_not_text():
     assert scrub("other postgresql://a:b@c/d and password=zz and password='y z'") == \
         "other postgresql://a:***@c/d and password=*** and password=***"
     assert scrub('schema "auth" does not exist', url) == 'schema "auth" does not exist'
-    from dbharness.deploy.environments import _mask_quoted
+    from dbharness.environments import _mask_quoted
 
     assert _mask_quoted('invalid integer value "a" for connection option "port"', URL.format("a/b")) == \
         'invalid integer value "***" for connection option "port"'
@@ -75,7 +75,7 @@ def test_dotenv_fills_only_what_the_environment_lacks(tmp_path, monkeypatch):
     settings = config.load(tmp_path)
     assert resolve(settings, "staging").url == "postgresql://from-env/d"
     assert resolve(settings, "production").url == "postgresql://p/d"
-    os.environ.pop("PRODUCTION_DATABASE_URL", None)
+    assert "PRODUCTION_DATABASE_URL" not in os.environ  # .env is read into the settings, not the process
 
 
 def test_resolve_messages_in_full(tmp_path, monkeypatch):
@@ -87,11 +87,11 @@ def test_resolve_messages_in_full(tmp_path, monkeypatch):
                               "(add [tool.dbharness.environments.NAME] to pyproject.toml)")
     monkeypatch.setenv("STAGING_DATABASE_URL", "   ")
     with pytest.raises(ConfigError) as err:
-        resolve(settings, "staging")
+        resolve(config.load(tmp_path), "staging")
     assert str(err.value) == ("STAGING_DATABASE_URL is not set: export it (or put it in .env) with the connection "
                               "URL of staging, e.g. postgresql://user:password@host:5432/postgres")
     monkeypatch.setenv("STAGING_DATABASE_URL", "  postgresql://u:pw@h/d  ")
-    target = resolve(settings, "staging")
+    target = resolve(config.load(tmp_path), "staging")
     assert (target.url, target.name, str(target)) == ("postgresql://u:pw@h/d", "staging",
                                                       "staging (postgresql://u:***@h/d)")
     with pytest.raises(ConfigError) as err:
@@ -126,7 +126,7 @@ def test_redaction_keeps_what_is_safe_and_hides_what_is_not():
     assert redact("postgresql://a%40b:p@h/d") == "postgresql://***:***@h/d"
     assert redact("dbname=d host=h") == "dbname=d host=h"
     assert scrub("no secrets here") == "no secrets here"
-    from dbharness.deploy.environments import _mask_quoted
+    from dbharness.environments import _mask_quoted
 
     assert _mask_quoted('"h" "x"', "postgresql://u:p@h/d") == '"h" "***"'
     assert _mask_quoted('"port" "a"', "not a url at all %zz") == '"port" "***"'

@@ -1,8 +1,8 @@
 """Did a file change since an environment got it: rows of the CLI, of this harness and of its
 older versions compare by what PostgreSQL would execute."""
 
-from dbharness.history import same_statements, statements_of
-from dbharness.migrations import MigrationFile
+from dbharness.build.history import same_statements, statements_of
+from dbharness.sql.migrations import MigrationFile
 
 
 def test_rows_of_either_tool_match_and_edits_do_not(tmp_path):

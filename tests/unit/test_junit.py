@@ -2,8 +2,8 @@
 
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from dbharness.junit import Case, case_suite, classname, write, write_pgtap
-from dbharness.tapresults import FileResult, parse_tap
+from dbharness.reports.junit import Case, case_suite, classname, write, write_pgtap
+from dbharness.suite.tapresults import FileResult, parse_tap
 
 TAP = """1..3
 ok 1 - has table

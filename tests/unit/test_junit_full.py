@@ -5,12 +5,12 @@ from xml.etree import ElementTree
 
 import pytest
 
-from dbharness import junit
 from dbharness.deploy.promote import FileOutcome, PromoteResult
 from dbharness.errors import ConfigError
-from dbharness.lint import Finding, LintReport
+from dbharness.lint.checks import Finding, LintReport
+from dbharness.reports import junit
 from dbharness.rollback_check import RollbackCheckResult, Step
-from dbharness.tapresults import Emitted, FileResult, parse_emitted
+from dbharness.suite.tapresults import Emitted, FileResult, parse_emitted
 
 C = "pgtap.dir.t"
 ERROR = "pgtap/dir/t.test.sql:9: SQL error: boom (SQLSTATE XX000)"
@@ -129,7 +129,7 @@ def test_promote_report(tmp_path):
         ("failure", {"message": "2_b.sql:2: boom", "type": "failure"}, "2_b.sql:2: boom"),
         ("testcase", {"classname": "promote.staging", "name": "promotion"}, ""),
         ("failure", {"message": "stopped", "type": "failure"}, "stopped")]
-    assert [c.name for c in junit.promote_suite(PromoteResult("x")).test_cases] == []
+    assert [c.name for c in junit.promote_suite(PromoteResult("x")).cases] == []
 
 
 def test_long_first_lines_are_cut_for_the_message_and_kept_whole_in_the_text(tmp_path):
@@ -150,7 +150,7 @@ def test_unknown_family_and_classnames(tmp_path):
 
 
 def test_sources_with_colons_bail_outs_and_long_errors(tmp_path):
-    from dbharness.junit import _source
+    from dbharness.reports.junit import _source
 
     assert _source("c:/x.sql:4", "f") == ("c:/x.sql", 4)
     assert _source("x.sql:abc", "f") == ("f", None) and _source(None, "f") == ("f", None)
@@ -166,8 +166,8 @@ def test_sources_with_colons_bail_outs_and_long_errors(tmp_path):
 
 
 def test_coverage_report(tmp_path):
-    from dbharness.coverage import Coverage, Pin
-    from dbharness.schema_facts import Fact
+    from dbharness.catalog.schema_facts import Fact
+    from dbharness.coverage.pins import Coverage, Pin
 
     facts = [Fact("table", "public.t", "public.t"), Fact("column", "public.t.a", "public.t"),
              Fact("trigger", "public.t.g", "public.t")]

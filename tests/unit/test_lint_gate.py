@@ -2,8 +2,9 @@
 
 import os
 
-from dbharness import config, lint_gate
-from dbharness.lint_gate import Gate
+from dbharness import config
+from dbharness.lint import gate
+from dbharness.lint.gate import Gate
 
 
 def test_lint_from_and_the_history_each_mark_older_versions_shipped():
@@ -19,27 +20,27 @@ def test_lint_from_and_the_history_each_mark_older_versions_shipped():
 
 def test_a_finding_is_shipped_by_the_version_of_its_file():
     g = Gate(lint_from="20250101000000")
-    assert lint_gate.is_shipped("supabase/migrations/20240101000000_init.sql:3", g)
-    assert lint_gate.is_shipped("supabase/rollbacks/20240101000000_init.sql:1", g)
-    assert not lint_gate.is_shipped("supabase/migrations/20250102000000_new.sql:3", g)
-    assert not lint_gate.is_shipped("public.trades", g)  # a database object: always gated
-    assert lint_gate.version_of("/abs/supabase/migrations/7_x.sql:12") == "7"
+    assert gate.is_shipped("supabase/migrations/20240101000000_init.sql:3", g)
+    assert gate.is_shipped("supabase/rollbacks/20240101000000_init.sql:1", g)
+    assert not gate.is_shipped("supabase/migrations/20250102000000_new.sql:3", g)
+    assert not gate.is_shipped("public.trades", g)  # a database object: always gated
+    assert gate.version_of("/abs/supabase/migrations/7_x.sql:12") == "7"
 
 
 def test_the_gate_reads_lint_from_and_says_why(tmp_path, monkeypatch):
     monkeypatch.delenv("STAGING_DATABASE_URL", raising=False)
     monkeypatch.delenv("PRODUCTION_DATABASE_URL", raising=False)
     (tmp_path / "pyproject.toml").write_text('[tool.dbharness.lint]\nlint_from = "20250101000000"\n')
-    g = lint_gate.gate(config.load(tmp_path))
+    g = gate.gate(config.load(tmp_path))
     assert g == Gate("20250101000000", None, "older than lint_from 20250101000000")
 
 
 def test_an_environment_that_cannot_be_read_gates_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("STAGING_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nope")
     monkeypatch.delenv("PRODUCTION_DATABASE_URL", raising=False)
-    recorded = lint_gate.newest_recorded(config.load(tmp_path))
+    recorded = gate.newest_recorded(config.load(tmp_path))
     assert recorded == [("staging", None, "staging: history not read (OperationalError)")]
-    assert lint_gate.gate(config.load(tmp_path)) == Gate(None, None, "", ("staging: history not read (OperationalError)",))
+    assert gate.gate(config.load(tmp_path)) == Gate(None, None, "", ("staging: history not read (OperationalError)",))
 
 
 def test_a_url_in_dotenv_counts_as_set(tmp_path, monkeypatch):
@@ -47,6 +48,6 @@ def test_a_url_in_dotenv_counts_as_set(tmp_path, monkeypatch):
     monkeypatch.delenv("PRODUCTION_DATABASE_URL", raising=False)
     (tmp_path / ".env").write_text("STAGING_DATABASE_URL=postgresql://postgres@127.0.0.1:1/nope\n")
     try:
-        assert [name for name, _, _ in lint_gate.newest_recorded(config.load(tmp_path))] == ["staging"]
+        assert [name for name, _, _ in gate.newest_recorded(config.load(tmp_path))] == ["staging"]
     finally:
         os.environ.pop("STAGING_DATABASE_URL", None)  # .env wrote it; leave the process as it was

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from dbharness.errors import ConfigError, MigrationError
-from dbharness.migrations import discover, pair_rollbacks, parse_name, select_range, skipped
+from dbharness.sql.migrations import discover, pair_rollbacks, parse_name, select_range, skipped
 
 
 def write(directory: Path, name: str, sql: str = "select 1;") -> Path:
@@ -114,7 +114,7 @@ def test_exact_words_of_discovery_and_naming(tmp_path):
     with pytest.raises(ConfigError) as err:
         parse_name(Path("notes.sql"))
     assert str(err.value) == ("notes.sql: migration files must be named <digits>_<name>.sql (for example "
-                              "20251112120000_mt5_sync_logs.sql), as the Supabase CLI expects; rename it")
+                              "20251112120000_add_table.sql), as the Supabase CLI expects; rename it")
     write(tmp_path / "e", "1_b.sql")
     write(tmp_path / "e", "1_a.sql")
     with pytest.raises(ConfigError) as err:

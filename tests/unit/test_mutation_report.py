@@ -1,6 +1,6 @@
 """The mutation report: scores per module, survivors located, the verdict against the bar."""
 
-from dbharness.mutation import ModuleScore, Survivor, lines, locate
+from dbharness.tools.mutation import ModuleScore, Survivor, lines, locate
 
 SOURCE = '''def other():
     return 1

@@ -2,7 +2,7 @@
 
 import pytest
 
-from dbharness import platform
+from dbharness.supabase import rules
 
 
 @pytest.mark.parametrize("sql", [
@@ -17,7 +17,7 @@ from dbharness import platform
     "drop trigger on_auth_user_created on auth.users",
 ])
 def test_what_supautils_lets_postgres_do_goes_on_its_behalf(sql):
-    assert platform.on_behalf(sql)
+    assert rules.on_behalf(sql)
 
 
 @pytest.mark.parametrize("sql", [
@@ -33,18 +33,18 @@ def test_what_supautils_lets_postgres_do_goes_on_its_behalf(sql):
     "create extension",                                    # does not parse
 ])
 def test_everything_else_runs_as_postgres(sql):
-    assert not platform.on_behalf(sql)
+    assert not rules.on_behalf(sql)
 
 
 def test_created_extension_names_the_extension():
-    assert platform.created_extension("create extension if not exists \"pg_graphql\" with schema graphql") == \
-        platform.Extension("pg_graphql")
-    assert platform.created_extension("drop extension pg_graphql") is None
-    assert platform.created_extension("select 1") is None
+    assert rules.created_extension("create extension if not exists \"pg_graphql\" with schema graphql") == \
+        rules.Extension("pg_graphql")
+    assert rules.created_extension("drop extension pg_graphql") is None
+    assert rules.created_extension("select 1") is None
 
 
 def test_the_unavailable_message_is_one_line_with_both_choices():
-    text = platform.unavailable_message("pgsodium")
+    text = rules.unavailable_message("pgsodium")
     assert "\n" not in text
     assert text.startswith('extension "pgsodium" is not available on this server; run with --engine docker')
     assert 'stub_extensions = ["pgsodium"]' in text

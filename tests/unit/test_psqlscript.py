@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from dbharness.errors import ScriptError
-from dbharness.psqlscript import Chunk, Echo, expand, quote_literal, substitute
+from dbharness.sql.psqlscript import Chunk, Echo, expand, quote_literal, substitute
 
 VARS = {"x": "42", "name": "it's", "tab": 'My "Tab"', "path": "a\\b"}
 

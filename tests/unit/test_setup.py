@@ -1,10 +1,11 @@
-"""invoke setup's decisions: what is missing, and the one command that installs all of it."""
+"""dbharness setup's decisions: what is missing, and the one command that installs all of it."""
 
 import pytest
 
-from dbharness import prerequisites as setup
 from dbharness.engines.pgbin import PgBinaries
 from dbharness.errors import PrerequisiteError
+from dbharness.progress import quiet
+from dbharness.tools import setup
 
 
 def fake_server(tmp_path, major: int, with_pgtap: bool) -> PgBinaries:
@@ -25,13 +26,13 @@ def test_everything_missing_is_named_with_one_command_that_installs_it(monkeypat
     monkeypatch.setattr(setup, "_can_apt", lambda: False)
     monkeypatch.setattr(setup.shutil, "which", lambda name: None)  # no pg_prove either
     with pytest.raises(PrerequisiteError) as err:
-        setup.ensure_pgtap(fake_server(tmp_path, 97, with_pgtap=False), lambda _m: None)
+        setup.ensure_pgtap(fake_server(tmp_path, 97, with_pgtap=False), quiet)
     text = str(err.value)
     assert ("missing for PostgreSQL 97: postgresql-97-pgtap, postgresql-97-plpgsql-check, "
             "libtap-parser-sourcehandler-pgtap-perl") in text
     assert ("run as root (or prefix each command with sudo): apt-get update && apt-get install -y "
             "--no-install-recommends postgresql-97-pgtap postgresql-97-plpgsql-check "
-            "libtap-parser-sourcehandler-pgtap-perl, then invoke setup again") in text
+            "libtap-parser-sourcehandler-pgtap-perl, then dbharness setup again") in text
 
 
 def test_nothing_missing_installs_nothing(monkeypatch, tmp_path):

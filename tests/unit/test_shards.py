@@ -2,8 +2,8 @@
 
 import pytest
 
-from dbharness import shards
 from dbharness.errors import ConfigError
+from dbharness.suite import shards
 
 
 def test_parse():

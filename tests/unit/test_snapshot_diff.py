@@ -1,6 +1,6 @@
 """What differs between two catalog snapshots, worded for people."""
 
-from dbharness.snapshot_diff import Difference, diff
+from dbharness.catalog.snapshot_diff import Difference, diff
 
 
 def test_missing_left_behind_and_changed_in_key_order():

@@ -3,7 +3,7 @@
 import pytest
 
 from dbharness.errors import MigrationError
-from dbharness.statements import (
+from dbharness.sql.statements import (
     is_concurrent,
     is_transaction_control,
     split_statements,
@@ -59,7 +59,7 @@ def test_syntax_error_in_the_middle_names_its_own_line():
 
 
 def test_transaction_kinds_by_name():
-    from dbharness.statements import transaction_kind
+    from dbharness.sql.statements import transaction_kind
 
     kinds = [transaction_kind(s) for s in split_statements(
         "begin; start transaction; commit; end; rollback; abort; savepoint a; release a; rollback to a; "
@@ -69,7 +69,7 @@ def test_transaction_kinds_by_name():
 
 
 def test_which_statements_the_harness_skips_in_isolated_files():
-    from dbharness.statements import is_transaction_control
+    from dbharness.sql.statements import is_transaction_control
 
     flags = [is_transaction_control(s) for s in split_statements(
         "begin; start transaction; commit; rollback; savepoint a; release a; rollback to a; select 1;")]
@@ -83,7 +83,7 @@ def test_reindex_concurrently_is_recognised_by_its_option():
 
 def test_read_sql_errors_name_the_file(tmp_path):
     from dbharness.errors import ScriptError
-    from dbharness.statements import read_sql
+    from dbharness.sql.statements import read_sql
 
     with pytest.raises(ScriptError) as err:
         read_sql(tmp_path / "missing.sql")
@@ -123,13 +123,13 @@ def test_a_syntax_error_without_a_source_says_sql():
     ("", []),
 ])
 def test_statements_as_the_supabase_cli_records_them(sql, pieces):
-    from dbharness.statements import cli_statements
+    from dbharness.sql.statements import cli_statements
 
     assert cli_statements(sql) == pieces
 
 
 def test_normalized_ignores_comments_and_layout_but_not_edits():
-    from dbharness.statements import normalized
+    from dbharness.sql.statements import normalized
 
     assert normalized(["-- why\ncreate table t (a int default 0)", "-- only a comment"]) == \
         normalized(["CREATE   TABLE t (\n a int DEFAULT 0 )"]) == ["CREATE TABLE t (a integer DEFAULT 0)"]
@@ -139,7 +139,7 @@ def test_normalized_ignores_comments_and_layout_but_not_edits():
 
 
 def test_quoted_end_of_each_construct():
-    from dbharness.statements import quoted_end
+    from dbharness.sql.statements import quoted_end
 
     assert quoted_end("'a''b' x", 0) == (6, True)
     assert quoted_end("\"a\"\"b\" x", 0) == (6, True)
@@ -173,6 +173,6 @@ def test_quoted_end_of_each_construct():
     ("e'\\';'; select 2", ["e'\\';'", "select 2"]),
 ])
 def test_the_splitter_on_every_kind_of_quote(sql, pieces):
-    from dbharness.statements import cli_statements
+    from dbharness.sql.statements import cli_statements
 
     assert cli_statements(sql) == pieces

@@ -1,6 +1,6 @@
 """TAP to results with tap.py: statuses, diagnostics, plans, bail-outs and the closing line."""
 
-from dbharness.tapresults import FileResult, parse_tap, totals
+from dbharness.suite.tapresults import FileResult, parse_tap, totals
 
 TAP = """1..4
 ok 1 - has table

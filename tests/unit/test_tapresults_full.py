@@ -1,6 +1,6 @@
 """TAP read into results: numbering, directives, diagnostics, notes, bail-out, counts, origins."""
 
-from dbharness.tapresults import Emitted, FileResult, parse_emitted, parse_tap, totals
+from dbharness.suite.tapresults import Emitted, FileResult, parse_emitted, parse_tap, totals
 
 
 def test_every_field_of_every_assertion():

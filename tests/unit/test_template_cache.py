@@ -1,4 +1,4 @@
-"""The cluster template cache survives a concurrent `invoke clean` and never shows half a template."""
+"""The cluster template cache survives a concurrent `dbharness clean` and never shows half a template."""
 
 import shutil
 
@@ -36,7 +36,7 @@ def test_a_failed_build_leaves_nothing(tmp_path, monkeypatch):
 def test_the_template_is_kept_per_account_that_owns_its_files(monkeypatch):
     """A copy keeps its files' owner: a template made while postgres had another uid (a recreated
     account, a chroot sharing /dev/shm) must not be reused."""
-    from dbharness.engines import TemplateRecipe
+    from dbharness.engines.base import TemplateRecipe
     from dbharness.engines.local import LocalEngine, OsUser
     from dbharness.engines.pgbin import find_binaries
 

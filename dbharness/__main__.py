@@ -1,0 +1,5 @@
+"""`python -m dbharness`: the same as the `dbharness` command."""
+
+from dbharness.cli import main
+
+main()

@@ -1,0 +1,81 @@
+"""Indexes built outside a transaction: know which ones a file built, and drop what a failure left.
+
+A failed or interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index behind (named or not),
+and earlier statements of the same file may have built valid ones. Only indexes this file built
+are dropped: an index that existed before the statement (IF NOT EXISTS skipped it) is never
+touched. A drop that cannot get its lock is retried within a bound, then reported with the
+statement that finishes the job.
+"""
+
+from __future__ import annotations
+
+import time
+
+import psycopg
+from pglast import ast
+from psycopg import sql as psql
+
+from dbharness.sql.statements import Statement
+
+DROP_TRIES = 3
+DROP_LOCK_TIMEOUT = "2s"
+
+
+def table_of(stmt: Statement) -> str | None:
+    """The table a CREATE INDEX statement builds on, qualified as written, or None."""
+    node = stmt.node
+    if not isinstance(node, ast.IndexStmt):
+        return None
+    rel = node.relation
+    parts = [p for p in (rel.schemaname, rel.relname) if p]
+    return ".".join(psql.Identifier(p).as_string(None) for p in parts)
+
+
+def indexes_on(conn: psycopg.Connection, table: str | None) -> set[int]:
+    """The oids of the indexes on a table (none when there is no such table)."""
+    if table is None:
+        return set()
+    rows = conn.execute("select indexrelid::int from pg_index where indrelid = to_regclass(%s)", (table,))
+    return {r[0] for r in rows}
+
+
+def _describe(conn: psycopg.Connection, oid: int) -> tuple[str, bool] | None:
+    row = conn.execute("select indexrelid::regclass::text, indisvalid from pg_index where indexrelid = %s",
+                       (oid,)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def drop(conn: psycopg.Connection, oid: int, lock_timeout: str = DROP_LOCK_TIMEOUT) -> str:
+    """Drop one index concurrently, retrying a lock timeout; a note saying what happened."""
+    found = _describe(conn, oid)
+    if found is None:
+        return ""
+    name, valid = found
+    what = "the index" if valid else "the INVALID index"
+    statement = f"drop index concurrently if exists {name};"
+    for attempt in range(DROP_TRIES):
+        try:
+            conn.execute(psql.SQL("set lock_timeout = {}").format(psql.Literal(lock_timeout)))
+            conn.execute(psql.SQL("drop index concurrently if exists {}").format(psql.SQL(name)))
+            return f"dropped {what} {name} that this file built"
+        except psycopg.errors.LockNotAvailable:
+            time.sleep(0.2 * (attempt + 1))
+        except psycopg.Error as exc:
+            return f"could not drop {what} {name} ({str(exc).strip()}); drop it with: {statement}"
+    return (f"left {what} {name}: its lock was busy {DROP_TRIES} times; drop it with: {statement}")
+
+
+def undo(conn: psycopg.Connection, before: set[int], table: str | None, built: list[int]) -> list[str]:
+    """Drop the indexes the failed statement left (new since `before`) and those the file built
+    earlier, newest first; notes for the message."""
+    notes = []
+    try:
+        leftovers = sorted(indexes_on(conn, table) - before)
+        for oid in [*leftovers, *reversed(built)]:
+            note = drop(conn, oid)
+            if note:
+                notes.append(note)
+    except psycopg.Error as exc:
+        notes.append(f"could not look for indexes to drop ({str(exc).strip()}); check for INVALID "
+                     "indexes: select indexrelid::regclass from pg_index where not indisvalid")
+    return notes

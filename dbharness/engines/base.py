@@ -1,0 +1,78 @@
+"""The one small interface of the throwaway servers: a Server to connect to, an Engine to run one."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import quote
+
+
+@dataclass(frozen=True)
+class Server:
+    """Where a running throwaway PostgreSQL answers, and as whom to connect.
+
+    user is the role the project's SQL runs as (postgres, not a superuser, as on Supabase); admin
+    is the bootstrap superuser (supabase_admin) that installs the platform's objects.
+    """
+
+    host: str
+    port: int
+    user: str
+    password: str | None = None
+    dbname: str = "postgres"
+    socket_dir: str | None = None
+    version: int = 0
+    admin: str | None = None
+
+    def conninfo(self, dbname: str | None = None, admin: bool = False) -> str:
+        """A libpq keyword string (as the superuser when admin), preferring the private Unix socket."""
+        host = self.socket_dir or self.host
+        user = (self.admin or self.user) if admin else self.user
+        parts = [f"host={host}", f"port={self.port}", f"user={user}",
+                 f"dbname={dbname or self.dbname}"]
+        if self.password:
+            parts.append(f"password={self.password}")
+        return " ".join(parts)
+
+    def url(self, dbname: str | None = None, redact: bool = True, admin: bool = False) -> str:
+        """A postgresql:// URL over TCP (as the superuser when admin); the password is shown as ***
+        unless redact is False."""
+        auth = quote((self.admin or self.user) if admin else self.user)
+        if self.password:
+            auth += ":" + ("***" if redact else quote(self.password))
+        return f"postgresql://{auth}@{self.host}:{self.port}/{dbname or self.dbname}"
+
+
+@dataclass(frozen=True)
+class TemplateRecipe:
+    """What an engine may cache as a ready cluster: a key for its content and how to make it.
+
+    Given by the layer above (database.py), so engines never import what runs on them."""
+
+    key: str
+    init: Callable[[Server], None]
+
+
+class Engine(Protocol):
+    """Starts a server, yields it, and always removes it afterwards (unless asked to keep it)."""
+
+    name: str
+
+    def running(self, keep: bool = False) -> AbstractContextManager[Server]:
+        """Context manager: a started, answering server; stopped and removed on exit."""
+        ...
+
+
+def process_alive(pid: int) -> bool:
+    """True while a process with this pid exists (one owned by another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+

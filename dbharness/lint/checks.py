@@ -1,0 +1,215 @@
+"""dbharness lint: squawk on every migration and rollback, plus the Supabase security checks."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+
+from dbharness.config import LintException, Settings
+from dbharness.errors import ConfigError, PrerequisiteError
+from dbharness.lint import gate, plpgsql_check, security
+from dbharness.paths import shown
+from dbharness.sql.migrations import MigrationFile, discover
+
+LEVELS = ("error", "warn", "info")
+# The harness sets lock_timeout and statement_timeout around every file it applies.
+HARNESS_SETS = ("require-timeout-settings", "require-lock-timeout", "require-statement-timeout")
+# Rules about style, not about what a migration does to a live database: warnings, not errors.
+STYLE_RULES = frozenset({"prefer-big-int", "prefer-bigint-over-int", "prefer-bigint-over-smallint",
+                         "prefer-identity", "prefer-text-field", "prefer-timestamptz",
+                         "prefer-robust-stmts", "ban-char-field"})
+IGNORE_RE = re.compile(r"--\s*squawk-ignore(?:-file)?\b(?P<rest>.*)$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: level, rule, where (object or file:line), what, and a one-line fix."""
+
+    level: str
+    rule: str
+    target: str
+    message: str
+    fix: str = ""
+
+    @property
+    def group(self) -> str:
+        """The file, or the table/function the object belongs to, for grouping on the console."""
+        if ":" in self.target:
+            return self.target.split(":", 1)[0]
+        parts = self.target.split(".")
+        return ".".join(parts[:2])
+
+
+@dataclass
+class LintReport:
+    """Findings after exceptions, the exceptions that matched nothing, and what was checked."""
+
+    findings: list[Finding] = field(default_factory=list)
+    excepted: list[tuple[Finding, LintException]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    rules_run: list[str] = field(default_factory=list)
+    shipped: list[Finding] = field(default_factory=list)  # in migrations that already shipped
+    gate: str = ""  # which migrations count as shipped, and why
+    gate_notes: list[str] = field(default_factory=list)  # environments whose history was not read
+
+    def count(self, level: str) -> int:
+        """How many findings have this level."""
+        return sum(1 for f in self.findings if f.level == level)
+
+    def failed(self, strict: bool) -> bool:
+        """Errors fail; with strict, warnings too."""
+        return self.count("error") > 0 or (strict and self.count("warn") > 0)
+
+
+def squawk_binary() -> str:
+    """The squawk executable of squawk-cli, next to this Python or on PATH."""
+    beside = Path(sys.executable).parent / "squawk"
+    found = str(beside) if beside.exists() else shutil.which("squawk")
+    if not found:
+        raise PrerequisiteError("squawk is not installed: pip install squawk-cli "
+                                "(it is a dependency of this project: pip install -e .)")
+    return found
+
+
+def _toml(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def excluded_rules(settings: Settings, rollbacks: bool) -> list[str]:
+    """.squawk.toml's excluded_rules, plus rollback_excluded_rules for rollback files.
+
+    squawk's --exclude replaces the config file's list instead of adding to it, so the harness
+    merges both lists and passes them together.
+    """
+    rules = list(_toml(settings.root / ".squawk.toml").get("excluded_rules", []))
+    rules += [r for r in HARNESS_SETS if r not in rules]
+    if rollbacks:
+        rules += settings.rollback_excluded_rules
+    return rules
+
+
+def _run_squawk(root: Path, files: list[Path], in_transaction: bool, exclude: list[str]) -> list[dict]:
+    if not files:
+        return []
+    cmd = [squawk_binary(), "--reporter", "json", "--pg-version", "15"]
+    config = root / ".squawk.toml"
+    if config.exists():
+        cmd += ["--config", str(config)]
+    cmd.append("--assume-in-transaction" if in_transaction else "--no-assume-in-transaction")
+    if exclude:
+        cmd += ["--exclude", ",".join(exclude)]
+    out = subprocess.run(cmd + [str(f) for f in files], capture_output=True, text=True, cwd=root)
+    try:
+        return json.loads(out.stdout or "[]")
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"squawk gave no JSON (exit {out.returncode}): {out.stderr.strip()[:500]}") from exc
+
+
+def _squawk_finding(raw: dict, root: Path) -> Finding:
+    target = f"{shown(Path(raw['file']), root)}:{int(raw['line']) + 1}"  # squawk counts lines from 0
+    fix = raw.get("help") or f"see https://squawkhq.com/docs/{raw['rule_name']}"
+    level = "warn" if raw["rule_name"] in STYLE_RULES else "error"
+    return Finding(level, f"squawk:{raw['rule_name']}", target, raw["message"], fix)
+
+
+def _ignore_without_reason(mf: MigrationFile) -> list[Finding]:
+    found = []
+    for number, line in enumerate(mf.text.splitlines(), start=1):
+        match = IGNORE_RE.search(line)
+        if match and not re.search(r"\s--\s*\S", match.group("rest")):
+            found.append(Finding("error", "squawk-ignore-without-reason", f"{mf.shown}:{number}",
+                                 "a squawk-ignore comment gives no reason",
+                                 "append the reason on the same line: -- squawk-ignore RULE -- why"))
+    return found
+
+
+def lint_files(settings: Settings) -> tuple[list[Finding], list[str]]:
+    """squawk findings (1-based lines) and ignore comments without reasons, for every file."""
+    ups = discover(settings.migrations_dir, settings.root)
+    downs = discover(settings.rollbacks_dir, settings.root)
+    findings: list[Finding] = []
+    for mf in ups + downs:
+        findings.extend(_ignore_without_reason(mf))
+    for group, exclude in ((ups, excluded_rules(settings, False)),
+                           (downs, excluded_rules(settings, True))):
+        for in_tx in (True, False):
+            # a file wrapped in its own begin ... commit shows squawk its transaction itself
+            files = [mf.path for mf in group if (mf.transactional and not mf.wrapped) is in_tx]
+            found = _run_squawk(settings.root, files, in_tx, exclude)
+            findings.extend(_squawk_finding(r, settings.root) for r in found)
+    return findings, [mf.shown for mf in ups + downs]
+
+
+def lint_database(conn: psycopg.Connection) -> list[Finding]:
+    """The Supabase security checks on a migrated database, and plpgsql_check on its functions."""
+    found = [Finding(rule.level, rule.name, obj, detail, rule.fix)
+             for rule, obj, detail in security.run(conn)]
+    return found + [Finding(level, "plpgsql-check", target, message, "fix the function body")
+                    for level, target, message in plpgsql_check.run(conn)]
+
+
+def _matches(exc: LintException, finding: Finding) -> bool:
+    rule_ok = exc.rule in (finding.rule, finding.rule.removeprefix("squawk:"))
+    return rule_ok and (exc.target == finding.target or finding.target.startswith(exc.target + ":"))
+
+
+def apply_exceptions(findings: list[Finding], exceptions: tuple[LintException, ...]) -> LintReport:
+    """Drop the findings an exception accepts; report exceptions that matched nothing."""
+    report = LintReport()
+    used: set[int] = set()
+    for f in findings:
+        hit = next((i for i, e in enumerate(exceptions) if _matches(e, f)), None)
+        if hit is None:
+            report.findings.append(f)
+        else:
+            used.add(hit)
+            report.excepted.append((f, exceptions[hit]))
+    for i, e in enumerate(exceptions):
+        if i not in used:
+            report.findings.append(Finding("warn", "unused-lint-exception", f"{e.rule} on {e.target}",
+                                           f"the exception ({e.reason}) matches no finding",
+                                           "remove it from [tool.dbharness.lint] exceptions"))
+    return report
+
+
+def build_report(settings: Settings, file_findings: list[Finding], files: list[str],
+                 db_findings: list[Finding]) -> LintReport:
+    """Both kinds of findings, exceptions applied, in one report; findings in migrations that
+    already shipped (gate.py) are set apart, not gated."""
+    report = apply_exceptions(file_findings + db_findings, settings.lint_exceptions)
+    g = gate.gate(settings)
+    report.gate = g.description
+    report.gate_notes = list(g.notes)
+    report.shipped = [f for f in report.findings if gate.is_shipped(f.target, g)]
+    report.findings = [f for f in report.findings if not gate.is_shipped(f.target, g)]
+    report.files = files
+    report.rules_run = [r.name for r in security.RULES] + ["plpgsql-check"]
+    order = {level: i for i, level in enumerate(LEVELS)}
+    report.findings.sort(key=lambda f: (f.group, order.get(f.level, 9), f.target, f.rule))
+    return report
+
+
+def run(settings: Settings, engine: str | None, report: Callable[[str], None]) -> LintReport:
+    """squawk on the files, then every migration on a throwaway database and the security checks."""
+    from dbharness.build import database
+
+    file_findings, files = lint_files(settings)
+    schema_only = database.Recipe(seed=False, pgtap=False)
+    with database.fresh(settings, schema_only, engine=engine, report=report) as ready, \
+            database.connect(ready.server.conninfo()) as conn:
+        db_findings = lint_database(conn)
+    return build_report(settings, file_findings, files, db_findings)

@@ -1,0 +1,15 @@
+"""How a file is named in messages and reports: relative to the project, else as given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def shown(path: Path, root: Path | None) -> str:
+    """path relative to root (the project) when it lies inside it; otherwise path as it is."""
+    if root is not None:
+        try:
+            return str(path.resolve().relative_to(root.resolve()))
+        except ValueError:
+            pass
+    return str(path)

@@ -1,0 +1,148 @@
+"""Pure formatting of results into the lines the tasks print (nothing below them prints)."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from dbharness.suite.tapresults import FileResult, Totals
+
+if TYPE_CHECKING:  # result types of the tasks, formatted here at the edge
+    from dbharness.coverage.pins import Coverage
+    from dbharness.deploy.plan import Status
+    from dbharness.lint.checks import LintReport
+    from dbharness.rollback_check import RollbackCheckResult
+    from dbharness.testrun import TestOutcome
+
+
+def file_line(result: FileResult) -> str:
+    """One line per pgTAP file: verdict, path, counts and time."""
+    verdict = "ok  " if result.passed else "FAIL"
+    counts = [f"{result.count('passed')} passed"]
+    if result.count("failed"):
+        counts.append(f"{result.count('failed')} failed")
+    if result.count("skipped"):
+        counts.append(f"{result.count('skipped')} skipped")
+    return f"{verdict} {result.path}  {', '.join(counts)}  ({result.seconds * 1000:.0f} ms)"
+
+
+def failure_details(result: FileResult) -> list[str]:
+    """Diagnostics of every failed assertion, and the file-level failure, indented."""
+    lines: list[str] = []
+    for a in result.assertions:
+        if a.status == "failed":
+            lines.append(f"    not ok {a.number} - {a.description} ({a.source or result.path})")
+            lines.extend(f"      {d.strip()}" for d in a.diagnostics if d.strip())
+    failure = result.file_failure
+    if failure:
+        lines.extend(f"    {text}" for text in failure.splitlines())
+    return lines
+
+
+def summary(total: Totals, files: int, seconds: float) -> list[str]:
+    """The closing lines of a run; the last is exactly 'N passed, N failed[, N skipped]'."""
+    return [f"{files} files in {seconds:.2f}s", total.line()]
+
+
+def phase_table(phases: dict[str, float]) -> str:
+    """'server start 0.41s, compat 0.02s, ...' for the end of a run."""
+    return ", ".join(f"{name} {secs:.2f}s" for name, secs in phases.items())
+
+
+def lint_lines(report: LintReport, shipped: bool = False) -> list[str]:
+    """A table of findings grouped by file or object (with shipped: those in shipped migrations
+    too), then the counts."""
+    lines: list[str] = []
+    group = None
+    for f in report.findings + (report.shipped if shipped else []):
+        if f.group != group:
+            group = f.group
+            lines.append(group)
+        lines.append(f"  {f.level:<5} {f.rule:<40} {f.target}")
+        lines.append(f"        {f.message}" + (f"  fix: {f.fix}" if f.fix else ""))
+    for f, e in report.excepted:
+        lines.append(f"  excepted: {f.rule} on {f.target} ({e.reason})")
+    lines.append(f"lint: {report.count('error')} errors, {report.count('warn')} warnings, "
+                 f"{report.count('info')} info in {len(report.files)} files and the migrated database")
+    lines += [f"lint gate: {note}; its migrations count as not shipped" for note in report.gate_notes]
+    if report.shipped:
+        listed = "listed above" if shipped else "dbharness lint --shipped lists them"
+        lines.append(f"not gated: {len(report.shipped)} findings in migrations that already shipped "
+                     f"({report.gate}); {listed}")
+    return lines
+
+
+def rollback_summary(result: RollbackCheckResult) -> list[str]:
+    """The closing lines of rollback-check; the last is 'N passed, N failed[, N skipped]'."""
+    skipped = len(result.skipped)
+    counts = f"{result.passed} passed, {len(result.failed)} failed"
+    return [f"rollback-check in {result.seconds:.2f}s", counts + (f", {skipped} skipped" if skipped else "")]
+
+
+def status_lines(target: object, st: Status) -> list[str]:
+    """dbharness status: each local migration as applied or pending, drift, and the counts."""
+    lines = [f"{target}"]
+    lines += [f"  applied  {f.stem}" for f in st.applied]
+    lines += [f"  pending  {f.stem}" for f in st.pending]
+    lines += [f"  DRIFT    {r.version}_{r.name or '?'} (in the database, not in the repository)"
+              for r in st.drift]
+    lines.append(f"{len(st.applied)} applied, {len(st.pending)} pending, {len(st.drift)} drift")
+    return lines
+
+
+def file_lines(result: FileResult) -> list[str]:
+    """A pgTAP file's verdict line, what it echoed, and, when it failed, its details and the
+    first lines it printed that were not TAP."""
+    lines = [file_line(result), *(f"    echo: {text}" for text in result.echoed)]
+    if not result.passed:
+        lines += failure_details(result)
+        other = [o for o in result.output if o not in result.echoed][:10]
+        lines += [f"    output: {o}" for o in other]
+    return lines
+
+
+def _escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def annotations(result: FileResult) -> list[str]:
+    """GitHub Actions workflow commands for each failure, so it shows on the pull request's diff."""
+    out = []
+    for a in result.assertions:
+        if a.status == "failed":
+            path, _, line = (a.source or result.path).rpartition(":") if a.source else (result.path, "", "")
+            message = _escape("\n".join([f"not ok {a.number} - {a.description}", *a.diagnostics]))
+            out.append(f"::error file={path},line={line or 1}::{message}")
+    failure = result.file_failure
+    if failure:
+        path, _, line = (result.error_at or "").rpartition(":")
+        out.append(f"::error file={path or result.path},line={line or 1}::{_escape(failure)}")
+    return out
+
+
+def file_report(result: FileResult) -> list[str]:
+    """What dbharness test prints as a file finishes: its lines, and in GitHub Actions
+    (GITHUB_ACTIONS=true) a workflow annotation per failure."""
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    return file_lines(result) + (annotations(result) if github else [])
+
+
+def test_summary(outcome: TestOutcome, junit_path: object) -> list[str]:
+    """The closing lines of dbharness test: report path, phases, counts."""
+    return [f"JUnit: {junit_path}", f"phases: {phase_table(outcome.phases.seconds)}",
+            *summary(outcome.totals, len(outcome.results), outcome.seconds)]
+
+
+def coverage_lines(cov: Coverage, bar: float) -> list[str]:
+    """dbharness test's coverage lines: the closing count, then each unpinned fact."""
+    from dbharness.coverage.check import summary
+
+    hint = "no assertion pins it (dbharness scaffold-tests VERSION writes one)"
+    return [summary(cov, bar), *(f"  UNPINNED {fact.id}: {hint}" for fact in cov.unpinned)]
+
+
+def lint_failure(strict: bool) -> str:
+    """Why dbharness lint (or the lint step of dbharness test) failed, and what to do."""
+    what = "errors or warnings (--strict)" if strict else "errors"
+    return (f"lint failed: fix the {what} above, or declare a justified exception "
+            "in [tool.dbharness.lint] of pyproject.toml")

@@ -1,0 +1,215 @@
+"""`dbharness setup`: find or install what the harness needs (PostgreSQL, pgTAP, pg_prove), in one go."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from dbharness.config import Settings
+from dbharness.engines.local import server_os_user
+from dbharness.engines.pgbin import PgBinaries, extension_dir, find_binaries, pgtap_control
+from dbharness.errors import HarnessError, PrerequisiteError
+from dbharness.progress import Progress
+from dbharness.sql import migrations
+from dbharness.supabase import cli as supabase_cli
+from dbharness.supabase import compat, rules
+
+APT_INSTALL = ("apt-get", "install", "-y", "--no-install-recommends")
+PREFERRED_SERVER = "postgresql-15"  # supabase/config.toml's major_version; else the distro's own
+PG_PROVE_PACKAGE = "libtap-parser-sourcehandler-pgtap-perl"
+# Extensions Supabase offers that Debian packages (postgresql-MAJOR-<suffix>); contrib ones come
+# with the server itself.
+DEBIAN_EXTENSIONS = {
+    "pg_cron": "cron", "plpgsql_check": "plpgsql-check", "postgis": "postgis-3",
+    "postgis_raster": "postgis-3", "postgis_topology": "postgis-3", "postgis_sfcgal": "postgis-3",
+    "postgis_tiger_geocoder": "postgis-3", "address_standardizer": "postgis-3",
+    "address_standardizer_data_us": "postgis-3", "pgrouting": "pgrouting", "hypopg": "hypopg",
+    "pg_repack": "repack", "rum": "rum", "pgaudit": "pgaudit", "pgtap": "pgtap",
+}
+
+
+def pgtap_installed(bins: PgBinaries) -> bool:
+    """True when the server's extension directory holds pgtap.control."""
+    return pgtap_control(bins).exists()
+
+
+def pgtap_package(major: int) -> str:
+    """Debian's pgTAP package for a PostgreSQL major version."""
+    return f"postgresql-{major}-pgtap"
+
+
+def install_command(packages: list[str]) -> list[str]:
+    """The apt-get command that installs packages."""
+    return [*APT_INSTALL, *packages]
+
+
+def hint(packages: list[str]) -> str:
+    """Everything to run, in one go, for a person without the rights to let setup do it."""
+    return (f"run as root (or prefix each command with sudo): apt-get update && "
+            f"{' '.join(install_command(packages))}, then dbharness setup again")
+
+
+def _privilege() -> list[str] | None:
+    """[] as root, ['sudo', '-n'] when passwordless sudo works, None otherwise (or without apt)."""
+    if shutil.which("apt-get") is None:
+        return None
+    if os.geteuid() == 0:
+        return []
+    sudo = shutil.which("sudo")
+    if sudo and subprocess.run([sudo, "-n", "true"], capture_output=True).returncode == 0:
+        return [sudo, "-n"]
+    return None
+
+
+def _can_apt() -> bool:
+    return _privilege() is not None
+
+
+def _apt(args: list[str], report: Progress) -> subprocess.CompletedProcess[str]:
+    prefix = _privilege() or []
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    report(f"running: {' '.join([*prefix, *args])}")
+    return subprocess.run([*prefix, *args], capture_output=True, text=True, env=env)
+
+
+def apt_install(packages: list[str], report: Progress) -> None:
+    """apt-get update, then install packages; a PrerequisiteError with apt's words on failure."""
+    _apt(["apt-get", "update", "-qq"], report)
+    out = _apt(install_command(packages), report)
+    if out.returncode != 0:
+        raise PrerequisiteError(f"installing {' '.join(packages)} failed:\n{out.stderr.strip()[-2000:]}")
+
+
+def _server_package() -> str:
+    """postgresql-15 where the package lists have it, else the distro's default `postgresql`."""
+    found = subprocess.run(["apt-cache", "show", PREFERRED_SERVER], capture_output=True, text=True)
+    return PREFERRED_SERVER if found.returncode == 0 and found.stdout.strip() else "postgresql"
+
+
+def ensure_server(pg_bindir: str | None, report: Progress) -> PgBinaries:
+    """The server binaries; installs PostgreSQL (with pgTAP and pg_prove) when none are found."""
+    try:
+        return find_binaries(pg_bindir)
+    except PrerequisiteError as exc:
+        if pg_bindir or not _can_apt():
+            wanted = [PREFERRED_SERVER, pgtap_package(15), PG_PROVE_PACKAGE]
+            raise PrerequisiteError(f"{exc}\nTo install everything: {hint(wanted)}") from None
+    _apt(["apt-get", "update", "-qq"], report)
+    apt_install([_server_package()], report)
+    return find_binaries(pg_bindir)
+
+
+def missing_packages(bins: PgBinaries) -> list[str]:
+    """The packages still needed for this server: pgTAP and plpgsql_check for its major version
+    (lint checks PL/pgSQL bodies as `supabase db lint` does), and pg_prove."""
+    wanted = []
+    if not pgtap_installed(bins):
+        wanted.append(pgtap_package(bins.major))
+    if not (extension_dir(bins) / "plpgsql_check.control").exists():
+        wanted.append(f"postgresql-{bins.major}-plpgsql-check")
+    if shutil.which("pg_prove") is None:
+        wanted.append(PG_PROVE_PACKAGE)
+    return wanted
+
+
+def ensure_pgtap(bins: PgBinaries, report: Progress) -> None:
+    """pgTAP for this server and pg_prove (which dbharness bench compares against), installed in one
+    go when setup may; otherwise the one command that does it."""
+    wanted = missing_packages(bins)
+    if wanted and not _can_apt():
+        raise PrerequisiteError(f"missing for PostgreSQL {bins.major}: {', '.join(wanted)}; {hint(wanted)}")
+    if wanted:
+        apt_install(wanted, report)
+        if missing_packages(bins):
+            raise PrerequisiteError(f"still missing after the install: {', '.join(missing_packages(bins))}")
+    report(f"pgTAP: installed for PostgreSQL {bins.major}; pg_prove: {shutil.which('pg_prove')}")
+
+
+def created_extensions(migrations_dir: Path) -> set[str]:
+    """Every extension the project's migrations create."""
+    found = set()
+    for mf in migrations.discover(migrations_dir):
+        try:
+            statements = mf.body
+        except HarnessError:
+            continue  # a broken file is reported by the run that applies it
+        found |= {e.name for e in map(rules.created_extension, (s.sql for s in statements)) if e}
+    return found
+
+
+def extension_packages(bins: PgBinaries, names: set[str]) -> list[str]:
+    """Debian's packages for the extensions among names that this server lacks."""
+    extdir = extension_dir(bins)
+    return sorted({f"postgresql-{bins.major}-{DEBIAN_EXTENSIONS[n]}" for n in names
+                   if n in DEBIAN_EXTENSIONS and not (extdir / f"{n}.control").exists()})
+
+
+def stale_offline(bins: PgBinaries) -> list[Path]:
+    """The offline extensions' files (dbharness/supabase/extensions) the server lacks or has older
+    copies of."""
+    extdir = extension_dir(bins)
+    return [f for f in sorted(compat.EXTENSIONS_DIR.iterdir())
+            if not (extdir / f.name).exists() or (extdir / f.name).read_bytes() != f.read_bytes()]
+
+
+def ensure_offline(bins: PgBinaries, report: Progress) -> None:
+    """Install the offline pg_net and supabase_vault into the server's extension directory."""
+    files = stale_offline(bins)
+    extdir = extension_dir(bins)
+    if files:
+        command = ["install", "-m", "0644", *map(str, files), str(extdir)]
+        prefix = [] if os.access(extdir, os.W_OK) else _privilege()
+        if prefix is None:
+            raise PrerequisiteError(f"the offline pg_net and supabase_vault are not installed for "
+                                    f"PostgreSQL {bins.major}; run as root: {' '.join(command)}")
+        out = subprocess.run([*prefix, *command], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise PrerequisiteError(f"installing the offline extensions failed: {out.stderr.strip()}")
+    report(f"offline pg_net and supabase_vault: in {extdir}")
+
+
+def ensure_extensions(bins: PgBinaries, migrations_dir: Path, report: Progress,
+                      extra: tuple[str, ...] = ()) -> None:
+    """The Debian packages of the extensions the migrations create (and of extra), where Debian
+    has them."""
+    names = created_extensions(migrations_dir) | set(extra)
+    wanted = extension_packages(bins, names)
+    if wanted and not _can_apt():
+        raise PrerequisiteError(f"the migrations create extensions this server lacks: {hint(wanted)}")
+    if wanted:
+        apt_install(wanted, report)
+    if "pg_cron" in names:
+        report("pg_cron: preloaded by the local engine (cron.database_name = postgres)")
+    extdir = extension_dir(bins)
+    unknown = sorted(n for n in names - set(DEBIAN_EXTENSIONS) if not (extdir / f"{n}.control").exists())
+    if unknown:
+        report(f"no Debian package for: {', '.join(unknown)} (use --engine docker, or stub_extensions)")
+
+
+def ensure_cli(root: Path, report: Progress) -> None:
+    """The pinned Supabase CLI in the project (npm; Node from the distribution when it may)."""
+    if shutil.which("npm") is None and _can_apt():
+        apt_install(["nodejs", "npm"], report)
+    found = supabase_cli.install(root, report)
+    if found is not None:
+        report(f"Supabase CLI: {found}")
+
+
+def check(pg_bindir: str | None, report: Progress, settings: Settings | None = None) -> PgBinaries:
+    """Every prerequisite of the local engine, installing what is missing when it can; with a
+    project's settings, also its migrations' extensions (and the Supabase CLI if it asks)."""
+    bins = ensure_server(pg_bindir, report)
+    report(f"PostgreSQL {bins.major}: {bins.bindir}")
+    owner = server_os_user()
+    report(f"server runs as: {owner.name if owner else 'the current user'}")
+    ensure_pgtap(bins, report)
+    ensure_offline(bins, report)
+    if settings is not None:
+        ensure_extensions(bins, settings.migrations_dir, report, settings.setup_extensions)
+    squawk = shutil.which("squawk")
+    report(f"squawk: {squawk or 'missing (pip install squawk-cli); needed by dbharness lint'}")
+    if settings is not None and settings.supabase_cli:
+        ensure_cli(settings.root, report)
+    return bins
