@@ -95,8 +95,9 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
             with phases.timed("lint"), database.connect(conninfo) as conn:
                 lint_hook(checks.build_report(settings, linted[0], linted[1], checks.lint_database(conn)))
         with phases.timed("pgtap"):
+            alive = lambda: database.check_alive(ready.engine)  # noqa: E731
             results = pgtap.run_loaded(conninfo, files, jobs, settings.test_timeout,
-                                       _reported(shard, on_result))
+                                       _reported(shard, on_result), alive)
         results = [r for r in results if _keep(shard, r)]
     return TestOutcome(results, totals(results), phases, time.perf_counter() - started, measured,
                        database.stubbed(settings))

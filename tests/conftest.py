@@ -50,6 +50,14 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def stands_for_a_real_environment(server: Server, dbname: str) -> None:
+    """A database of a throwaway server that a test uses as staging or production: it says it is
+    not a throwaway, as a real environment's database would (promote refuses throwaways as
+    production)."""
+    with psycopg.connect(server.conninfo(admin=True), autocommit=True) as admin:
+        admin.execute(f"alter database {dbname} set dbharness.throwaway = 'off'")
+
+
 class DatabaseEngine:
     """A real database on the session's throwaway server, made fresh for each check."""
 

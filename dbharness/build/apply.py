@@ -22,6 +22,15 @@ from dbharness.sql.statements import Statement, read_sql, split_statements
 from dbharness.progress import Progress, quiet
 
 
+class ApplyInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM while a file ran outside a transaction; notes say what its index builds
+    left and how it was cleaned up (or the statement that finishes the job)."""
+
+    def __init__(self, notes: list[str]) -> None:
+        super().__init__("; ".join(notes))
+        self.notes = notes
+
+
 @dataclass(frozen=True)
 class Timeouts:
     """lock_timeout and statement_timeout for every migration statement (values from Settings)."""
@@ -117,8 +126,7 @@ def _run_outside_transaction(conn: psycopg.Connection, mf: MigrationFile, timeou
             notes = index_builds.undo(conn, before, table, built)
             raise statement_error(mf.shown, stmt, exc, _sentence(notes)) from exc
         except KeyboardInterrupt:
-            index_builds.undo(conn, before, table, built)
-            raise
+            raise ApplyInterrupted(index_builds.undo(conn, before, table, built, patient=False)) from None
         built += sorted(index_builds.indexes_on(conn, table) - before)
     with conn.transaction():
         _update_history(conn, mf, direction)

@@ -131,6 +131,7 @@ def build(server: Server, settings: Settings, recipe: Recipe = EVERYTHING,
     with connect(server.conninfo(admin=True)) as admin:
         with timer.timed("compat"):
             compat.install(admin)
+            mark_throwaway(admin)
         with connect(server.conninfo()) as conn:  # after compat: it makes the postgres role
             if recipe.migrations or recipe.seed:
                 with timer.timed("migrations"):
@@ -138,6 +139,15 @@ def build(server: Server, settings: Settings, recipe: Recipe = EVERYTHING,
             if recipe.pgtap:
                 with timer.timed("pgtap setup"):
                     prepare_tests(admin, conn, settings, server.version)
+
+
+def mark_throwaway(admin: psycopg.Connection) -> None:
+    """Say on the server that it is the harness's throwaway (the local engine starts it so; a
+    container gets it here), so promote and rollback refuse it as production."""
+    row = admin.execute("select current_setting('dbharness.throwaway', true)").fetchone()
+    if not row or row[0] != "on":
+        admin.execute("alter system set dbharness.throwaway = 'on'")
+        admin.execute("select pg_catalog.pg_reload_conf()")
 
 
 def prepare_tests(admin: psycopg.Connection, conn: psycopg.Connection, settings: Settings,
@@ -167,7 +177,8 @@ class Fresh:
     engine: Engine
 
 
-def _check_alive(eng: object) -> None:
+def check_alive(eng: object) -> None:
+    """Raise EngineError, with the server's last log lines, when the engine's server has died."""
     probe = getattr(eng, "check_alive", None)
     if probe is not None:
         probe()
@@ -180,7 +191,8 @@ def fresh(settings: Settings, recipe: Recipe | None = EVERYTHING, *, engine: str
     """Start a throwaway server, build its database (recipe None: leave it empty), yield it;
     the server is always stopped and removed.
 
-    A failure caused by the server dying is reported as such (EngineError with its log).
+    A failure caused by the server dying, in any phase, is reported as such (EngineError with
+    its log), whether it came as a HarnessError or as the driver's OperationalError.
     """
     timer = phases or Phases()
     eng = (make or make_engine)(engine or settings.engine, settings, report, template=TEMPLATE)
@@ -191,10 +203,10 @@ def fresh(settings: Settings, recipe: Recipe | None = EVERYTHING, *, engine: str
             if recipe is not None:
                 build(server, settings, recipe, report, timer)
             yield Fresh(server, eng)
-        except HarnessError:
-            _check_alive(eng)
+        except (HarnessError, psycopg.OperationalError):
+            check_alive(eng)
             raise
-        _check_alive(eng)
+        check_alive(eng)
         with timer.timed("server stop"):
             stack.close()
 

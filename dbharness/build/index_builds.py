@@ -19,6 +19,7 @@ from dbharness.sql.statements import Statement
 
 DROP_TRIES = 3
 DROP_LOCK_TIMEOUT = "2s"
+HURRIED_LOCK_TIMEOUT = "500ms"  # after Ctrl-C: one short try, then the statement that finishes the job
 
 
 def table_of(stmt: Statement) -> str | None:
@@ -40,12 +41,13 @@ def indexes_on(conn: psycopg.Connection, table: str | None) -> set[int]:
 
 
 def _describe(conn: psycopg.Connection, oid: int) -> tuple[str, bool] | None:
-    row = conn.execute("select indexrelid::regclass::text, indisvalid from pg_index where indexrelid = %s",
-                       (oid,)).fetchone()
+    row = conn.execute("select format('%%I.%%I', n.nspname, c.relname), x.indisvalid from pg_index x "
+                       "join pg_class c on c.oid = x.indexrelid join pg_namespace n on n.oid = c.relnamespace "
+                       "where x.indexrelid = %s", (oid,)).fetchone()
     return (row[0], row[1]) if row else None
 
 
-def drop(conn: psycopg.Connection, oid: int, lock_timeout: str = DROP_LOCK_TIMEOUT) -> str:
+def drop(conn: psycopg.Connection, oid: int, lock_timeout: str = DROP_LOCK_TIMEOUT, tries: int = DROP_TRIES) -> str:
     """Drop one index concurrently, retrying a lock timeout; a note saying what happened."""
     found = _describe(conn, oid)
     if found is None:
@@ -53,7 +55,7 @@ def drop(conn: psycopg.Connection, oid: int, lock_timeout: str = DROP_LOCK_TIMEO
     name, valid = found
     what = "the index" if valid else "the INVALID index"
     statement = f"drop index concurrently if exists {name};"
-    for attempt in range(DROP_TRIES):
+    for attempt in range(tries):
         try:
             conn.execute(psql.SQL("set lock_timeout = {}").format(psql.Literal(lock_timeout)))
             conn.execute(psql.SQL("drop index concurrently if exists {}").format(psql.SQL(name)))
@@ -62,20 +64,29 @@ def drop(conn: psycopg.Connection, oid: int, lock_timeout: str = DROP_LOCK_TIMEO
             time.sleep(0.2 * (attempt + 1))
         except psycopg.Error as exc:
             return f"could not drop {what} {name} ({str(exc).strip()}); drop it with: {statement}"
-    return (f"left {what} {name}: its lock was busy {DROP_TRIES} times; drop it with: {statement}")
+    busy = "busy" if tries == 1 else f"busy {tries} times"
+    return f"left {what} {name}: its lock was {busy}; drop it with: {statement}"
 
 
-def undo(conn: psycopg.Connection, before: set[int], table: str | None, built: list[int]) -> list[str]:
+LOOK = "select indexrelid::regclass from pg_index where not indisvalid"
+
+
+def undo(conn: psycopg.Connection, before: set[int], table: str | None, built: list[int],
+         patient: bool = True) -> list[str]:
     """Drop the indexes the failed statement left (new since `before`) and those the file built
-    earlier, newest first; notes for the message."""
+    earlier, newest first; notes for the message. Not patient (after Ctrl-C): one short try each,
+    and a second Ctrl-C stops the cleanup with a note."""
     notes = []
+    timeout, tries = (DROP_LOCK_TIMEOUT, DROP_TRIES) if patient else (HURRIED_LOCK_TIMEOUT, 1)
     try:
         leftovers = sorted(indexes_on(conn, table) - before)
         for oid in [*leftovers, *reversed(built)]:
-            note = drop(conn, oid)
+            note = drop(conn, oid, timeout, tries)
             if note:
                 notes.append(note)
     except psycopg.Error as exc:
         notes.append(f"could not look for indexes to drop ({str(exc).strip()}); check for INVALID "
-                     "indexes: select indexrelid::regclass from pg_index where not indisvalid")
+                     f"indexes: {LOOK}")
+    except KeyboardInterrupt:
+        notes.append(f"the cleanup was interrupted too; check for INVALID indexes: {LOOK}")
     return notes

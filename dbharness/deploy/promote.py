@@ -11,7 +11,7 @@ import psycopg
 from dbharness.build import database, history
 from dbharness.build.apply import apply_file
 from dbharness.config import Settings
-from dbharness.deploy import guards
+from dbharness.deploy import guards, targets
 from dbharness.deploy.plan import Ask, Plan, confirm, plan_lines
 from dbharness.deploy.status import make_plan, status
 from dbharness.environments import Target, resolve
@@ -40,6 +40,7 @@ class PromoteResult:
     error: str | None = None  # why the promotion stopped before a file ran (refusal, connection)
     current: str | None = None  # the file being applied right now
     gate: TestOutcome | None = None  # the dbharness test run that let the promotion through
+    interrupted: bool = False  # by Ctrl-C or SIGTERM; error says where and what was left
 
     @property
     def failed(self) -> FileOutcome | None:
@@ -75,6 +76,9 @@ def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report:
 def _promote(settings: Settings, target: Target, result: PromoteResult, *, to: str | None, yes: bool,
              ask: Ask | None, report: Progress) -> None:
     with target.connect() as conn:
+        wrong = targets.refusals(settings, target, conn)
+        if wrong:
+            raise PromotionRefused(f"promotion to {target} refused:\n  - " + "\n  - ".join(wrong))
         plan = make_plan(settings, target, conn, to)
         for line in plan_lines(plan):
             report(line)
@@ -91,12 +95,12 @@ def _promote(settings: Settings, target: Target, result: PromoteResult, *, to: s
         report(f"Promoted {len(result.files)} migration(s) to {target}")
 
 
-def _interrupted(result: PromoteResult) -> str:
+def _interrupted(result: PromoteResult, notes: list[str]) -> str:
     done = f"{len(result.applied)} file(s) applied and recorded before it"
     if result.current is None:
         return f"interrupted before any file was being applied; {done}"
-    return (f"interrupted while applying {result.current}: its transaction was rolled back (a "
-            f"CONCURRENTLY file's indexes dropped) and it was not recorded; {done}")
+    undone = "".join(f"\n  {note}" for note in notes) or " (its transaction was rolled back)"
+    return f"interrupted while applying {result.current}; it was not recorded; {done}{undone}"
 
 
 def promote(settings: Settings, name: str, *, dry_run: bool = False, yes: bool = False,
@@ -121,7 +125,8 @@ def promote(settings: Settings, name: str, *, dry_run: bool = False, yes: bool =
     except HarnessError as exc:
         result.error = str(exc)
         raise
-    except KeyboardInterrupt:
-        result.error = _interrupted(result)
+    except KeyboardInterrupt as exc:
+        result.error = _interrupted(result, getattr(exc, "notes", []))
+        result.interrupted = True
         raise
     return result

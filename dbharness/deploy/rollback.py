@@ -7,7 +7,7 @@ import psycopg
 from dbharness.build import database
 from dbharness.build.apply import apply_file
 from dbharness.config import Settings
-from dbharness.deploy import guards
+from dbharness.deploy import guards, targets
 from dbharness.deploy.plan import Ask, confirm
 from dbharness.deploy.status import status
 from dbharness.environments import resolve
@@ -41,6 +41,9 @@ def rollback(settings: Settings, name: str, to: str, *, yes: bool = False, ask: 
     target = resolve(settings, name)
     with target.connect() as conn:
         try:
+            wrong = targets.refusals(settings, target, conn)
+            if wrong:
+                raise PromotionRefused(f"rollback of {target} refused:\n  - " + "\n  - ".join(wrong))
             downs = rollback_plan(settings, conn, to)
             if not downs:
                 report(f"{target}: already at {to}, nothing to roll back")

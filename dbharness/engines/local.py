@@ -39,6 +39,7 @@ SERVER_SETTINGS = {
     "full_page_writes": "off",
     "max_connections": "100",
     "log_min_messages": "warning",
+    "dbharness.throwaway": "on",  # promote and rollback refuse such a server as production
 }
 
 

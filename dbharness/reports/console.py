@@ -36,6 +36,8 @@ def failure_details(result: FileResult) -> list[str]:
     failure = result.file_failure
     if failure:
         lines.extend(f"    {text}" for text in failure.splitlines())
+    if lines:  # as pg_prove --verbose shows them: what the server said while the file ran
+        lines.extend(f"    {notice}" for notice in result.notices)
     return lines
 
 
@@ -127,10 +129,17 @@ def file_report(result: FileResult) -> list[str]:
     return file_lines(result) + (annotations(result) if github else [])
 
 
+def failed_files(results: list[FileResult]) -> list[str]:
+    """The files that failed, in the run's stable order whatever order they finished in (as
+    pg_prove's Test Summary Report); nothing when all passed."""
+    failed = [file_line(r) for r in results if not r.passed]
+    return [f"Failed files ({len(failed)} of {len(results)}):", *(f"  {line}" for line in failed)] if failed else []
+
+
 def test_summary(outcome: TestOutcome, junit_path: object) -> list[str]:
-    """The closing lines of dbharness test: report path, phases, counts."""
+    """The closing lines of dbharness test: report path, phases, the failed files, counts."""
     return [f"JUnit: {junit_path}", f"phases: {phase_table(outcome.phases.seconds)}",
-            *summary(outcome.totals, len(outcome.results), outcome.seconds)]
+            *failed_files(outcome.results), *summary(outcome.totals, len(outcome.results), outcome.seconds)]
 
 
 def coverage_lines(cov: Coverage, bar: float) -> list[str]:

@@ -49,6 +49,7 @@ class Suite:
     name: str
     cases: list[Case] = field(default_factory=list)
     seconds: float | None = None
+    output: str | None = None  # the suite's <system-out>
 
     @property
     def time(self) -> float:
@@ -102,7 +103,8 @@ def file_suite(result: FileResult) -> Suite:
     for n in range(len(result.assertions) + 1, len(result.assertions) + result.not_run + 1):
         cases.append(_located(f"test {n}", cls, result.error_at, result.path, error="",
                               message=f"not run: planned but never reached ({result.error_at or result.path})"))
-    return Suite(result.path, cases, result.seconds)
+    said = "\n".join(result.notices) if result.notices and not result.passed else None
+    return Suite(result.path, cases, result.seconds, said)
 
 
 def case_suite(name: str, cases: list[Case]) -> Suite:
@@ -216,6 +218,8 @@ def document(suites: list[Suite], family: str = "xunit2") -> ElementTree.Element
         element = ElementTree.SubElement(root, "testsuite", attrs)
         for case in suite.cases:
             _case(element, case, family)
+        if suite.output:
+            ElementTree.SubElement(element, "system-out").text = suite.output
         for key in totals:
             totals[key] += counts[key]
     root.attrib.update({k: str(v) for k, v in totals.items()})

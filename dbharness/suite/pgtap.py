@@ -90,13 +90,21 @@ Failure = tuple[str, str]  # (message, file:line of the failing statement)
 
 
 def _run_steps(conn: psycopg.Connection, test_file: TestFile, timeout: str,
-               out: list[Emitted]) -> Failure | None:
-    """Run every step, appending TAP and echoed lines to out; the first error ends the file.
+               out: list[Emitted], notices: list[str]) -> Failure | None:
+    """Run every step, appending TAP and echoed lines to out and the server's NOTICEs (and other
+    messages) to notices; the first error ends the file.
 
     Each statement also has a client-side deadline (test_timeout), which cancels it even when
     the test switched statement_timeout off or loops in PL/pgSQL."""
-    with Watchdog(conn, duration_seconds(timeout)) as guard:
-        return _run_each(conn, test_file, timeout, out, guard)
+    def heard(diag: psycopg.errors.Diagnostic) -> None:
+        notices.append(f"{diag.severity}:  {diag.message_primary}")
+
+    conn.add_notice_handler(heard)
+    try:
+        with Watchdog(conn, duration_seconds(timeout)) as guard:
+            return _run_each(conn, test_file, timeout, out, guard)
+    finally:
+        conn.remove_notice_handler(heard)
 
 
 def _run_each(conn: psycopg.Connection, test_file: TestFile, timeout: str, out: list[Emitted],
@@ -125,13 +133,14 @@ def _set_timeout(conn: psycopg.Connection, timeout: str, local: bool) -> None:
 
 
 def _finish(test_file: TestFile, tap: list[Emitted], failure: Failure | str | None,
-            started: float) -> FileResult:
+            started: float, notices: list[str]) -> FileResult:
     result = parse_emitted(tap, FileResult(test_file.shown, persistent=test_file.persistent))
     if isinstance(failure, tuple):
         result.error, result.error_at = failure
     else:
         result.error = failure
     result.echoed = list(test_file.echoed)
+    result.notices = notices
     result.seconds = time.perf_counter() - started
     return result
 
@@ -140,15 +149,16 @@ def run_persistent(conninfo: str, test_file: TestFile, timeout: str) -> FileResu
     """A file with persistent effects: its own session, statements as written, effects kept."""
     started = time.perf_counter()
     tap: list[Emitted] = []
+    notices: list[str] = []
     error: Failure | str | None = test_file.error
     if error is None:
         try:
             with psycopg.connect(conninfo, autocommit=True) as conn:
                 _set_timeout(conn, timeout, local=False)
-                error = _run_steps(conn, test_file, timeout, tap)
+                error = _run_steps(conn, test_file, timeout, tap, notices)
         except psycopg.Error as exc:
             error = f"{test_file.shown}: cannot run: {str(exc).strip()}"
-    return _finish(test_file, tap, error, started)
+    return _finish(test_file, tap, error, started, notices)
 
 
 class Worker:
@@ -181,16 +191,22 @@ class Worker:
         """Run one isolated file inside a transaction that is always rolled back."""
         started = time.perf_counter()
         tap: list[Emitted] = []
+        notices: list[str] = []
         error: Failure | str | None = test_file.error
         if error is None:
             try:
                 conn = self._connection()
                 _set_timeout(conn, timeout, local=True)
-                error = _run_steps(conn, test_file, timeout, tap)
+                error = _run_steps(conn, test_file, timeout, tap, notices)
             except psycopg.Error as exc:
                 error = f"{test_file.shown}: cannot run: {str(exc).strip()}"
         self._reset()
-        return _finish(test_file, tap, error, started)
+        return _finish(test_file, tap, error, started, notices)
+
+    @property
+    def lost(self) -> bool:
+        """True when the last file's connection broke (the server may have died)."""
+        return self.conn is None or self.conn.broken
 
     def close(self) -> None:
         """Close the connection, if any."""
@@ -219,13 +235,20 @@ def run_files(conninfo: str, paths: list[Path], jobs: int, timeout: str,
 
 
 def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
-               on_result: Callable[[FileResult], None] | None = None) -> list[FileResult]:
+               on_result: Callable[[FileResult], None] | None = None,
+               alive: Callable[[], None] | None = None) -> list[FileResult]:
     """Files with persistent effects first, serially, in the given order; then the isolated ones
-    on `jobs` reused connections in parallel. Results come back in the order of files."""
+    on `jobs` reused connections in parallel. Each result is reported (on_result) as its file
+    finishes; results come back in the order of files.
+
+    alive raises when the server has died: a file that failed on a lost connection asks it, and
+    then the run stops with that one error instead of one failure per file left."""
     results: dict[int, FileResult] = {}
     for index, test_file in enumerate(files):
         if test_file.persistent:
             results[index] = run_persistent(conninfo, test_file, timeout)
+            if alive and not results[index].passed:
+                alive()
             if on_result:
                 on_result(results[index])
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
@@ -234,6 +257,7 @@ def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
             todo.put(index)
 
     stopped = threading.Event()  # Ctrl-C or SIGTERM: files cut off are interrupted, not failed
+    death: list[BaseException] = []  # the server died: the one error the run ends with
 
     def work() -> None:
         worker = Worker(conninfo)
@@ -246,6 +270,13 @@ def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
                 result = worker.run(files[index], timeout)
                 if stopped.is_set():
                     return
+                if alive and not result.passed and worker.lost:
+                    try:
+                        alive()
+                    except BaseException as exc:  # noqa: BLE001 (handed to the main thread)
+                        death.append(exc)
+                        stopped.set()
+                        return
                 results[index] = result
                 if on_result:
                     on_result(result)
@@ -262,4 +293,6 @@ def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
     except BaseException:
         stopped.set()
         raise
+    if death:
+        raise death[0]
     return [results[i] for i in range(len(files))]

@@ -45,6 +45,7 @@ class FileResult:
     error_at: str | None = None  # file:line of the statement whose error ended the file
     persistent: bool = False  # ran first, with effects kept (see pgtap.py)
     echoed: list[str] = field(default_factory=list)  # what \echo printed
+    notices: list[str] = field(default_factory=list)  # the server's NOTICEs etc., "SEVERITY:  text"
 
     def count(self, status: str) -> int:
         """How many assertions have this status."""

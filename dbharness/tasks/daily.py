@@ -142,7 +142,7 @@ def promote(c, env, dry_run=False, yes=False, to=None, skip_tests=False, engine=
                 junit_report.write_pgtap(junit_path(cfg, None, "pgtap"), result.gate.results,
                                   stubbed=result.gate.stubbed)
             junit_report.write(path, [junit_report.promote_suite(result)])
-            say(f"JUnit: {path}")
+            say(f"JUnit: {path}", *([result.error] if result.interrupted and result.error else []))
         if result.failed:
             raise MigrationError(result.failed.failure or result.failed.stem)
 

@@ -66,8 +66,8 @@ def test_a_failed_concurrent_build_leaves_no_invalid_index(fresh_db, tmp_path):
         assert not table_exists(conn, "public.u_idx")
         assert not table_exists(conn, "public.ok_idx")
         assert history.read(conn) == {}
-    assert "Dropped the INVALID index u_idx that this file built" in str(err.value)
-    assert "dropped the index ok_idx that this file built" in str(err.value)
+    assert "Dropped the INVALID index public.u_idx that this file built" in str(err.value)
+    assert "dropped the index public.ok_idx that this file built" in str(err.value)
 
 
 def test_cleanup_drops_only_what_the_file_built_and_finds_unnamed_indexes(fresh_db, tmp_path):
@@ -82,7 +82,7 @@ def test_cleanup_drops_only_what_the_file_built_and_finds_unnamed_indexes(fresh_
         names = [r[0] for r in conn.execute("select indexrelid::regclass::text from pg_index "
                                             "where indrelid = 'public.e'::regclass")]
     assert names == ["hand_made"], names  # the valid hand-made index stays; the unnamed INVALID one went
-    assert "Dropped the INVALID index e_a_idx that this file built" in str(err.value)
+    assert "Dropped the INVALID index public.e_a_idx that this file built" in str(err.value)
 
 
 def test_a_cleanup_that_cannot_get_its_lock_says_what_is_left_and_how_to_drop_it(fresh_db):
@@ -94,8 +94,8 @@ def test_a_cleanup_that_cannot_get_its_lock_says_what_is_left_and_how_to_drop_it
         holder.execute("lock table public.f in share update exclusive mode")
         note = index_builds.drop(conn, oid, lock_timeout="50ms")
         holder.rollback()
-        assert note == ("left the index f_idx: its lock was busy 3 times; "
-                        "drop it with: drop index concurrently if exists f_idx;")
+        assert note == ("left the index public.f_idx: its lock was busy 3 times; "
+                        "drop it with: drop index concurrently if exists public.f_idx;")
         assert conn.execute("select to_regclass('public.f_idx') is not null").fetchone() == (True,)
 
 

@@ -17,7 +17,7 @@ from dbharness.deploy import promote as deploy_promote
 from dbharness.deploy import rollback as deploy_rollback
 from dbharness.errors import CheckFailed, PromotionRefused
 from dbharness.progress import quiet
-from tests.conftest import REPO, DatabaseEngine, run_invoke
+from tests.conftest import REPO, DatabaseEngine, run_invoke, stands_for_a_real_environment
 
 SECRET = "s3cret-Pw_42"
 MIGRATIONS = {
@@ -50,6 +50,7 @@ def envs(server, project: Path, monkeypatch):
         for env in ("staging", "production"):
             name = f"{env[:4]}_{abs(hash(project)) % 10**8}"
             admin.execute(f"create database {name}")
+            stands_for_a_real_environment(server, name)
             dbs[env] = name
     for env, name in dbs.items():
         url = f"postgresql://postgres:{SECRET}@127.0.0.1:{server.port}/{name}"
@@ -384,3 +385,105 @@ def test_an_interrupted_promote_writes_a_truthful_report(envs):
     assert list(versions(db["staging"])) == ["1"]
     with psycopg.connect(db["staging"]) as conn:
         assert conn.execute("select to_regclass('public.notes')").fetchone() == (None,)
+
+
+def _set_url(monkeypatch, env: str, url: str) -> None:
+    monkeypatch.setenv(f"{env.upper()}_DATABASE_URL", url)
+
+
+@pytest.mark.parametrize("spelling", ["postgresql://postgres:{pw}@localhost:{port}/{db}?application_name=other",
+                                      "host=127.0.0.1 port={port} user=postgres password={pw} dbname={db} "
+                                      "connect_timeout=9"])
+def test_production_that_is_staging_behind_another_url_is_refused_naming_both(envs, monkeypatch, server, spelling):
+    settings, db = envs
+    staging_db = db["staging"].split("dbname=")[1].split()[0]
+    _set_url(monkeypatch, "production", spelling.format(pw=SECRET, port=server.port, db=staging_db))
+    settings = config.load(settings.root)
+    with pytest.raises(PromotionRefused) as err:
+        promote(settings, "production")
+    text = str(err.value)
+    assert "production and staging are the same database" in text
+    assert "PRODUCTION_DATABASE_URL and STAGING_DATABASE_URL must name different databases" in text
+    assert SECRET not in text
+    with pytest.raises(PromotionRefused, match="staging and production are the same database"):
+        promote(settings, "staging")
+
+
+def test_staging_promoted_first_is_refused_too_when_its_url_names_production(envs, monkeypatch, server):
+    settings, db = envs
+    production_db = db["production"].split("dbname=")[1].split()[0]
+    _set_url(monkeypatch, "staging", f"postgresql://postgres:{SECRET}@localhost:{server.port}/{production_db}")
+    settings = config.load(settings.root)
+    with pytest.raises(PromotionRefused, match="staging and production are the same database"):
+        promote(settings, "staging")
+    assert versions(db["production"]) == {}
+
+
+def test_a_throwaway_server_template1_or_the_wrong_database_is_refused_as_production(envs, monkeypatch, server):
+    settings, db = envs
+    throwaway = f"throw_{abs(hash(settings.root)) % 10**8}"
+    with psycopg.connect(server.conninfo(), autocommit=True) as admin:
+        admin.execute(f"create database {throwaway}")
+    try:
+        _set_url(monkeypatch, "production", f"postgresql://postgres:{SECRET}@127.0.0.1:{server.port}/{throwaway}")
+        with pytest.raises(PromotionRefused, match="production is a throwaway server of the harness"):
+            promote(config.load(settings.root), "production")
+        with pytest.raises(PromotionRefused, match="production is a throwaway server"):
+            deploy_rollback.rollback(config.load(settings.root), "production", "1", yes=True, report=quiet)
+    finally:
+        with psycopg.connect(server.conninfo(), autocommit=True) as admin:
+            admin.execute(f"drop database {throwaway} with (force)")
+    _set_url(monkeypatch, "production", f"postgresql://postgres:{SECRET}@127.0.0.1:{server.port}/template1")
+    with pytest.raises(PromotionRefused, match="names template1, a template database"):
+        promote(config.load(settings.root), "production")
+    staging_db = db["staging"].split("dbname=")[1].split()[0]
+    _set_url(monkeypatch, "production", f"postgresql://postgres:{SECRET}@127.0.0.1:{server.port}/postgres")
+    with pytest.raises(PromotionRefused) as err:
+        promote(config.load(settings.root), "production")
+    assert (f"PRODUCTION_DATABASE_URL names the database postgres, while staging uses {staging_db} and this "
+            f"server has a database {staging_db}") in str(err.value)
+
+
+def test_two_real_environments_on_one_server_are_not_confused(envs):
+    settings, db = envs
+    assert promote(settings, "staging") == ["1_accounts", "2_notes", "3_idx"]
+    assert promote(settings, "production") == ["1_accounts", "2_notes", "3_idx"]
+
+
+def test_ctrl_c_during_a_concurrent_index_build_names_the_invalid_index_it_left(envs):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from junitparser import JUnitXml
+
+    settings, db = envs
+    promote(settings, "staging", to="2")
+    holder = psycopg.connect(db["staging"])
+    holder.execute("insert into public.notes values (1, 'held')")  # a writer's open transaction
+    env = dict(os.environ, DBHARNESS_ROOT=str(settings.root))
+    proc = subprocess.Popen([sys.executable, "-m", "dbharness", "promote", "--env", "staging", "--skip-tests"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        with psycopg.connect(db["staging"], autocommit=True) as watch:
+            for _ in range(200):
+                row = watch.execute("select count(*) from pg_index where not indisvalid").fetchone()
+                if row and row[0]:
+                    break
+                time.sleep(0.05)
+            else:
+                pytest.fail("the concurrent build never started")
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert proc.returncode == 130, out
+    assert "INVALID index public.notes_body_idx" in out, out
+    assert "drop index concurrently if exists public.notes_body_idx;" in out, out
+    suite = next(iter(JUnitXml.fromfile(str(settings.reports_dir / "junit" / "promote-staging.xml"))))
+    message = {c.name: c for c in suite}["promotion"].result[0].text
+    assert "interrupted while applying 3_idx" in message and "public.notes_body_idx" in message

@@ -19,7 +19,7 @@ from dbharness.errors import PromotionRefused
 from dbharness.lint import plpgsql_check
 from dbharness.progress import quiet
 from dbharness.supabase import cli as supabase_cli
-from tests.conftest import REPO, copy_project, run_invoke
+from tests.conftest import REPO, copy_project, run_invoke, stands_for_a_real_environment
 
 COMPAT_ONLY = database.Recipe(migrations=False, seed=False, pgtap=False)
 
@@ -41,6 +41,7 @@ def envs(server, project, monkeypatch):
             database.scratch(server, "cli_production", settings, COMPAT_ONLY) as production:
         urls = {}
         for env, db in (("staging", staging), ("production", production)):
+            stands_for_a_real_environment(server, db.dbname)
             urls[env] = f"postgresql://postgres@127.0.0.1:{server.port}/{db.dbname}?sslmode=disable"
             monkeypatch.setenv(f"{env.upper()}_DATABASE_URL", urls[env])
         yield config.load(project), urls  # read again: the URLs are part of the settings

@@ -151,3 +151,34 @@ def test_an_unset_variable_is_not_set(tmp_path, monkeypatch):
     monkeypatch.delenv("STAGING_DATABASE_URL", raising=False)
     with pytest.raises(ConfigError, match="^STAGING_DATABASE_URL is not set"):
         resolve(config.load(tmp_path), "staging")
+
+
+def test_scrubbing_twice_changes_nothing_and_keeps_the_punctuation_after_a_url():
+    once = scrub("cannot connect to staging (postgresql://postgres:pw@127.0.0.1:5432/pr?sslmode=disable) refused: "
+                 "no (postgresql://u:x@h/postgres): failed")
+    assert once == ("cannot connect to staging (postgresql://postgres:***@127.0.0.1:5432/pr?sslmode=disable) "
+                    "refused: no (postgresql://u:***@h/postgres): failed")
+    assert scrub(once) == once
+
+
+def test_what_the_driver_and_the_resolver_quote_is_masked_and_no_run_of_the_password_survives():
+    from dbharness.environments import scrub_message, secret_text
+
+    url = "postgresql://postgres:ab@cdSECRET@127.0.0.1:1/postgres"
+    said = scrub_message("failed to resolve host 'cdSECRET@127.0.0.1': [Errno -2] Name or service not known", url)
+    assert said == "failed to resolve host '***': [Errno -2] Name or service not known"
+    assert secret_text(url) == ["ab@cdSECRET"]
+    assert secret_text("postgresql://u:a%40bcde@h/d") in (["a%40bcde", "a@bcde"], ["a@bcde", "a%40bcde"])
+    assert secret_text("host=h password=ab cdSECRET dbname=x") == ["ab cdSECRET"]
+    assert secret_text("postgresql://u@h/d") == [] and secret_text("host=h") == []
+    assert "SECR" not in scrub_message("odd: cdSECRET and SECRETS", url)
+    kept = scrub_message('connection to server at "127.0.0.1", port 1 failed: Connection refused',
+                         "postgresql://postgres:QXZKW@127.0.0.1:1/postgres")
+    assert kept == 'connection to server at "127.0.0.1", port 1 failed: Connection refused'
+
+
+def test_a_percent_escape_that_is_not_utf8_is_a_usage_error_not_a_traceback():
+    with pytest.raises(ConfigError, match="a percent-escape that is not UTF-8 text"):
+        parse("postgresql://postgres:ab%cdSECRET@127.0.0.1:1/postgres")
+    assert redact("postgresql://postgres:ab%cdSECRET@127.0.0.1:1/postgres") == \
+        "(a connection string libpq cannot parse)"

@@ -201,3 +201,14 @@ def test_each_stubbed_extension_is_a_skipped_case_of_its_own_suite(tmp_path):
                                         "supabase/migrations/1_a.sql:2 was skipped")
     assert structure(junit.write_pgtap(tmp_path / "q.xml", [], "xunit2", [])) == \
         structure(junit.write_pgtap(tmp_path / "r.xml", [], "xunit2"))
+
+
+def test_a_failing_files_notices_are_its_system_out_and_a_passing_files_are_not(tmp_path):
+    failing = parse_emitted([Emitted("1..1", "f.sql:1"), Emitted("not ok 1 - x", "f.sql:2")],
+                            FileResult("f.test.sql"))
+    failing.notices = ["NOTICE:  context: 42", "WARNING:  careful"]
+    passing = parse_emitted([Emitted("1..1", "p.sql:1"), Emitted("ok 1 - y", "p.sql:2")], FileResult("p.test.sql"))
+    passing.notices = ["NOTICE:  quiet"]
+    got = structure(junit.write_pgtap(tmp_path / "n.xml", [failing, passing]))
+    assert [(tag, text) for tag, _, text in got if tag == "system-out"] == [
+        ("system-out", "NOTICE:  context: 42\nWARNING:  careful")]
