@@ -86,6 +86,8 @@ class Settings:
     stub_extensions: tuple[str, ...] = ()  # create extension skipped (and said) for these
     setup_extensions: tuple[str, ...] = ()  # installed by setup besides those the migrations create
     lint_from: str | None = None  # migrations older than this version are not gated by lint
+    lint_levels: tuple[tuple[str, str], ...] = ()  # (rule, level) the project chose over the default
+    lint_shipped: tuple[str, ...] = ("environments", "git")  # how lint knows what already shipped
 
     rollbacks: str = "supabase/rollbacks"  # relative to root
     test_setup: str = "pgtap/setup"  # helper files run before the suite, relative to root
@@ -216,6 +218,27 @@ def _lint_exceptions(raw: dict[str, Any]) -> tuple[LintException, ...]:
     return tuple(items)
 
 
+LEVEL_NAMES = ("error", "warn", "info")
+SHIPPED_SOURCES = ("environments", "git")
+
+
+def _lint_choices(lint: dict[str, Any]) -> dict[str, Any]:
+    """[tool.dbharness.lint] levels (rule -> level) and shipped (the sources of what shipped)."""
+    out: dict[str, Any] = {}
+    levels = lint.get("levels", {})
+    if not isinstance(levels, dict) or not all(v in LEVEL_NAMES for v in levels.values()):
+        raise ConfigError('[tool.dbharness.lint] levels must map a rule to error, warn or info, e.g. '
+                          'levels = { "security-definer-search-path" = "error" }')
+    out["lint_levels"] = tuple(sorted(levels.items()))
+    if "shipped" in lint:
+        shipped = lint["shipped"]
+        if not isinstance(shipped, list) or not all(s in SHIPPED_SOURCES for s in shipped):
+            raise ConfigError('[tool.dbharness.lint] shipped must list where shipped migrations are known '
+                              'from, of "environments" and "git", e.g. shipped = ["environments"]')
+        out["lint_shipped"] = tuple(shipped)
+    return out
+
+
 def _bench(raw: dict[str, Any]) -> LockScenario | None:
     if not raw:
         return None
@@ -301,6 +324,7 @@ def load(root: Path | str, variables: Mapping[str, str] | None = None, **overrid
                                        'stub_extensions = ["pg_graphql"]')
     values["setup_extensions"] = _names(raw, "setup_extensions", "[tool.dbharness] setup_extensions",
                                         'setup_extensions = ["pg_cron"]')
+    values.update(_lint_choices(raw.get("lint", {})))
     lint_from = raw.get("lint", {}).get("lint_from")
     if lint_from is not None:
         if not isinstance(lint_from, str | int) or not str(lint_from).isdigit():

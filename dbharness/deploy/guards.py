@@ -36,9 +36,10 @@ def tests_gate(settings: Settings, engine: str | None, report: Progress,
 
 
 def lint_refusals(settings: Settings, plan: Plan, report: Progress) -> list[str]:
-    """squawk's findings on the pending files, printed; errors refuse the promotion."""
+    """squawk's findings on the pending files, printed; errors refuse the promotion. A table that
+    an earlier pending file creates is new in the target, so its lock rules do not apply."""
     pending = {f.shown for f in plan.pending}
-    findings = [f for f in checks.lint_files(settings)[0] if f.group in pending]
+    findings = [f for f in checks.lint_files(settings, plan.pending)[0] if f.group in pending]
     for f in findings:
         report(f"  {f.level} {f.rule} {f.target}: {f.message}")
     errors = [f for f in findings if f.level == "error"]

@@ -9,14 +9,14 @@ import subprocess
 import sys
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import psycopg
 
 from dbharness.config import LintException, Settings
 from dbharness.errors import ConfigError, PrerequisiteError
-from dbharness.lint import gate, plpgsql_check, security
+from dbharness.lint import gate, new_tables, plpgsql_check, security
 from dbharness.paths import shown
 from dbharness.sql.migrations import MigrationFile, discover
 
@@ -26,7 +26,8 @@ HARNESS_SETS = ("require-timeout-settings", "require-lock-timeout", "require-sta
 # Rules about style, not about what a migration does to a live database: warnings, not errors.
 STYLE_RULES = frozenset({"prefer-big-int", "prefer-bigint-over-int", "prefer-bigint-over-smallint",
                          "prefer-identity", "prefer-text-field", "prefer-timestamptz",
-                         "prefer-robust-stmts", "ban-char-field"})
+                         "prefer-robust-stmts", "ban-char-field",
+                         "identifier-too-long"})  # PostgreSQL truncates the name, and says so
 IGNORE_RE = re.compile(r"--\s*squawk-ignore(?:-file)?\b(?P<rest>.*)$")
 
 
@@ -39,6 +40,7 @@ class Finding:
     target: str
     message: str
     fix: str = ""
+    advisor: str = ""  # the Supabase database advisor's lint for the same problem, if there is one
 
     @property
     def group(self) -> str:
@@ -137,8 +139,30 @@ def _ignore_without_reason(mf: MigrationFile) -> list[Finding]:
     return found
 
 
-def lint_files(settings: Settings) -> tuple[list[Finding], list[str]]:
-    """squawk findings (1-based lines) and ignore comments without reasons, for every file."""
+def _in_use(findings: list[Finding], files: list[MigrationFile],
+            new_from: list[MigrationFile]) -> list[Finding]:
+    """The findings without the lock and data-loss rules on tables no one can be using yet:
+    created earlier in the same file, or by an earlier file of new_from (a promotion's pending
+    files, which the target does not have)."""
+    by_name = {mf.shown: mf for mf in files}
+    order = [mf.version for mf in new_from]
+    kept = []
+    for f in findings:
+        path, _, line = f.target.rpartition(":")
+        mf = by_name.get(path)
+        if mf is not None and f.rule.removeprefix("squawk:") in new_tables.TABLE_RULES and line.isdigit():
+            at = order.index(mf.version) if mf.version in order else 0
+            earlier = new_from[:at]
+            if new_tables.on_new_table(mf, int(line), new_tables.created_by(earlier)):
+                continue
+        kept.append(f)
+    return kept
+
+
+def lint_files(settings: Settings,
+               new_from: list[MigrationFile] | None = None) -> tuple[list[Finding], list[str]]:
+    """squawk findings (1-based lines) and ignore comments without reasons, for every file; lock
+    rules only on tables in use (see _in_use; new_from: the files the target does not have yet)."""
     ups = discover(settings.migrations_dir, settings.root)
     downs = discover(settings.rollbacks_dir, settings.root)
     findings: list[Finding] = []
@@ -151,12 +175,21 @@ def lint_files(settings: Settings) -> tuple[list[Finding], list[str]]:
             files = [mf.path for mf in group if (mf.transactional and not mf.wrapped) is in_tx]
             found = _run_squawk(settings.root, files, in_tx, exclude)
             findings.extend(_squawk_finding(r, settings.root) for r in found)
+    findings = with_levels(_in_use(findings, ups + downs, new_from or []), settings)
     return findings, [mf.shown for mf in ups + downs]
+
+
+def with_levels(findings: list[Finding], settings: Settings) -> list[Finding]:
+    """Each finding at the level the project chose for its rule ([tool.dbharness.lint] levels),
+    else at its default (the Supabase advisor's, where the rule has one)."""
+    chosen = dict(settings.lint_levels)
+    return [replace(f, level=chosen.get(f.rule, chosen.get(f.rule.removeprefix("squawk:"), f.level)))
+            for f in findings]
 
 
 def lint_database(conn: psycopg.Connection) -> list[Finding]:
     """The Supabase security checks on a migrated database, and plpgsql_check on its functions."""
-    found = [Finding(rule.level, rule.name, obj, detail, rule.fix)
+    found = [Finding(rule.level, rule.name, obj, detail, rule.fix, rule.advisor)
              for rule, obj, detail in security.run(conn)]
     return found + [Finding(level, "plpgsql-check", target, message, "fix the function body")
                     for level, target, message in plpgsql_check.run(conn)]
@@ -190,7 +223,7 @@ def build_report(settings: Settings, file_findings: list[Finding], files: list[s
                  db_findings: list[Finding]) -> LintReport:
     """Both kinds of findings, exceptions applied, in one report; findings in migrations that
     already shipped (gate.py) are set apart, not gated."""
-    report = apply_exceptions(file_findings + db_findings, settings.lint_exceptions)
+    report = apply_exceptions(file_findings + with_levels(db_findings, settings), settings.lint_exceptions)
     g = gate.gate(settings)
     report.gate = g.description
     report.gate_notes = list(g.notes)

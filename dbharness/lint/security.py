@@ -15,9 +15,10 @@ class Rule:
     """A catalog check: its name, level, the query returning (object, detail), and the fix."""
 
     name: str
-    level: str
+    level: str  # the default: the advisor's level where there is an advisor (README: lint)
     query: str
     fix: str
+    advisor: str = ""  # Supabase's database advisor (splinter) lint for the same problem
 
 
 _PUBLIC_TABLES = f"""
@@ -47,16 +48,20 @@ _CALLABLE = "p.prorettype not in ('trigger'::regtype, 'event_trigger'::regtype)"
 RULES: tuple[Rule, ...] = (
     Rule("table-without-rls", "error",
          f"select {_NAME}, 'row-level security is disabled' {_PUBLIC_TABLES} and not c.relrowsecurity",
-         "alter table ... enable row level security, then add policies"),
-    Rule("policy-always-true", "error", f"""
+         "alter table ... enable row level security, then add policies",
+         advisor="rls_disabled_in_public"),
+    Rule("policy-always-true", "warn", f"""
       select {_NAME} || '.' || p.polname,
              'allows ' || case p.polcmd when '*' then 'all' when 'a' then 'insert' when 'w' then 'update'
                           else 'delete' end || ' to every row'
       {_POLICIES} and p.polcmd in ('*', 'a', 'w', 'd')
         and (pg_get_expr(p.polqual, p.polrelid) = 'true' or pg_get_expr(p.polwithcheck, p.polrelid) = 'true')
         and not (p.polroles = array[(select oid from pg_roles where rolname = 'service_role')]::oid[])""",
-         "restrict the policy to service_role or write a real condition"),
-    Rule("policy-without-roles", "error", f"""
+         "restrict the policy to service_role or write a real condition",
+         advisor="rls_policy_always_true"),
+    # No advisor counterpart; a warning by default: without TO, anon is only kept out by the
+    # condition (auth.uid() is null for anon), as in Supabase's own examples.
+    Rule("policy-without-roles", "warn", f"""
       select {_NAME} || '.' || p.polname, 'has no TO list, so anon may write through it too'
       {_POLICIES} and p.polroles = array[0]::oid[] and p.polcmd <> 'r'""",
          "add TO authenticated (or the roles it is meant for)"),
@@ -71,16 +76,19 @@ RULES: tuple[Rule, ...] = (
       where n.nspname = 'public' and c.relkind in ('v', 'm')
         and not coalesce('security_invoker=true' = any(c.reloptions)
                          or 'security_invoker=on' = any(c.reloptions), false)""",
-         "create view ... with (security_invoker = true)"),
-    Rule("security-definer-search-path", "error", _DEFINER.format(
+         "create view ... with (security_invoker = true)",
+         advisor="security_definer_view"),
+    Rule("security-definer-search-path", "warn", _DEFINER.format(
         detail="SECURITY DEFINER without a fixed search_path",
         condition="not exists (select 1 from unnest(coalesce(p.proconfig, '{}')) s "
                   "where s like 'search_path=%')"),
-         "add SET search_path = '' and schema-qualify every name in the body"),
-    Rule("security-definer-anon-execute", "error", _DEFINER.format(
+         "add SET search_path = '' and schema-qualify every name in the body",
+         advisor="function_search_path_mutable"),
+    Rule("security-definer-anon-execute", "warn", _DEFINER.format(
         detail="SECURITY DEFINER function executable by anon",
         condition=f"has_function_privilege('anon', p.oid, 'execute') and {_CALLABLE}"),
-         "revoke execute on function ... from anon, public"),
+         "revoke execute on function ... from anon, public",
+         advisor="anon_security_definer_function_executable"),
     # A warning: Supabase's default privileges grant it on every new table, and PostgREST never
     # truncates, so only SQL run as an API role could use it.
     Rule("truncate-granted-to-api-role", "warn", f"""
@@ -104,7 +112,7 @@ RULES: tuple[Rule, ...] = (
                     and not a.attisdropped and col_description(c.oid, a.attnum) ~* '{BACKEND_ONLY}')""",
          "revoke insert, update on the table from authenticated, then grant them on the columns a "
          "person edits"),
-    Rule("foreign-key-without-index", "warn", f"""
+    Rule("foreign-key-without-index", "info", f"""
       select {_NAME} || '.' || k.conname,
              'no index starts with (' || (select string_agg(a.attname, ', ' order by u.i)
                from unnest(k.conkey) with ordinality u(attnum, i)
@@ -113,7 +121,8 @@ RULES: tuple[Rule, ...] = (
       where k.contype = 'f' and n.nspname = 'public'
         and not exists (select 1 from pg_index i where i.indrelid = k.conrelid
           and (i.indkey::int2[])[0:array_length(k.conkey, 1) - 1] = k.conkey)""",
-         "create index on the referencing columns (deletes of the parent scan the child otherwise)"),
+         "create index on the referencing columns (deletes of the parent scan the child otherwise)",
+         advisor="unindexed_foreign_keys"),
     Rule("policy-auth-call-per-row", "warn", f"""
       select {_NAME} || '.' || p.polname, 'calls auth.uid()/auth.jwt() once per row'
       {_POLICIES} and (
@@ -121,12 +130,14 @@ RULES: tuple[Rule, ...] = (
                        || coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''),
                        '\\(\\s*SELECT\\s+auth\\.(uid|jwt|role|email)\\(\\)[^)]*\\)', '', 'gi')
         ~* 'auth\\.(uid|jwt)\\(\\)')""",
-         "wrap the call: (select auth.uid())"),
+         "wrap the call: (select auth.uid())",
+         advisor="auth_rls_initplan"),
     Rule("rls-without-policy", "info",
          f"select {_NAME}, 'RLS enabled but no policy: only service_role and owners reach it' "
          f"{_PUBLIC_TABLES} and c.relrowsecurity "
          "and not exists (select 1 from pg_policy p where p.polrelid = c.oid)",
-         "add a policy, or note that the table is service_role-only"),
+         "add a policy, or note that the table is service_role-only",
+         advisor="rls_enabled_no_policy"),
     Rule("timestamp-without-time-zone", "warn", """
       select n.nspname || '.' || c.relname || '.' || a.attname, 'timestamp without time zone'
       from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace

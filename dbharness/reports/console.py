@@ -60,7 +60,8 @@ def lint_lines(report: LintReport, shipped: bool = False) -> list[str]:
         if f.group != group:
             group = f.group
             lines.append(group)
-        lines.append(f"  {f.level:<5} {f.rule:<40} {f.target}")
+        advisor = f"  (Supabase advisor: {f.advisor})" if f.advisor else ""
+        lines.append(f"  {f.level:<5} {f.rule:<40} {f.target}{advisor}")
         lines.append(f"        {f.message}" + (f"  fix: {f.fix}" if f.fix else ""))
     for f, e in report.excepted:
         lines.append(f"  excepted: {f.rule} on {f.target} ({e.reason})")
@@ -70,7 +71,8 @@ def lint_lines(report: LintReport, shipped: bool = False) -> list[str]:
     if report.shipped:
         listed = "listed above" if shipped else "dbharness lint --shipped lists them"
         lines.append(f"not gated: {len(report.shipped)} findings in migrations that already shipped "
-                     f"({report.gate}); {listed}")
+                     f"({report.gate}); {listed}; to gate them too, narrow shipped or lint_from in "
+                     "[tool.dbharness.lint] (README: lint)")
     return lines
 
 

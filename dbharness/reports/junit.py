@@ -126,7 +126,8 @@ def lint_suite(report: LintReport) -> Suite:
     """One case per check and object: findings fail (info is skipped); clean files and rules pass."""
     cases: list[Case] = []
     for f in report.findings:
-        text = f"{f.level}: {f.message}" + (f" (fix: {f.fix})" if f.fix else "")
+        text = (f"{f.level}: {f.message}" + (f" (fix: {f.fix})" if f.fix else "")
+                + (f" (Supabase advisor: {f.advisor})" if f.advisor else ""))
         if f.level == "info":
             cases.append(Case(f"{f.rule} {f.target}", "lint", skipped=text))
         else:

@@ -63,24 +63,41 @@ def findings_on(conninfo: str, sql: str) -> set[tuple[str, str, str]]:
         return {(f.level, f.rule, f.target) for f in checks.lint_database(conn)}
 
 
-def test_each_security_check_finds_its_object_at_its_level(fresh_db):
+ADVISOR_LEVELS = {
+    ("error", "table-without-rls", "public.no_rls"),  # rls_disabled_in_public: ERROR
+    ("warn", "truncate-granted-to-api-role", "public.child"),
+    ("warn", "backend-columns-table-wide-write", "public.accts"),
+    ("warn", "policy-always-true", "public.open.open_insert"),  # rls_policy_always_true: WARN
+    ("warn", "select-policy-without-roles", "public.open.open_select"),
+    ("warn", "policy-without-roles", "public.open.open_delete"),
+    ("warn", "policy-auth-call-per-row", "public.open.open_select"),  # auth_rls_initplan: WARN
+    ("error", "view-without-security-invoker", "public.v"),  # security_definer_view: ERROR
+    ("warn", "security-definer-search-path", "public.f()"),  # function_search_path_mutable: WARN
+    ("warn", "security-definer-anon-execute", "public.f()"),  # anon_security_definer_...: WARN
+    ("info", "foreign-key-without-index", "public.child.child_open_id_fkey"),  # unindexed_...: INFO
+    ("info", "rls-without-policy", "public.locked"),  # rls_enabled_no_policy: INFO
+    ("warn", "timestamp-without-time-zone", "public.open.seen"),
+}
+STRICTER_HERE = {"policy-always-true": "error", "policy-without-roles": "error",
+                 "security-definer-search-path": "error", "security-definer-anon-execute": "error",
+                 "foreign-key-without-index": "warn"}
+
+
+def test_each_security_check_finds_its_object_at_the_advisors_level(fresh_db):
     found = findings_on(fresh_db, SECURITY_FIXTURE)
-    expected = {
-        ("error", "table-without-rls", "public.no_rls"),
-        ("warn", "truncate-granted-to-api-role", "public.child"),
-        ("warn", "backend-columns-table-wide-write", "public.accts"),
-        ("error", "policy-always-true", "public.open.open_insert"),
-        ("warn", "select-policy-without-roles", "public.open.open_select"),
-        ("error", "policy-without-roles", "public.open.open_delete"),
-        ("warn", "policy-auth-call-per-row", "public.open.open_select"),
-        ("error", "view-without-security-invoker", "public.v"),
-        ("error", "security-definer-search-path", "public.f()"),
-        ("error", "security-definer-anon-execute", "public.f()"),
-        ("warn", "foreign-key-without-index", "public.child.child_open_id_fkey"),
-        ("info", "rls-without-policy", "public.locked"),
-        ("warn", "timestamp-without-time-zone", "public.open.seen"),
-    }
-    assert found == expected  # nothing about svc_all, v_ok, g(), touch() (a trigger) or child_read
+    assert found == ADVISOR_LEVELS  # nothing about svc_all, v_ok, g(), touch() (a trigger) or child_read
+
+
+def test_this_repository_keeps_its_stricter_levels_and_findings_name_the_advisor(fresh_db):
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute(SECURITY_FIXTURE)
+        findings = checks.with_levels(checks.lint_database(conn), config.load(REPO))
+    assert {(f.level, f.rule, f.target) for f in findings} == {
+        (STRICTER_HERE.get(rule, level), rule, target) for level, rule, target in ADVISOR_LEVELS}
+    advisors = {f.rule: f.advisor for f in findings}
+    assert advisors["security-definer-search-path"] == "function_search_path_mutable"
+    assert advisors["table-without-rls"] == "rls_disabled_in_public"
+    assert advisors["timestamp-without-time-zone"] == ""
 
 
 def test_the_project_schema_is_clean(fresh_db):
