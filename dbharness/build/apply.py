@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,14 +10,13 @@ from pathlib import Path
 import psycopg
 from psycopg import sql as psql
 
-from dbharness.build import index_builds
-from dbharness.build import history
-from dbharness.supabase import rules
+from dbharness.build import history, index_builds
 from dbharness.errors import MigrationError
 from dbharness.paths import shown
+from dbharness.progress import Progress, quiet
 from dbharness.sql.migrations import MigrationFile
 from dbharness.sql.statements import Statement, read_sql, split_statements
-from dbharness.progress import Progress, quiet
+from dbharness.supabase import rules
 
 
 class ApplyInterrupted(KeyboardInterrupt):

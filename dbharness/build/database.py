@@ -11,17 +11,16 @@ from typing import Any
 import psycopg
 from psycopg import sql as psql
 
-from dbharness.supabase import compat
-from dbharness.sql import migrations
-from dbharness.suite import pgtap
-from dbharness.supabase import rules
 from dbharness.build.apply import Stubs, Timeouts, apply_files, run_script
-from dbharness.paths import shown
 from dbharness.config import Settings
 from dbharness.engines.base import Engine, Server, TemplateRecipe
 from dbharness.engines.choice import make_engine
 from dbharness.errors import ConfigError, HarnessError
+from dbharness.paths import shown
 from dbharness.progress import Progress, quiet
+from dbharness.sql import migrations
+from dbharness.suite import pgtap
+from dbharness.supabase import compat, rules
 
 connect = compat.connect
 

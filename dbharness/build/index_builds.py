@@ -42,12 +42,14 @@ def indexes_on(conn: psycopg.Connection, table: str | None) -> set[int]:
 
 def _describe(conn: psycopg.Connection, oid: int) -> tuple[str, bool] | None:
     row = conn.execute("select format('%%I.%%I', n.nspname, c.relname), x.indisvalid from pg_index x "
-                       "join pg_class c on c.oid = x.indexrelid join pg_namespace n on n.oid = c.relnamespace "
-                       "where x.indexrelid = %s", (oid,)).fetchone()
+                       "join pg_class c on c.oid = x.indexrelid "
+                       "join pg_namespace n on n.oid = c.relnamespace where x.indexrelid = %s",
+                       (oid,)).fetchone()
     return (row[0], row[1]) if row else None
 
 
-def drop(conn: psycopg.Connection, oid: int, lock_timeout: str = DROP_LOCK_TIMEOUT, tries: int = DROP_TRIES) -> str:
+def drop(conn: psycopg.Connection, oid: int, lock_timeout: str = DROP_LOCK_TIMEOUT,
+         tries: int = DROP_TRIES) -> str:
     """Drop one index concurrently, retrying a lock timeout; a note saying what happened."""
     found = _describe(conn, oid)
     if found is None:
