@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 
+@lru_cache(maxsize=4096)
 def shown(path: Path, root: Path | None) -> str:
     """path relative to root (the project) when it lies inside it; otherwise path as it is."""
     if root is not None:

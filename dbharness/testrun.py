@@ -90,10 +90,11 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
         measured = None
         if coverage:
             with phases.timed("coverage"), database.connect(conninfo) as conn:
-                measured = coverage_check.measure(conn, settings, files)
+                measured = coverage_check.measure(conn, settings, files, ready.key)
         if lint_hook is not None and linted is not None:
             with phases.timed("lint"), database.connect(conninfo) as conn:
-                lint_hook(checks.build_report(settings, linted[0], linted[1], checks.lint_database(conn)))
+                found = checks.lint_database(conn, ready.key)
+                lint_hook(checks.build_report(settings, linted[0], linted[1], found))
         with phases.timed("pgtap"):
             alive = lambda: database.check_alive(ready.engine)  # noqa: E731
             results = pgtap.run_loaded(conninfo, files, jobs, settings.test_timeout,

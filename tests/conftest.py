@@ -39,6 +39,19 @@ def fresh_db(server: Server) -> Iterator[str]:
 
 
 @pytest.fixture
+def own_scratch(monkeypatch) -> Iterator[Path]:
+    """A scratch directory of this test's own (readable by the postgres user), so that `clean` sees
+    this test's servers only, never a developer's own --keep servers."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="harness-scratch-"))
+    path.chmod(0o755)
+    monkeypatch.setenv("DBHARNESS_TMPDIR", str(path))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A fixture project: pyproject, empty supabase/migrations and rollbacks, one passing pgTAP file."""
     (tmp_path / "supabase" / "migrations").mkdir(parents=True)

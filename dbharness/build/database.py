@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 from psycopg import sql as psql
 
+from dbharness.build import fingerprint
 from dbharness.build.apply import Stubs, Timeouts, apply_files, run_script
 from dbharness.config import Settings
 from dbharness.engines.base import Engine, Server, TemplateRecipe
@@ -174,6 +175,7 @@ class Fresh:
 
     server: Server
     engine: Engine
+    key: str | None = None  # the migrated template it started from: keys results derived from it
 
 
 def check_alive(eng: object) -> None:
@@ -194,14 +196,22 @@ def fresh(settings: Settings, recipe: Recipe | None = EVERYTHING, *, engine: str
     its log), whether it came as a HarnessError or as the driver's OperationalError.
     """
     timer = phases or Phases()
-    eng = (make or make_engine)(engine or settings.engine, settings, report, template=TEMPLATE)
+    cached = recipe is not None and recipe.migrations and recipe.up_to is None
+    project = TemplateRecipe(fingerprint.project(settings, recipe),
+                             lambda srv: build(srv, settings, recipe, report, timer)) if cached else None
+    eng = (make or make_engine)(engine or settings.engine, settings, report, template=TEMPLATE,
+                                **({"project": project} if project else {}))
     with ExitStack() as stack:
         with timer.timed("server start"):
             server = stack.enter_context(eng.running(keep=keep))
         try:
-            if recipe is not None:
+            prebuilt = getattr(eng, "prebuilt", None)
+            if prebuilt and getattr(eng, "reused", False):
+                report(f"migrations, seed and test helpers: from the migrated template {prebuilt} "
+                       "(nothing they depend on changed since it was built)")
+            if recipe is not None and not prebuilt:
                 build(server, settings, recipe, report, timer)
-            yield Fresh(server, eng)
+            yield Fresh(server, eng, prebuilt)
         except (HarnessError, psycopg.OperationalError):
             check_alive(eng)
             raise

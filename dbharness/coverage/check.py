@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness.build import database
+from dbharness.build import database, fingerprint, memo
 from dbharness.catalog import schema_facts
 from dbharness.config import Settings
 from dbharness.coverage import pins
@@ -18,8 +18,16 @@ from dbharness.suite import testfiles
 
 
 def measure(conn: psycopg.Connection, settings: Settings,
-            files: list[Path] | list[testfiles.TestFile] | None = None) -> Coverage:
-    """The facts of the migrated database behind conn, and what the pgTAP files pin of them."""
+            files: list[Path] | list[testfiles.TestFile] | None = None, built: str | None = None) -> Coverage:
+    """The facts of the migrated database behind conn, and what the pgTAP files pin of them;
+    built (the key of the migrated template the database came from) keeps the result, keyed by
+    it and by every test file and included file."""
+    if built is not None and files and isinstance(files[0], testfiles.TestFile):
+        read = {step.path for f in files for step in f.steps if isinstance(step, testfiles.Located)}
+        paths = sorted(read | {f.path for f in files})  # type: ignore[union-attr]
+        of = memo.key(built, fingerprint.harness(), repr(settings.coverage),
+                      memo.files_key(paths, settings.root))
+        return memo.remembered("coverage", of, lambda: measure(conn, settings, files))
     cfg = settings.coverage
     facts = schema_facts.read(conn, cfg.schemas, cfg.comments)
     paths = files if files is not None else testfiles.discover(settings.root, settings.pgtap_patterns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pwd
@@ -32,6 +33,7 @@ SUPERUSER = "supabase_admin"  # the bootstrap superuser, as on Supabase
 PROJECT_ROLE = "postgres"  # made by compat: what migrations, seeds and tests run as
 READY_TIMEOUT = 30.0
 # Durability is pointless for a server that is deleted in a few seconds.
+PROJECT_TEMPLATES = 8  # migrated templates kept (each project, each recipe); older ones are removed
 SERVER_SETTINGS = {
     "listen_addresses": "127.0.0.1",
     "fsync": "off",
@@ -200,11 +202,14 @@ class LocalEngine:
     name = "local"
 
     def __init__(self, pg_bindir: str | None = None, report: Callable[[str], None] | None = None,
-                 template: TemplateRecipe | None = None) -> None:
+                 template: TemplateRecipe | None = None, project: TemplateRecipe | None = None) -> None:
         self.pg_bindir = pg_bindir
         self.report = report or (lambda _msg: None)
         self.cluster: LocalCluster | None = None
         self.recipe = template
+        self.project = project  # the project's database, built on top of the template and cached too
+        self.prebuilt: str | None = None  # the key of the project template the server started from
+        self.reused = False  # that template was in the cache already (not built by this run)
 
     def _template(self, bins: PgBinaries, owner: OsUser | None, recipe: TemplateRecipe) -> Path:
         """The cached ready cluster for this server build and recipe, built on a miss."""
@@ -227,6 +232,31 @@ class LocalEngine:
 
         return template.get_or_build(key, build)
 
+    def _project_template(self, bins: PgBinaries, owner: OsUser | None, base: Path,
+                          recipe: TemplateRecipe) -> Path:
+        """The cached cluster whose database the project's recipe built, on top of base."""
+        key = "proj-" + hashlib.sha256(f"{base.name}\0{recipe.key}".encode()).hexdigest()[:20]
+
+        self.reused = True
+
+        def build(dest: Path) -> None:
+            self.reused = False
+            self.report(f"building the migrated template {key} (again only when a migration, the "
+                        "seed, a test helper or the harness changes)")
+            cluster = LocalCluster(bins, owner)
+            try:
+                cluster.init(base)
+                recipe.init(cluster.start())
+                cluster.stop()
+                copy_data(cluster.data, dest)
+            finally:
+                cluster.destroy()
+
+        found = template.get_or_build(key, build)
+        template.prune("proj-", keep=PROJECT_TEMPLATES, spare=found)
+        self.prebuilt = key
+        return found
+
     @contextmanager
     def running(self, keep: bool = False) -> Iterator[Server]:
         """A started cluster; stopped and removed on exit, error or Ctrl-C unless keep."""
@@ -234,6 +264,8 @@ class LocalEngine:
         owner = server_os_user()
         use = self.recipe is not None and template.enabled()
         ready = self._template(bins, owner, self.recipe) if use and self.recipe else None
+        if ready is not None and self.project is not None:
+            ready = self._project_template(bins, owner, ready, self.project)
         cluster = LocalCluster(bins, owner)
         self.cluster = cluster
         try:

@@ -110,6 +110,18 @@ def get_or_build(key: str, build: Callable[[Path], None]) -> Path:
     return target
 
 
+def prune(prefix: str, keep: int, spare: Path | None = None) -> None:
+    """Remove the least recently used templates whose key starts with prefix, beyond keep (spare,
+    the one in use, is never removed)."""
+    root = cache_root()
+    if spare is not None:
+        os.utime(spare)
+    found = sorted((p for p in root.glob(prefix + "*") if p.is_dir() and p != spare),
+                   key=lambda p: p.stat().st_mtime, reverse=True) if root.is_dir() else []
+    for old in found[max(keep - 1, 0):]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def clear() -> int:
     """Remove every cached template; returns how many."""
     root = cache_root()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 
+from dbharness.build import fingerprint, memo
 from dbharness.config import LintException, Settings
 from dbharness.errors import ConfigError, PrerequisiteError
 from dbharness.lint import gate, new_tables, plpgsql_check, security
@@ -162,9 +163,22 @@ def _in_use(findings: list[Finding], files: list[MigrationFile],
 def lint_files(settings: Settings,
                new_from: list[MigrationFile] | None = None) -> tuple[list[Finding], list[str]]:
     """squawk findings (1-based lines) and ignore comments without reasons, for every file; lock
-    rules only on tables in use (see _in_use; new_from: the files the target does not have yet)."""
+    rules only on tables in use (see _in_use; new_from: the files the target does not have yet).
+    Kept by content: the files, .squawk.toml, squawk itself, the settings and the harness."""
     ups = discover(settings.migrations_dir, settings.root)
     downs = discover(settings.rollbacks_dir, settings.root)
+    squawk = Path(squawk_binary())
+    seen = squawk.stat()
+    of = memo.key(fingerprint.harness(), f"{squawk}:{seen.st_size}:{seen.st_mtime_ns}",
+                  memo.files_key([settings.root / ".squawk.toml", *(mf.path for mf in ups + downs)],
+                                 settings.root),
+                  repr((settings.rollback_excluded_rules, settings.lint_levels)),
+                  repr([mf.stem for mf in new_from or []]))
+    return memo.remembered("lint-files", of, lambda: _lint_files(settings, ups, downs, new_from))
+
+
+def _lint_files(settings: Settings, ups: list[MigrationFile], downs: list[MigrationFile],
+                new_from: list[MigrationFile] | None) -> tuple[list[Finding], list[str]]:
     findings: list[Finding] = []
     for mf in ups + downs:
         findings.extend(_ignore_without_reason(mf))
@@ -187,8 +201,14 @@ def with_levels(findings: list[Finding], settings: Settings) -> list[Finding]:
             for f in findings]
 
 
-def lint_database(conn: psycopg.Connection) -> list[Finding]:
-    """The Supabase security checks on a migrated database, and plpgsql_check on its functions."""
+def lint_database(conn: psycopg.Connection, built: str | None = None) -> list[Finding]:
+    """The Supabase security checks on a migrated database, and plpgsql_check on its functions;
+    built (the key of the migrated template the database came from) keeps the result."""
+    if built is not None:
+        plpgsql = conn.execute("select coalesce(max(default_version), '') from "
+                               "pg_catalog.pg_available_extensions where name = 'plpgsql_check'").fetchone()
+        of = memo.key(built, fingerprint.harness(), str(plpgsql[0] if plpgsql else ""))
+        return memo.remembered("lint-db", of, lambda: lint_database(conn))
     found = [Finding(rule.level, rule.name, obj, detail, rule.fix, rule.advisor)
              for rule, obj, detail in security.run(conn)]
     return found + [Finding(level, "plpgsql-check", target, message, "fix the function body")

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING
 from dbharness.suite.tapresults import FileResult, Totals
 
 if TYPE_CHECKING:  # result types of the tasks, formatted here at the edge
+    from dbharness.config import Settings
     from dbharness.coverage.pins import Coverage
     from dbharness.deploy.plan import Status
     from dbharness.lint.checks import LintReport
     from dbharness.rollback_check import RollbackCheckResult
     from dbharness.testrun import TestOutcome
+    from dbharness.watch import Verdict
 
 
 def file_line(result: FileResult) -> str:
@@ -135,7 +137,9 @@ def failed_files(results: list[FileResult]) -> list[str]:
     """The files that failed, in the run's stable order whatever order they finished in (as
     pg_prove's Test Summary Report); nothing when all passed."""
     failed = [file_line(r) for r in results if not r.passed]
-    return [f"Failed files ({len(failed)} of {len(results)}):", *(f"  {line}" for line in failed)] if failed else []
+    if not failed:
+        return []
+    return [f"Failed files ({len(failed)} of {len(results)}):", *(f"  {line}" for line in failed)]
 
 
 def test_summary(outcome: TestOutcome, junit_path: object) -> list[str]:
@@ -157,3 +161,18 @@ def lint_failure(strict: bool) -> str:
     what = "errors or warnings (--strict)" if strict else "errors"
     return (f"lint failed: fix the {what} above, or declare a justified exception "
             "in [tool.dbharness.lint] of pyproject.toml")
+
+
+def watch_start(settings: Settings) -> list[str]:
+    """What dbharness test --watch watches."""
+    where = ", ".join([str(settings.supabase_dir.relative_to(settings.root)) + "/", *settings.pgtap_patterns])
+    return [f"watching {where} (Ctrl-C stops)"]
+
+
+def watch_verdict(verdict: Verdict) -> list[str]:
+    """How one round of dbharness test --watch ended: the verdict, or the error."""
+    if verdict.error is not None:
+        return [f"error: {verdict.error}", "waiting for the next save ..."]
+    files = len(verdict.results)
+    return [f"verdict: {verdict.totals.line()} ({files} file{'s' * (files != 1)} in "
+            f"{verdict.seconds:.2f}s); waiting for the next save ..."]

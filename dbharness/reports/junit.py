@@ -101,8 +101,9 @@ def file_suite(result: FileResult) -> Suite:
     if result.file_failure:
         cases.append(_located("(file)", cls, result.error_at, result.path, error=result.file_failure))
     for n in range(len(result.assertions) + 1, len(result.assertions) + result.not_run + 1):
+        where = result.error_at or result.path
         cases.append(_located(f"test {n}", cls, result.error_at, result.path, error="",
-                              message=f"not run: planned but never reached ({result.error_at or result.path})"))
+                              message=f"not run: planned but never reached ({where})"))
     said = "\n".join(result.notices) if result.notices and not result.passed else None
     return Suite(result.path, cases, result.seconds, said)
 

@@ -37,9 +37,11 @@ def setup(c, pg_bindir=None):
     "no-lint": "skip dbharness lint first",
     "junit-family": "xunit2 (default: valid for the Jenkins xUnit schema) or xunit1 (adds file and line)",
     "shard": "K/N: run the K-th of N balanced parts (JUnit: reports/junit/pgtap-shard-K-of-N.xml)",
-    "coverage": "also measure schema coverage (always on when [tool.dbharness.coverage] sets required)"})
+    "coverage": "also measure schema coverage (always on when [tool.dbharness.coverage] sets required)",
+    "watch": "run the suite, then again on every save: an edited test file alone, anything else "
+             "from a new build (no lint, coverage or JUnit; Ctrl-C stops)"})
 def test(c, file=None, engine=None, jobs=0, junit=None, keep=False, no_lint=False, junit_family="xunit2",
-         shard=None, coverage=False):
+         shard=None, coverage=False, watch=False):
     """Start a throwaway PostgreSQL, apply every migration, run the pgTAP suite, write JUnit.
 
     Run chosen files with: dbharness test -- pgtap/some.test.sql [more files]
@@ -51,6 +53,8 @@ def test(c, file=None, engine=None, jobs=0, junit=None, keep=False, no_lint=Fals
     if jobs < 0:
         raise Exit("error: --jobs must be 1 or more (0 means one per CPU)", code=2)
     files = [*(file or []), *shlex.split(getattr(c, "remainder", "") or "")]
+    if watch:
+        return _watch(engine, jobs)
     with guarded():
         cfg = settings(engine=engine)
         part = shards.parse(shard) if shard else None
@@ -70,6 +74,18 @@ def test(c, file=None, engine=None, jobs=0, junit=None, keep=False, no_lint=Fals
             *console.test_summary(outcome, path))
         if not outcome.totals.ok or (cov is not None and coverage_check.below(cov, cfg.coverage.bar)):
             raise Exit(code=1)
+
+
+def _watch(engine: str | None, jobs: int) -> None:
+    """dbharness test --watch until Ctrl-C, which ends it with exit code 0."""
+    from dbharness import watch
+
+    with guarded("stopped watching; the server and its databases were removed"):
+        cfg = settings(engine=engine)
+        say(*console.watch_start(cfg))
+        watch.loop(cfg, jobs=jobs or os.cpu_count() or 1, report=say,
+                   on_result=lambda r: say(*console.file_report(r)),
+                   on_verdict=lambda v: say(*console.watch_verdict(v)))
 
 
 @task(help={"strict": "fail on warnings too, not only on errors", "engine": ENGINE,

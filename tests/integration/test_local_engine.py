@@ -82,19 +82,6 @@ def test_a_killed_server_is_reported_and_its_directory_removed():
     assert not base.exists()
 
 
-@pytest.fixture
-def own_scratch(monkeypatch):
-    """A scratch directory of this test's own (readable by the postgres user), so that `clean` sees
-    this test's servers only, never a developer's own --keep servers."""
-    import shutil
-    import tempfile
-
-    path = Path(tempfile.mkdtemp(prefix="harness-scratch-"))
-    path.chmod(0o755)
-    monkeypatch.setenv("DBHARNESS_TMPDIR", str(path))
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
-
 
 def test_keep_leaves_the_server_running_until_clean(own_scratch):
     tmp_path = own_scratch

@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("catalog",),  # snapshots and facts of the catalog
     ("lint", "coverage", "rollback_check"),
     ("testrun",),
-    ("deploy",),
+    ("deploy", "watch"),
     ("bench", "tools"),
     ("reports",),  # console lines and JUnit, made from results at the edge
     ("tasks",),

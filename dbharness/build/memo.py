@@ -1,0 +1,62 @@
+"""Results that cost time and depend only on content (lint findings, schema coverage), kept by a
+key made from that content, so a kept result can never be stale: any edit is a new key. They live
+beside the cluster templates (per user), and DBHARNESS_NO_TEMPLATE=1 turns both off."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from dbharness.engines import template
+
+T = TypeVar("T")
+KEEP = 32  # results kept per kind; older ones are removed
+
+
+def key(*parts: str | bytes) -> str:
+    """A short hash of parts, each delimited so that no two lists of parts collide."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()[:24]
+
+
+def files_key(paths: list[Path], root: Path) -> str:
+    """The key of a list of files: their names (relative to root where they lie in it) and bytes."""
+    parts: list[str | bytes] = []
+    for path in paths:
+        name = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+        parts += [name, path.read_bytes() if path.is_file() else b"(missing)"]
+    return key(*parts)
+
+
+def _folder() -> Path:
+    return template.cache_root() / "results"
+
+
+def remembered(kind: str, of: str, compute: Callable[[], T]) -> T:
+    """compute()'s result for the content keyed `of`, from the cache when it was computed before."""
+    if not template.enabled():
+        return compute()
+    path = _folder() / f"{kind}-{of}.pickle"
+    try:
+        return pickle.loads(path.read_bytes())  # noqa: S301 (the user's own cache, mode 0700)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
+        pass
+    value = compute()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        staging = path.with_name(f".{path.name}.{os.getpid()}")
+        staging.write_bytes(pickle.dumps(value))
+        os.replace(staging, path)
+        for old in sorted(path.parent.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime)[:-KEEP]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a cache that cannot be written costs time, never a verdict
+    return value
