@@ -15,7 +15,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from dbharness.bench import synthetic
+from dbharness.bench import synthetic, watching
 from dbharness.build import database
 from dbharness.config import Settings
 from dbharness.engines.base import Server
@@ -171,7 +171,9 @@ def run_all(settings: Settings, engine: str, quick: bool, report: Progress,
             report(f"Test phase vs pg_prove: skipped, {NO_PG_PROVE}")
         report("Scale: synthetic pgTAP files")
         result["scale"] = scale(server, settings, sizes, report, with_pg_prove=prove)
-    report(f"Lock impact: {rows:,} accounts, {locks.WRITERS} writers")
+    report("Watch loop: from a save to the verdict")
+    result["watch"] = watching.latency(settings, os.cpu_count() or 1, report, 3 if quick else 5)
+    report(f"Lock impact: {rows:,} rows, {locks.WRITERS} writers")
     with database.fresh(settings, None, engine=engine, report=report, make=make_engine) as ready:
         result["locks"] = locks.run(ready.server, settings, rows, report)
     result["machine"] = machine(version)
@@ -193,6 +195,16 @@ def table(result: dict[str, Any]) -> list[str]:
         ratios = ", ".join(f"{p['ratio']:.2f}" for p in vs["pairs"])
         lines.append(f"test phase vs pg_prove ({vs['files']} files, --jobs {vs['jobs']}): ratios {ratios}; "
                      f"median {vs['median_ratio']:.2f}")
+        prove = statistics.median(p["pg_prove_s"] for p in vs["pairs"])
+        warm = result["warm_cycle"]["median_s"]
+        lines.append(f"whole warm cycle / pg_prove's test phase alone: {warm / prove:.2f} "
+                     f"({warm:.2f}s against {prove:.2f}s)")
+    wt = result.get("watch", {})
+    if "test_file_edit" in wt:
+        test, build = wt["test_file_edit"], wt["migration_edit"]
+        lines.append(f"watch: save to verdict, test file {test['median_s']:.2f}s (max {test['max_s']:.2f}), "
+                     f"migration {build['median_s']:.2f}s (max {build['max_s']:.2f}), "
+                     f"{wt['rounds']} saves each")
     for row in result["scale"]:
         versus = (f", pg_prove {row['pg_prove_ms_per_file']:.1f} ms/file, ratio {row['ratio']:.2f}"
                   if "ratio" in row else " (pg_prove comparison skipped)")

@@ -39,6 +39,8 @@ class Measure:
     exclusive_longest: float = 0.0
     migrate_s: float = 0.0
     writes: int = 0
+    series: list[tuple[float, float]] = field(default_factory=list)  # (s since the start, latency s)
+    windows: list[tuple[float, float]] = field(default_factory=list)  # ACCESS EXCLUSIVE (from, to) in s
 
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.latencies) or [0.0]
@@ -46,7 +48,9 @@ class Measure:
         return {"writes": len(self.latencies), "longest_stall_ms": round(max(ordered) * 1000, 1),
                 "p99_ms": round(p99 * 1000, 2), "median_ms": round(statistics.median(ordered) * 1000, 2),
                 "access_exclusive_longest_ms": round(self.exclusive_longest * 1000, 1),
-                "migrate_s": round(self.migrate_s, 2)}
+                "migrate_s": round(self.migrate_s, 2),
+                "series": [(round(t, 4), round(lat * 1000, 2)) for t, lat in self.series],
+                "exclusive_windows": [(round(a, 4), round(b, 4)) for a, b in self.windows]}
 
 
 def _writer(conninfo: str, write: str, ids: list[str], stop: Any, out: Any, limit: int, ready: Any) -> None:
@@ -67,9 +71,9 @@ def _writer(conninfo: str, write: str, ids: list[str], stop: Any, out: Any, limi
 
 
 def _sampler(conninfo: str, table: str, stop: Any, out: Any, ready: Any) -> None:
-    """A sampler process: the longest continuous ACCESS EXCLUSIVE hold on the watched table."""
+    """A sampler process: every continuous ACCESS EXCLUSIVE hold on the watched table, as (from, to)."""
     held_since: float | None = None
-    longest = 0.0
+    windows: list[tuple[float, float]] = []
     try:
         with psycopg.connect(conninfo, autocommit=True) as conn:
             ready.put("sampler")
@@ -81,12 +85,14 @@ def _sampler(conninfo: str, table: str, stop: Any, out: Any, ready: Any) -> None
                 now = time.perf_counter()
                 if row and row[0]:
                     held_since = held_since or now
-                    longest = max(longest, now - held_since)
-                else:
+                elif held_since is not None:
+                    windows.append((held_since, now))
                     held_since = None
                 time.sleep(SAMPLE_EVERY_S)
+            if held_since is not None:
+                windows.append((held_since, time.perf_counter()))
     finally:
-        out.put(longest)
+        out.put(windows)
 
 
 def under_load(conninfo: str, scenario: LockScenario, ids: list[str], work: Callable[[], None],
@@ -116,9 +122,13 @@ def under_load(conninfo: str, scenario: LockScenario, ids: list[str], work: Call
         time.sleep(settle_s)
         stop.set()
         for _ in range(WRITERS):
+            every = out.get(timeout=120)
             # statements that overlapped the migrations' window
-            m.latencies.extend(lat for t0, lat in out.get(timeout=120) if t0 + lat >= started and t0 <= ended)
-        m.exclusive_longest = sampler_out.get(timeout=120)
+            m.latencies.extend(lat for t0, lat in every if t0 + lat >= started and t0 <= ended)
+            m.series.extend((t0 - started, lat) for t0, lat in every)
+        m.series.sort()
+        m.windows = [(a - started, b - started) for a, b in sampler_out.get(timeout=120)]
+        m.exclusive_longest = max((b - a for a, b in m.windows), default=0.0)
         for p in procs:
             p.join(timeout=30)
     return m

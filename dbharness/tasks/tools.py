@@ -16,12 +16,18 @@ from dbharness.tasks.common import ENGINE, JUNIT, guarded, junit_path, say, sett
 def bench(c, quick=False, engine=None, output=None):
     """Measure the harness against pg_prove, and the migrations' locks against a naive variant."""
     from dbharness.bench import cycles as bench_mod
+    from dbharness.bench import picture
+    from dbharness.errors import PrerequisiteError
 
     with guarded():
         cfg = settings(engine=engine)
         result = bench_mod.run_all(cfg, cfg.engine, quick, say)
         path = bench_mod.write_report(Path(output) if output else cfg.reports_dir / "bench.json", result)
         say("", *bench_mod.table(result), f"report: {path}")
+        try:
+            say(f"picture: {picture.draw(result['locks'], cfg.reports_dir / 'bench-locks.svg')}")
+        except PrerequisiteError as exc:
+            say(f"picture: not drawn: {exc}")
 
 
 @task(help={"junit": JUNIT.format("coverage"),

@@ -34,7 +34,10 @@ def test_spread_and_table():
     locks = {"longest_stall_ms": 10.0, "p99_ms": 2.0, "median_ms": 0.3, "access_exclusive_longest_ms": 4.0,
              "migrate_s": 1.0, "writes": 100}
     result = {"full_cycle": cycle, "warm_cycle": cycle,
-              "versus_pg_prove": {"files": 5, "jobs": 2, "pairs": [{"ratio": 0.5}], "median_ratio": 0.5},
+              "versus_pg_prove": {"files": 5, "jobs": 2, "pairs": [{"ratio": 0.5, "pg_prove_s": 0.4}],
+                                  "median_ratio": 0.5},
+              "watch": {"test_file_edit": {"median_s": 0.12, "max_s": 0.2},
+                        "migration_edit": {"median_s": 1.5, "max_s": 1.9}, "rounds": 3},
               "scale": [{"files": 50, "jobs": 1, "ms_per_file": 20.0, "pg_prove_ms_per_file": 80.0, "ratio": 0.25}],
               "locks": {"project": locks, "naive": {**locks, "longest_stall_ms": 300.0}, "rows": 1000,
                         "stall_ratio_naive_over_project": 30.0}}
@@ -42,6 +45,9 @@ def test_spread_and_table():
     assert lines[0].startswith("full cycle, cold (dbharness test): median 1.10s")
     assert any("naive/project longest stall: 30.0x" in line for line in lines)
     assert "scale: 50 files --jobs 1: 20.0 ms/file, pg_prove 80.0 ms/file, ratio 0.25" in lines
+    assert "whole warm cycle / pg_prove's test phase alone: 2.75 (1.10s against 0.40s)" in lines
+    assert ("watch: save to verdict, test file 0.12s (max 0.20), migration 1.50s (max 1.90), "
+            "3 saves each") in lines
 
 
 def test_the_load_script_gets_the_row_count_and_keeps_casts(tmp_path):
