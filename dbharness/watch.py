@@ -125,31 +125,50 @@ def _session(settings: Settings, report: Progress, make: Callable[..., object] |
         yield ready.server
 
 
-def _round(settings: Settings, server: object, files: list[testfiles.TestFile], jobs: int,
-           on_result: Callable[[FileResult], None] | None, run_id: Iterator[int]) -> list[FileResult]:
-    """Run files on a fresh copy of the base; the copy of the previous round is dropped."""
-    name = f"dbharness_watch_{next(run_id)}"
-    _copy(server, BASE, name)
-    try:
-        conninfo = server.conninfo(name)  # type: ignore[attr-defined]
-        return pgtap.run_loaded(conninfo, files, jobs, settings.test_timeout, on_result)
-    finally:
-        with _admin(server) as admin:
+class Copies:
+    """Fresh copies of the base, one made ahead, so a save waits only for its file to run."""
+
+    def __init__(self, server: object) -> None:
+        self.server = server
+        self.ids = count(1)
+        self.ready: str | None = None
+
+    def _make(self) -> str:
+        name = f"dbharness_watch_{next(self.ids)}"
+        _copy(self.server, BASE, name)
+        return name
+
+    def take(self) -> str:
+        """A copy no round has used: the one made ahead, else a new one."""
+        name, self.ready = self.ready or self._make(), None
+        return name
+
+    def done(self, name: str) -> None:
+        """Drop a used copy and make the next one ahead (after the verdict was given)."""
+        with _admin(self.server) as admin:
             admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
+        self.ready = self._make()
+
+
+def _round(settings: Settings, copies: Copies, files: list[testfiles.TestFile], jobs: int,
+           on_result: Callable[[FileResult], None] | None) -> tuple[list[FileResult], str]:
+    """Run files on a fresh copy of the base; returns the results and the copy used."""
+    name = copies.take()
+    conninfo = copies.server.conninfo(name)  # type: ignore[attr-defined]
+    return pgtap.run_loaded(conninfo, files, jobs, settings.test_timeout, on_result), name
 
 
 def loop(settings: Settings, *, jobs: int, report: Progress,
          on_result: Callable[[FileResult], None] | None, on_verdict: Callable[[Verdict], None],
          make: Callable[..., object] | None = None, stopped: Callable[[], bool] = lambda: False) -> None:
     """Run the suite, then a round on every change, until Ctrl-C (or stopped() turns true)."""
-    run_id = count(1)
     changed: list[str] = ["(start)"]
     started = time.perf_counter()
     while True:
         state = watched(settings)
         try:
             state, changed = _suite(settings, state, jobs, report, on_result, on_verdict, make, stopped,
-                                    run_id, changed, started)
+                                    changed, started)
         except HarnessError as exc:
             on_verdict(Verdict(changed, [], totals([]), time.perf_counter() - started, str(exc)))
             change, state = wait_for_change(settings, state, set(), stopped)
@@ -160,7 +179,7 @@ def loop(settings: Settings, *, jobs: int, report: Progress,
 
 def _suite(settings: Settings, state: State, jobs: int, report: Progress,
            on_result: Callable[[FileResult], None] | None, on_verdict: Callable[[Verdict], None],
-           make: Callable[..., object] | None, stopped: Callable[[], bool], run_id: Iterator[int],
+           make: Callable[..., object] | None, stopped: Callable[[], bool],
            changed: list[str], started: float) -> tuple[State, list[str]]:
     """Build, run everything, then one round per saved test file until something needs a rebuild;
     returns the files' state at that moment and what changed."""
@@ -171,8 +190,11 @@ def _suite(settings: Settings, state: State, jobs: int, report: Progress,
         conninfo = server.conninfo()  # type: ignore[attr-defined]
         results = pgtap.run_loaded(conninfo, first, jobs, settings.test_timeout, on_result)
         _copy(server, server.dbname, BASE)  # type: ignore[attr-defined]
-        results += _round(settings, server, [f for f in loaded if not f.persistent], jobs, on_result, run_id)
+        copies = Copies(server)
+        rest, used = _round(settings, copies, [f for f in loaded if not f.persistent], jobs, on_result)
+        results += rest
         on_verdict(Verdict(changed, results, totals(results), time.perf_counter() - started))
+        copies.done(used)
         persistent = {f.path for f in first}
         while True:
             change, state = wait_for_change(settings, state, persistent, stopped)
@@ -183,5 +205,6 @@ def _suite(settings: Settings, state: State, jobs: int, report: Progress,
                 report("rebuilding, then the whole suite ...")
                 return state, changed
             again = [testfiles.load(p, root=settings.root) for p in change.tests]
-            results = _round(settings, server, again, jobs, on_result, run_id)
+            results, used = _round(settings, copies, again, jobs, on_result)
             on_verdict(Verdict(changed, results, totals(results), time.perf_counter() - started))
+            copies.done(used)
