@@ -125,7 +125,8 @@ def under_load(conninfo: str, scenario: LockScenario, ids: list[str], work: Call
             every = out.get(timeout=120)
             # statements that overlapped the migrations' window
             m.latencies.extend(lat for t0, lat in every if t0 + lat >= started and t0 <= ended)
-            m.series.extend((t0 - started, lat) for t0, lat in every)
+            # and the steady state just before and after them, for the picture
+            m.series.extend((t0 - started, lat) for t0, lat in every if t0 >= started - steady_s)
         m.series.sort()
         m.windows = [(a - started, b - started) for a, b in sampler_out.get(timeout=120)]
         m.exclusive_longest = max((b - a for a, b in m.windows), default=0.0)

@@ -29,7 +29,7 @@ def draw(locks: dict[str, Any], path: Path) -> Path:
             ax.axvspan(a, b, color="tab:red", alpha=0.25, linewidth=0)
         xs = [t for t, _ in m["series"]]
         ys = [ms for _, ms in m["series"]]
-        ax.plot(xs, ys, ".", markersize=2, color="tab:blue")
+        ax.plot(xs, ys, ".", markersize=2, color="tab:blue", rasterized=True)  # a small file
         ax.axvline(0, color="grey", linewidth=0.8)
         ax.axvline(m["migrate_s"], color="grey", linewidth=0.8, linestyle="--")
         ax.set_yscale("log")
