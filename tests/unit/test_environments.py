@@ -182,3 +182,35 @@ def test_a_percent_escape_that_is_not_utf8_is_a_usage_error_not_a_traceback():
         parse("postgresql://postgres:ab%cdSECRET@127.0.0.1:1/postgres")
     assert redact("postgresql://postgres:ab%cdSECRET@127.0.0.1:1/postgres") == \
         "(a connection string libpq cannot parse)"
+
+
+def test_every_run_of_four_or_more_characters_is_masked_and_shorter_runs_are_not():
+    from dbharness.environments import _mask_fragments
+
+    secret = ["ABCDEFGH"]
+    assert _mask_fragments("x ABC y", secret) == "x ABC y"  # three characters say nothing
+    assert _mask_fragments("x ABCD y", secret) == "x *** y"
+    assert _mask_fragments("x EFGH y", secret) == "x *** y"  # the last run of four
+    assert _mask_fragments("x BCDEF y", secret) == "x *** y"  # an odd length
+    assert _mask_fragments("x ABCDEFGH y", secret) == "x *** y"  # the whole, in one piece
+    assert _mask_fragments("x DEFGHI y", secret) == "x ***I y"
+
+
+def test_what_may_be_the_password_is_found_by_the_urls_grammar():
+    from dbharness.environments import connect_error, secret_text
+
+    assert secret_text("postgresql://u:pa:ss@h/d") == ["pa:ss"]  # the user's ':' only
+    assert secret_text("postgresql://u:QXZK@h/d?options=a://b") == ["QXZK"]  # the first '://'
+    assert secret_text("postgresql://h:5432/d") == []  # no '@': no password
+    assert sorted(secret_text("postgresql://u:ab%cdQX@h/d")) == ["ab%cdQX", "ab\ufffdQX"]
+    assert secret_text("host=h password=QXZKW") == ["QXZKW"]  # the last keyword
+    assert sorted(secret_text("host=h password='QX ZK' dbname=d")) == ["'QX ZK'", "QX ZK"]
+    assert connect_error(UnicodeDecodeError("utf-8", b"\xcd", 0, 1, "bad"), "postgresql://u:x@h/d") == (
+        "the URL has a percent-escape that is not UTF-8 text; percent-encode the password's UTF-8")
+
+
+def test_the_percent_escape_message_in_full():
+    with pytest.raises(ConfigError) as err:
+        parse("postgresql://u:%cd@h/d")
+    assert str(err.value) == ("not a connection string libpq accepts (a percent-escape that is not UTF-8 text); "
+                              "percent-encode each byte of the password's UTF-8, e.g. %C3%A9 for é")
