@@ -146,8 +146,8 @@ def mark_throwaway(admin: psycopg.Connection) -> None:
     container gets it here), so promote and rollback refuse it as production."""
     row = admin.execute("select current_setting('dbharness.throwaway', true)").fetchone()
     if not row or row[0] != "on":
-        admin.execute("alter system set dbharness.throwaway = 'on'")
-        admin.execute("select pg_catalog.pg_reload_conf()")
+        # for every role in every database: ALTER SYSTEM refuses a placeholder it never loaded
+        admin.execute("alter role all set dbharness.throwaway = 'on'")
 
 
 def prepare_tests(admin: psycopg.Connection, conn: psycopg.Connection, settings: Settings,
@@ -209,6 +209,9 @@ def fresh(settings: Settings, recipe: Recipe | None = EVERYTHING, *, engine: str
             if prebuilt and getattr(eng, "reused", False):
                 report(f"migrations, seed and test helpers: from the migrated template {prebuilt} "
                        "(nothing they depend on changed since it was built)")
+                for name, where in stubbed(settings):  # said at every run, built or kept
+                    report(f"{where}: create extension {name} skipped: stubbed (stub_extensions in "
+                           "[tool.dbharness])")
             if recipe is not None and not prebuilt:
                 build(server, settings, recipe, report, timer)
             yield Fresh(server, eng, prebuilt)

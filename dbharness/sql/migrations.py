@@ -11,7 +11,9 @@ from dbharness.errors import ConfigError, MigrationError
 from dbharness.paths import shown
 from dbharness.sql.statements import Statement, is_concurrent, read_sql, split_statements, transaction_kind
 
-NAME_RE = re.compile(r"^(?P<version>\d+)_(?P<name>[A-Za-z0-9_\-.]+)\.sql$")
+# The Supabase CLI's own pattern (migrateFilePattern): any name, spaces and all; the CLI records
+# the name as this group matches it.
+NAME_RE = re.compile(r"^(?P<version>[0-9]+)_(?P<name>.*)\.sql$")
 ROLLBACK_NONE_RE = re.compile(r"^[ \t]*--[ \t]*rollback:[ \t]*none\b[ \t:,.\-]*(?P<reason>.*)$",
                               re.IGNORECASE | re.MULTILINE)
 

@@ -15,12 +15,16 @@ def last_line(text: str) -> str:
 
 def test_the_project_suite_passes_and_junit_matches(tmp_path):
     junit = tmp_path / "pgtap.xml"
-    out = run_invoke("test", "--no-lint", "--junit", str(junit))
+    cache = {"DBHARNESS_CACHE_DIR": str(tmp_path / "cache")}  # empty: this run builds everything
+    out = run_invoke("test", "--no-lint", "--junit", str(junit), env=cache)
     assert out.returncode == 0, out.stdout + out.stderr
     summary = last_line(out.stdout)
     passed = int(summary.split()[0])
     assert summary == f"{passed} passed, 0 failed"
     assert "Applying 20251112120200_mt5_sync_logs ... done in" in out.stdout
+    again = run_invoke("test", "--no-lint", "--junit", str(tmp_path / "again.xml"), env=cache)
+    assert "Applying" not in again.stdout and "from the migrated template proj-" in again.stdout
+    assert last_line(again.stdout) == summary
     suites = list(JUnitXml.fromfile(str(junit)))
     assert sum(s.tests for s in suites) == passed
     assert {s.name for s in suites} == {str(p.relative_to(REPO)) for p in (REPO / "pgtap").rglob("*.test.sql")}

@@ -27,6 +27,7 @@ def copy_fixture(name: str, dest: Path) -> Path:
     ("webhooks", 5),       # net.http_post in a trigger; supabase_functions.http_request
     ("vault", 3),          # vault.create_secret; a function reading vault.decrypted_secrets
     ("stub", 2),           # a platform dump's extensions, pg_graphql declared stubbed
+    ("names_and_seeds", 3),  # migration names with spaces and dots; [db.seed] sql_paths globs
 ])
 def test_the_fixture_project_applies_and_its_tests_pass(tmp_path, name, passed):
     root = copy_fixture(name, tmp_path)

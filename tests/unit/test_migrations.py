@@ -28,7 +28,19 @@ def test_version_and_name_are_split_like_the_supabase_cli():
     assert (mf.version, mf.name) == ("20251112120000", "mt5_sync_logs")
 
 
-@pytest.mark.parametrize("name", ["mt5_sync_logs.sql", "2025-11-12_x.sql", "20251112_.sql", "123.sql",
+@pytest.mark.parametrize("name, version, recorded", [
+    ("20250811015147_create projects.sql", "20250811015147", "create projects"),
+    ("20250811015148_add.notes-v2.sql", "20250811015148", "add.notes-v2"),
+    ("20250811015149_.sql", "20250811015149", ""),
+    ("7_é ü.sql", "7", "é ü"),
+])
+def test_every_name_the_supabase_cli_applies_is_applied_with_the_name_it_records(tmp_path, name, version, recorded):
+    write(tmp_path, name)
+    assert [(f.version, f.name) for f in discover(tmp_path)] == [(version, recorded)]
+    assert skipped(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", ["mt5_sync_logs.sql", "2025-11-12_x.sql", "123.sql",
                                   "20251112120000_x.SQL", "README.md"])
 def test_files_that_will_not_run_are_skipped_with_a_warning_naming_them(tmp_path, name):
     write(tmp_path, "1_ok.sql")

@@ -1,0 +1,1 @@
+insert into public.projects (name) values ('first');
