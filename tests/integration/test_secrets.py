@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from psycopg import sql
 
@@ -91,8 +91,12 @@ def reports_text(root: Path) -> str:
 
 
 def passwords() -> st.SearchStrategy[str]:
-    piece = st.one_of(st.text(alphabet=SPECIAL + DISTINCT + "éß€漢", min_size=1, max_size=4), st.sampled_from(PERCENT))
-    return st.lists(piece, min_size=2, max_size=6).map("".join)
+    """Runs of up to three characters of any class, each followed by a letter the harness never
+    prints in a run of its own words: so every run of four holds one, and a match is a leak."""
+    piece = st.one_of(st.text(alphabet=SPECIAL + DISTINCT + "éß€漢", min_size=1, max_size=3),
+                      st.sampled_from([p for p in PERCENT if len(p) <= 3]))
+    return st.lists(st.tuples(piece, st.sampled_from(DISTINCT)), min_size=2, max_size=6).map(
+        lambda parts: "".join(a + b for a, b in parts))
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +118,7 @@ def secret_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @example(password="QXZ)K:WJV")  # ')' and ':' in the password, next to the URL in messages
 @example(password="QX ZK=WJ'V")  # a space and a quote in a keyword string
 def test_no_run_of_four_characters_of_a_password_is_ever_printed(scram_server, secret_project, password):
-    assume(all(any(c in DISTINCT or ord(c) > 127 for c in password[i:i + 4]) for i in range(len(password) - 3)))
-    assume(len(password) >= 4)
+    assert all(any(c in DISTINCT or ord(c) > 127 for c in password[i:i + 4]) for i in range(len(password) - 3))
     for right in (False, True):
         try:
             set_password(scram_server, password if right else "QXZ-not-the-password")
