@@ -95,9 +95,15 @@ class Settings:
     seed_paths: tuple[str, ...] = ("./seed.sql",)  # [db.seed] sql_paths, relative to supabase/
     major_version: int | None = None  # supabase/config.toml [db] major_version
     supabase_cli: bool = False  # setup also installs the pinned Supabase CLI (for cli-check)
+    webhooks: bool = False  # database webhooks enabled: supabase_functions and pg_net, as on the platform
     # The URL of each environment that has one (its variable, else .env), never shown.
     urls: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     dotenv_error: str | None = None  # why .env could not be read, said when a URL is needed
+
+    @property
+    def platform_options(self) -> frozenset[str]:
+        """The opt-in platform features the project turned on (compat adds what they add)."""
+        return frozenset({"webhooks"} if self.webhooks else ())
 
     @property
     def supabase_dir(self) -> Path:
@@ -283,13 +289,14 @@ def _check_types(values: dict[str, Any]) -> None:
         if key in values and (not isinstance(values[key], str) or not values[key]):
             raise ConfigError(f'[tool.dbharness] {key} must be a folder relative to the project, '
                               f'e.g. {key} = "{getattr(Settings, key)}"')
-    if not isinstance(values.get("supabase_cli", False), bool):
-        raise ConfigError("[tool.dbharness] supabase_cli must be true or false")
+    for key in ("supabase_cli", "webhooks"):
+        if not isinstance(values.get(key, False), bool):
+            raise ConfigError(f"[tool.dbharness] {key} must be true or false")
 
 
 # Settings read from [tool.dbharness] as they are, and the variables that win over them.
 _PLAIN = ("engine", "pg_bindir", "lock_timeout", "statement_timeout", "test_timeout", "docker_image",
-          "rollbacks", "test_setup", "supabase_cli")
+          "rollbacks", "test_setup", "supabase_cli", "webhooks")
 _VARIABLES = {"engine": "DBHARNESS_ENGINE", "pg_bindir": "DBHARNESS_PG_BINDIR",
               "docker_image": "DBHARNESS_DOCKER_IMAGE"}
 

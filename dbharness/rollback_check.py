@@ -134,8 +134,7 @@ class Runner:
             raise StepFailed(name)
 
     def apply(self, files: list[MigrationFile], direction: str) -> None:
-        apply_files(self.conn, files, database.timeouts(self.settings), direction, self.report,
-                    frozenset(self.settings.stub_extensions))
+        apply_files(self.conn, files, database.timeouts(self.settings), direction, self.report)
 
     def run_suite(self, check: Step) -> None:
         paths = testfiles.discover(self.settings.root, self.settings.pgtap_patterns)

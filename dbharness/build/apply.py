@@ -57,38 +57,27 @@ def _set_timeouts(conn: psycopg.Connection, timeouts: Timeouts, local: bool) -> 
                                                    psql.Literal(value)))
 
 
-@dataclass(frozen=True)
-class Stubs:
-    """The extensions a project declared stubbed, and where to say that one was skipped."""
-
-    names: frozenset[str] = frozenset()
-    report: Progress = quiet
-
-
-NO_STUBS = Stubs()
-
-
-def execute(conn: psycopg.Connection, stmt: Statement, shown: str, stubs: Stubs = NO_STUBS) -> None:
-    """One statement of the file named shown, as the platform runs it (see rules.py); errors name
-    file:line."""
+def execute(conn: psycopg.Connection, stmt: Statement, shown: str, report: Progress = quiet) -> None:
+    """One statement of the file named shown; the server applies the platform's rules (see
+    rules.py). A stubbed extension it skipped is reported; errors name file:line."""
     where = f"{shown}:{stmt.line}"
 
     def skipped(name: str) -> None:
-        stubs.report(f"{where}: create extension {name} skipped: stubbed "
-                     "(stub_extensions in [tool.dbharness])")
+        report(f"{where}: create extension {name} skipped: stubbed "
+               "(stub_extensions in [tool.dbharness])")
 
     try:
-        rules.execute(conn, stmt.sql, stubs.names, skipped)
+        rules.execute(conn, stmt.sql, skipped)
     except rules.ExtensionUnavailable as exc:
         raise MigrationError(f"{where}: {exc}") from None
 
 
 def _execute_all(conn: psycopg.Connection, statements: list[Statement], shown: str,
-                 stubs: Stubs = NO_STUBS) -> None:
+                 report: Progress = quiet) -> None:
     """Run statements inside the caller's transaction; the first error names file and line."""
     for stmt in statements:
         try:
-            execute(conn, stmt, shown, stubs)
+            execute(conn, stmt, shown, report)
         except psycopg.Error as exc:
             raise statement_error(shown, stmt, exc, "Nothing of this file was applied.") from exc
 
@@ -102,15 +91,15 @@ def _update_history(conn: psycopg.Connection, mf: MigrationFile, direction: str)
 
 
 def _run_in_transaction(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
-                        direction: str, stubs: Stubs) -> None:
+                        direction: str, report: Progress) -> None:
     with conn.transaction():
         _set_timeouts(conn, timeouts, local=True)
-        _execute_all(conn, mf.body, mf.shown, stubs)
+        _execute_all(conn, mf.body, mf.shown, report)
         _update_history(conn, mf, direction)
 
 
 def _run_outside_transaction(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
-                             direction: str, stubs: Stubs) -> None:
+                             direction: str, report: Progress) -> None:
     """Statement by statement; a failure or an interruption drops the indexes this file built."""
     _set_timeouts(conn, timeouts, local=False)
     built: list[int] = []
@@ -118,7 +107,7 @@ def _run_outside_transaction(conn: psycopg.Connection, mf: MigrationFile, timeou
         table = index_builds.table_of(stmt)
         before = index_builds.indexes_on(conn, table)
         try:
-            execute(conn, stmt, mf.shown, stubs)
+            execute(conn, stmt, mf.shown, report)
         except psycopg.Error as exc:
             notes = index_builds.undo(conn, before, table, built)
             raise statement_error(mf.shown, stmt, exc, _sentence(notes)) from exc
@@ -144,7 +133,7 @@ def _reset_session(conn: psycopg.Connection) -> None:
 
 
 def apply_file(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
-               direction: str = "up", report: Progress = quiet, stubs: frozenset[str] = frozenset()) -> float:
+               direction: str = "up", report: Progress = quiet) -> float:
     """Apply one file (up records history, down forgets it); returns milliseconds taken."""
     if not conn.autocommit:
         raise MigrationError("apply_file needs an autocommit connection")
@@ -152,11 +141,10 @@ def apply_file(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
     verb = "Applying" if direction == "up" else "Rolling back"
     started = time.perf_counter()
     try:
-        skipped = Stubs(stubs, report)
         if mf.transactional:
-            _run_in_transaction(conn, mf, timeouts, direction, skipped)
+            _run_in_transaction(conn, mf, timeouts, direction, report)
         else:
-            _run_outside_transaction(conn, mf, timeouts, direction, skipped)
+            _run_outside_transaction(conn, mf, timeouts, direction, report)
     except MigrationError:
         report(f"{verb} {mf.stem}{mode} ... FAILED")
         raise
@@ -168,19 +156,18 @@ def apply_file(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
 
 
 def apply_files(conn: psycopg.Connection, files: list[MigrationFile], timeouts: Timeouts,
-                direction: str = "up", report: Progress = quiet,
-                stubs: frozenset[str] = frozenset()) -> dict[str, float]:
+                direction: str = "up", report: Progress = quiet) -> dict[str, float]:
     """Apply files in the given order; returns milliseconds per file stem."""
     history.ensure_table(conn)
-    return {mf.stem: apply_file(conn, mf, timeouts, direction, report, stubs) for mf in files}
+    return {mf.stem: apply_file(conn, mf, timeouts, direction, report) for mf in files}
 
 
 def run_script(conn: psycopg.Connection, path: Path, timeouts: Timeouts | None = None,
-               stubs: Stubs = NO_STUBS, root: Path | None = None) -> None:
+               report: Progress = quiet, root: Path | None = None) -> None:
     """Run a plain SQL file (seed, exercise, helpers) in one transaction, no history; errors name
     it relative to root (the project)."""
     statements = split_statements(read_sql(path), str(path))
     with conn.transaction():
         if timeouts:
             _set_timeouts(conn, timeouts, local=True)
-        _execute_all(conn, statements, shown(path, root), stubs)
+        _execute_all(conn, statements, shown(path, root), report)

@@ -12,7 +12,7 @@ import psycopg
 from psycopg import sql as psql
 
 from dbharness.build import fingerprint
-from dbharness.build.apply import Stubs, Timeouts, apply_files, run_script
+from dbharness.build.apply import Timeouts, apply_files, run_script
 from dbharness.config import Settings
 from dbharness.engines.base import Engine, Server, TemplateRecipe
 from dbharness.engines.choice import make_engine
@@ -112,12 +112,11 @@ def apply_migrations(conn: psycopg.Connection, settings: Settings, recipe: Recip
         _ = mf.transactional  # refuse mixed files before anything runs
     limits = recipe.timeouts or timeouts(settings)
     at = seed_position(settings, files, every) if recipe.seed else len(files)
-    stubs = frozenset(settings.stub_extensions)
-    apply_files(conn, files[:at], limits, "up", report, stubs)
+    apply_files(conn, files[:at], limits, "up", report)
     for seed in settings.seed_files if recipe.seed else []:
-        run_script(conn, seed, limits, Stubs(stubs, report), settings.root)
+        run_script(conn, seed, limits, report, settings.root)
         report(f"Seeded from {shown(seed, settings.supabase_dir)}")
-    apply_files(conn, files[at:], limits, "up", report, stubs)
+    apply_files(conn, files[at:], limits, "up", report)
 
 
 def build(server: Server, settings: Settings, recipe: Recipe = EVERYTHING,
@@ -130,8 +129,9 @@ def build(server: Server, settings: Settings, recipe: Recipe = EVERYTHING,
     timer = phases or Phases()
     with connect(server.conninfo(admin=True)) as admin:
         with timer.timed("compat"):
-            compat.install(admin)
+            compat.install(admin, settings.platform_options)
             mark_throwaway(admin)
+            declare_stubs(admin, settings.stub_extensions)
         with connect(server.conninfo()) as conn:  # after compat: it makes the postgres role
             if recipe.migrations or recipe.seed:
                 with timer.timed("migrations"):
@@ -148,6 +148,17 @@ def mark_throwaway(admin: psycopg.Connection) -> None:
     if not row or row[0] != "on":
         # for every role in every database: ALTER SYSTEM refuses a placeholder it never loaded
         admin.execute("alter role all set dbharness.throwaway = 'on'")
+
+
+def declare_stubs(admin: psycopg.Connection, names: tuple[str, ...] | list[str]) -> None:
+    """Tell the server which extensions the project declared stubbed: dbharness_rules skips their
+    create extension, in every session of this database, wherever the statement runs."""
+    if not names:
+        return  # a database starts without the setting
+    dbname = admin.execute("select current_database()").fetchone()[0]
+    admin.execute(psql.SQL("alter database {} set {} = {}").format(
+        psql.Identifier(dbname), psql.Identifier(*rules.STUB_SETTING.split(".")),
+        psql.Literal(", ".join(names))))
 
 
 def prepare_tests(admin: psycopg.Connection, conn: psycopg.Connection, settings: Settings,

@@ -32,7 +32,8 @@ def project(settings: Settings, recipe: object) -> str:
     h = hashlib.sha256()
     parts: list[bytes] = [harness().encode(), repr(recipe).encode(),
                           repr((settings.seed_after, settings.stub_extensions, settings.lock_timeout,
-                                settings.statement_timeout, settings.major_version)).encode()]
+                                settings.statement_timeout, settings.major_version,
+                                sorted(settings.platform_options))).encode()]
     for path in [*_files(settings.migrations_dir, "*.sql"), *settings.seed_files,
                  *_files(settings.pgtap_setup_dir, "**/*")]:
         parts += [str(path.relative_to(settings.root)).encode(), path.read_bytes()]

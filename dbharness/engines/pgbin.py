@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbharness.errors import PrerequisiteError
+from dbharness.supabase import server_module
 
 NEEDED = ("initdb", "postgres", "pg_ctl")
 DEBIAN_GLOB = "/usr/lib/postgresql/*/bin"
@@ -89,12 +90,25 @@ def pgtap_control(bins: PgBinaries) -> Path:
     return extension_dir(bins) / "pgtap.control"
 
 
+def libdir(bins: PgBinaries) -> Path:
+    """The server's library directory (its modules: pg_cron.so, dbharness_rules.so, ...)."""
+    return bins.bindir.parent / "lib"
+
+
 def preload_settings(bins: PgBinaries) -> dict[str, str]:
-    """Server settings for the extensions that must be preloaded, where installed: pg_cron, with
-    its jobs in the database migrations run in, as on Supabase."""
-    if (bins.bindir.parent / "lib" / "pg_cron.so").exists():
-        return {"shared_preload_libraries": "pg_cron", "cron.database_name": "postgres"}
-    return {}
+    """Server settings for the modules that must be preloaded: dbharness_rules (the platform's
+    rules for postgres, see supabase/rules.py), and pg_cron where installed, with its jobs in the
+    database migrations run in, as on Supabase."""
+    if not server_module.current(libdir(bins)):
+        state = "an older build of" if server_module.installed(libdir(bins)) else "no"
+        raise PrerequisiteError(
+            f"PostgreSQL {bins.major} has {state} the harness's {server_module.NAME} server module "
+            f"(it applies the Supabase platform's rules for postgres); build and install it with: "
+            "dbharness setup")
+    if (libdir(bins) / "pg_cron.so").exists():
+        return {"shared_preload_libraries": f"{server_module.NAME},pg_cron",
+                "cron.database_name": "postgres"}
+    return {"shared_preload_libraries": server_module.NAME}
 
 
 def server_major(bindir: Path) -> int:

@@ -2,7 +2,9 @@
 
 The SQL lives in dbharness/supabase/objects/*.sql, in sections that each start with a line
 `-- @provide KIND NAME`. A section runs only when what it provides is missing, so a second run
-changes nothing and the real supabase/postgres image keeps everything it already has.
+changes nothing and the real supabase/postgres image keeps everything it already has. A file with
+a line `-- @opt-in NAME` holds what the platform adds only when a project turns a feature on
+(database webhooks): its sections run only when the project's settings name that option.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ PLATFORM_DIR = Path(__file__).with_name("objects")
 EXTENSIONS_DIR = Path(__file__).with_name("extensions")
 PACKAGE_PARENT = Path(__file__).parents[2]  # names the harness's own files as dbharness/...
 MARKER = re.compile(r"^-- @provide (\S+)(?: (.+))?$", re.MULTILINE)
+OPT_IN = re.compile(r"^-- @opt-in (\S+)$", re.MULTILINE)
+OPTIONS = ("webhooks",)  # the platform features a project turns on ([tool.dbharness] NAME = true)
 
 # What "missing" means for each kind of section: a query that is true when the object exists.
 PROBES = {
@@ -43,9 +47,6 @@ PROBES = {
              "pg_catalog.to_regnamespace(%(a)s) and relowner = current_user::regrole)",
     # helpers of this session (pg_temp): made on every run
     "session-helpers": "select false",
-    # supautils does it on the real image; here once
-    "on-behalf": "select pg_catalog.to_regprocedure('pg_catalog.dbharness_on_behalf(text)') is not null "
-                 "or current_setting('supautils.privileged_extensions', true) is not null",
 }
 OFFLINE = ("pg_net", "supabase_vault")
 
@@ -59,6 +60,7 @@ class Section:
     kind: str
     args: tuple[str, ...]
     sql: str
+    option: str | None = None  # the opt-in feature it belongs to, else always made
 
 
 def sections(directory: Path = PLATFORM_DIR) -> list[Section]:
@@ -66,6 +68,10 @@ def sections(directory: Path = PLATFORM_DIR) -> list[Section]:
     found = []
     for path in sorted(directory.glob("*.sql")):
         text = path.read_text(encoding="utf-8")
+        opt_in = OPT_IN.search(text)
+        option = opt_in.group(1) if opt_in else None
+        if option is not None and option not in OPTIONS:
+            raise EngineError(f"{_shown(path)}: unknown opt-in {option!r}")
         marks = list(MARKER.finditer(text))
         for i, mark in enumerate(marks):
             end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
@@ -73,7 +79,7 @@ def sections(directory: Path = PLATFORM_DIR) -> list[Section]:
             if kind not in PROBES:
                 raise EngineError(f"{_shown(path)}: unknown section kind {kind!r}")
             found.append(Section(path, text.count("\n", 0, mark.start()) + 1, kind, tuple(rest),
-                                 text[mark.start():end]))
+                                 text[mark.start():end], option))
     return found
 
 
@@ -120,8 +126,9 @@ def missing_offline(conn: psycopg.Connection) -> list[str]:
     return sorted(set(OFFLINE) - {r[0] for r in rows})
 
 
-def install(conn: psycopg.Connection) -> None:
-    """Create what the platform has and this database lacks (conn: the bootstrap superuser)."""
+def install(conn: psycopg.Connection, options: frozenset[str] = frozenset()) -> None:
+    """Create what the platform has and this database lacks (conn: the bootstrap superuser), and
+    what the opt-in features named in options add."""
     absent = missing_offline(conn)
     if absent:
         raise PrerequisiteError(
@@ -129,7 +136,7 @@ def install(conn: psycopg.Connection) -> None:
             f"ones from {_shown(EXTENSIONS_DIR)}; install them with: dbharness setup")
     with conn.transaction():
         for section in sections():
-            if not _present(conn, section):
+            if (section.option is None or section.option in options) and not _present(conn, section):
                 _run(conn, section)
 
 

@@ -166,8 +166,7 @@ def scaffold(settings: Settings, version: str, report: Progress, directory: Path
     with database.fresh(settings, recipe, report=report) as ready, \
             database.connect(ready.server.conninfo()) as conn:
         before = {(f.id, f.detail) for f in schema_facts.read(conn, cfg.schemas, cfg.comments)}
-        apply_files(conn, [mf], database.timeouts(settings), "up", report,
-                    frozenset(settings.stub_extensions))
+        apply_files(conn, [mf], database.timeouts(settings), "up", report)
         after = schema_facts.read(conn, cfg.schemas, cfg.comments)
         new = [f for f in after if (f.id, f.detail) not in before]
         helper = next((name for name, kind in cfg.helpers if kind == "comment"), None)

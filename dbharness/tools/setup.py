@@ -9,12 +9,12 @@ from pathlib import Path
 
 from dbharness.config import Settings
 from dbharness.engines.local import server_os_user
-from dbharness.engines.pgbin import PgBinaries, extension_dir, find_binaries, pgtap_control
+from dbharness.engines.pgbin import PgBinaries, extension_dir, find_binaries, libdir, pgtap_control
 from dbharness.errors import HarnessError, PrerequisiteError
 from dbharness.progress import Progress
 from dbharness.sql import migrations
 from dbharness.supabase import cli as supabase_cli
-from dbharness.supabase import compat, rules
+from dbharness.supabase import compat, rules, server_module
 
 APT_INSTALL = ("apt-get", "install", "-y", "--no-install-recommends")
 PREFERRED_SERVER = "postgresql-15"  # supabase/config.toml's major_version; else the distro's own
@@ -127,6 +127,49 @@ def ensure_pgtap(bins: PgBinaries, report: Progress) -> None:
     report(f"pgTAP: installed for PostgreSQL {bins.major}; pg_prove: {shutil.which('pg_prove')}")
 
 
+def build_packages(bins: PgBinaries) -> list[str]:
+    """What building the server module needs and this machine lacks: the server's headers and
+    PGXS (postgresql-server-dev-MAJOR), make and a C compiler."""
+    wanted = []
+    if not (bins.bindir / "pg_config").exists() or not _pgxs(bins):
+        wanted.append(f"postgresql-server-dev-{bins.major}")
+    wanted += [tool for tool in ("make", "gcc") if shutil.which(tool) is None]
+    return wanted
+
+
+def _pgxs(bins: PgBinaries) -> bool:
+    out = subprocess.run([str(bins.bindir / "pg_config"), "--pgxs"], capture_output=True, text=True)
+    return out.returncode == 0 and Path(out.stdout.strip()).exists()
+
+
+def ensure_rules_module(bins: PgBinaries, report: Progress) -> None:
+    """Build and install the dbharness_rules server module when the server lacks this source's
+    build (the platform's rules for postgres live in it)."""
+    target = libdir(bins)
+    if server_module.current(target):
+        report(f"{server_module.NAME} server module: current, in {target}")
+        return
+    wanted = build_packages(bins)
+    if wanted and not _can_apt():
+        raise PrerequisiteError(f"building the {server_module.NAME} server module needs "
+                                f"{', '.join(wanted)}; {hint(wanted)}")
+    if wanted:
+        apt_install(wanted, report)
+    report(f"building the {server_module.NAME} server module for PostgreSQL {bins.major}")
+    with server_module.build_dir() as work:
+        built = server_module.build(bins.bindir / "pg_config", Path(work))
+        command = ["install", "-m", "0644", *map(str, built), str(target)]
+        prefix = [] if os.access(target, os.W_OK) else _privilege()
+        if prefix is None:
+            raise PrerequisiteError(f"the {server_module.NAME} server module is built but cannot "
+                                    f"be installed into {target}; run as root: dbharness setup")
+        out = subprocess.run([*prefix, *command], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise PrerequisiteError(f"installing the {server_module.NAME} server module failed: "
+                                f"{out.stderr.strip()}")
+    report(f"{server_module.NAME} server module: installed in {target}")
+
+
 def created_extensions(migrations_dir: Path) -> set[str]:
     """Every extension the project's migrations create."""
     found = set()
@@ -154,20 +197,27 @@ def stale_offline(bins: PgBinaries) -> list[Path]:
             if not (extdir / f.name).exists() or (extdir / f.name).read_bytes() != f.read_bytes()]
 
 
+def offline_names() -> list[str]:
+    """The extensions the harness provides offline (dbharness/supabase/extensions)."""
+    return sorted(p.stem for p in compat.EXTENSIONS_DIR.glob("*.control"))
+
+
 def ensure_offline(bins: PgBinaries, report: Progress) -> None:
-    """Install the offline pg_net and supabase_vault into the server's extension directory."""
+    """Install the offline extensions (pg_net, supabase_vault, pgjwt, http, pg_jsonschema) into
+    the server's extension directory."""
     files = stale_offline(bins)
     extdir = extension_dir(bins)
     if files:
         command = ["install", "-m", "0644", *map(str, files), str(extdir)]
         prefix = [] if os.access(extdir, os.W_OK) else _privilege()
         if prefix is None:
-            raise PrerequisiteError(f"the offline pg_net and supabase_vault are not installed for "
-                                    f"PostgreSQL {bins.major}; run as root: {' '.join(command)}")
+            raise PrerequisiteError(f"the offline extensions ({', '.join(offline_names())}) are not "
+                                    f"installed for PostgreSQL {bins.major}; run as root: "
+                                    f"{' '.join(command)}")
         out = subprocess.run([*prefix, *command], capture_output=True, text=True)
         if out.returncode != 0:
             raise PrerequisiteError(f"installing the offline extensions failed: {out.stderr.strip()}")
-    report(f"offline pg_net and supabase_vault: in {extdir}")
+    report(f"offline {', '.join(offline_names())}: in {extdir}")
 
 
 def ensure_extensions(bins: PgBinaries, migrations_dir: Path, report: Progress,
@@ -206,6 +256,7 @@ def check(pg_bindir: str | None, report: Progress, settings: Settings | None = N
     report(f"server runs as: {owner.name if owner else 'the current user'}")
     ensure_pgtap(bins, report)
     ensure_offline(bins, report)
+    ensure_rules_module(bins, report)
     if settings is not None:
         ensure_extensions(bins, settings.migrations_dir, report, settings.setup_extensions)
     squawk = shutil.which("squawk")

@@ -3,7 +3,8 @@
 #
 # usage: tests/docker/build.sh TAG
 # What: a Debian 12 root (debootstrap --variant=minbase) with postgresql-15 and pgTAP, the
-#   harness's offline pg_net and supabase_vault, and entrypoint.sh, imported as image TAG.
+#   harness's offline pg_net and supabase_vault, the dbharness_rules server module built on this
+#   machine by `dbharness setup` (it stands in for supautils), and entrypoint.sh, imported as TAG.
 # Why: the docker engine's tests need an image shaped like the real one where the harness
 #   depends on it (see init.sql), and no registry is reachable from CI.
 # The mirror is the one apt is configured with (DEBIAN_MIRROR overrides it).
@@ -23,6 +24,9 @@ rm -f "$root.log"
 install -m 0755 "$here/entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
 install -m 0644 "$here/init.sql" "$root/usr/local/share/dbharness-init.sql"
 install -m 0644 "$here"/../../dbharness/supabase/extensions/* "$root/usr/share/postgresql/15/extension/"
+module=/usr/lib/postgresql/15/lib/dbharness_rules.so
+[ -f "$module" ] || { echo "$module is missing: run dbharness setup first"; exit 1; }
+install -m 0644 "$module" "$root/usr/lib/postgresql/15/lib/"
 rm -rf "$root"/var/lib/postgresql/15/main "$root"/etc/postgresql/15/main \
        "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
 

@@ -18,11 +18,14 @@ if [ ! -s "$data/PG_VERSION" ]; then
   as_postgres "$bin/initdb" -D "$data" -U supabase_admin --pwfile="$pwfile" --auth-local=trust \
     --auth-host=scram-sha-256 --encoding=UTF8 --locale=C > /dev/null
   rm -f "$pwfile"
-  as_postgres "$bin/pg_ctl" -D "$data" -o "-c listen_addresses=''" -w start > /dev/null
+  as_postgres "$bin/pg_ctl" -D "$data" -o "-c listen_addresses='' -c shared_preload_libraries=dbharness_rules" \
+    -w start > /dev/null
   as_postgres psql -q -v ON_ERROR_STOP=1 -U supabase_admin -d postgres \
     --set=pgpass="$POSTGRES_PASSWORD" -f /usr/local/share/dbharness-init.sql
   as_postgres "$bin/pg_ctl" -D "$data" -m fast -w stop > /dev/null
   echo "host all all all scram-sha-256" >> "$data/pg_hba.conf"
   echo "stand-in: initialised"
 fi
-exec setpriv --reuid=postgres --regid=postgres --init-groups "$bin/postgres" -D "$data" -c listen_addresses='*'
+# dbharness_rules stands in for the real image's supautils: the platform's rules for postgres
+exec setpriv --reuid=postgres --regid=postgres --init-groups "$bin/postgres" -D "$data" -c listen_addresses='*' \
+  -c shared_preload_libraries=dbharness_rules

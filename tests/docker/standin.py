@@ -12,12 +12,15 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 EXTENSIONS = HERE.parents[1] / "dbharness" / "supabase" / "extensions"
+MODULE = HERE.parents[1] / "dbharness" / "supabase" / "server"
 REPOSITORY = "dbharness-standin"
 
 
 def recipe_files() -> list[Path]:
-    """Everything the image is made from: the build script, entrypoint, init SQL, offline extensions."""
-    return [HERE / "build.sh", HERE / "entrypoint.sh", HERE / "init.sql", *sorted(EXTENSIONS.iterdir())]
+    """Everything the image is made from: the build script, entrypoint, init SQL, offline extensions
+    and the server module's source."""
+    return [HERE / "build.sh", HERE / "entrypoint.sh", HERE / "init.sql", *sorted(EXTENSIONS.iterdir()),
+            *sorted(MODULE.iterdir())]
 
 
 def tag() -> str:

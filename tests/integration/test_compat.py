@@ -102,10 +102,9 @@ def test_managed_objects_are_owned_as_on_the_platform(fresh_db):
         owners = dict(conn.execute(
             "select c.oid::regclass::text, pg_get_userbyid(c.relowner) from pg_class c "
             "where c.oid::regclass::text in ('auth.users', 'auth.identities', 'storage.objects', "
-            "'storage.buckets', 'supabase_functions.hooks', 'realtime.messages')").fetchall())
+            "'storage.buckets', 'realtime.messages')").fetchall())
         assert owners == {"auth.users": "supabase_auth_admin", "auth.identities": "supabase_auth_admin",
                           "storage.objects": "supabase_storage_admin", "storage.buckets": "supabase_storage_admin",
-                          "supabase_functions.hooks": "supabase_functions_admin",
                           "realtime.messages": "supabase_realtime_admin"}
         schemas = dict(conn.execute("select nspname, pg_get_userbyid(nspowner) from pg_namespace "
                                     "where nspname in ('auth', 'storage', 'public', 'extensions')").fetchall())
@@ -116,6 +115,23 @@ def test_managed_objects_are_owned_as_on_the_platform(fresh_db):
         rls = dict(conn.execute("select oid::regclass::text, relrowsecurity from pg_class "
                                 "where oid in ('storage.objects'::regclass, 'auth.users'::regclass)").fetchall())
         assert rls == {"storage.objects": True, "auth.users": True}
+
+
+def test_database_webhooks_are_made_only_when_the_project_enables_them(server):
+    from dbharness.build import database
+    from dbharness.supabase import compat
+
+    made = ("select pg_catalog.to_regnamespace('supabase_functions') is not null, "
+            "exists (select from pg_extension where extname = 'pg_net')")
+    with database.scratch(server, "no_hooks") as db, \
+            psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:
+        compat.install(admin)
+        assert admin.execute(made).fetchone() == (False, False)
+        compat.install(admin, frozenset({"webhooks"}))
+        assert admin.execute(made).fetchone() == (True, True)
+        owner = admin.execute("select pg_get_userbyid(relowner) from pg_class "
+                              "where oid = 'supabase_functions.hooks'::regclass").fetchone()
+        assert owner == ("supabase_functions_admin",)
 
 
 def test_auth_users_has_the_columns_gotrue_seeds_write(fresh_db):

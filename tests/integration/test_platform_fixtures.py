@@ -24,10 +24,12 @@ def copy_fixture(name: str, dest: Path) -> Path:
     ("auth_trigger", 4),   # handle_new_user on auth.users; a seed that makes a user and its identity
     ("realtime", 2),       # alter publication supabase_realtime; a policy on realtime.messages
     ("cron", 2),           # create extension pg_cron; cron.schedule
-    ("webhooks", 5),       # net.http_post in a trigger; supabase_functions.http_request
+    ("webhooks", 5),       # webhooks = true: net.http_post in a trigger; supabase_functions.http_request
     ("vault", 3),          # vault.create_secret; a function reading vault.decrypted_secrets
     ("stub", 2),           # a platform dump's extensions, pg_graphql declared stubbed
     ("names_and_seeds", 3),  # migration names with spaces and dots; [db.seed] sql_paths globs
+    ("in_blocks", 5),
+    ("own_functions_schema", 2),
 ])
 def test_the_fixture_project_applies_and_its_tests_pass(tmp_path, name, passed):
     root = copy_fixture(name, tmp_path)
@@ -68,52 +70,102 @@ def test_an_extension_the_server_lacks_fails_in_one_line_with_the_choices(tmp_pa
     assert "--engine docker" in line and 'stub_extensions = ["pg_graphql"]' in line
 
 
+# Where a statement runs: the platform's rules live in the server, so each must behave the same.
+WRAPPINGS = {
+    "top level": ["{sql}"],
+    "do block": ["do $w$ begin {sql}; end $w$"],
+    "function": ["create function public.wrapped() returns void language plpgsql as $w$ begin {sql}; end $w$",
+                 "select public.wrapped()"],
+    "procedure": ["create procedure public.wrapped() language plpgsql as $w$ begin {sql}; end $w$",
+                  "call public.wrapped()"],
+}
+# (what the superuser made first, the statement, a query that is true once it took effect)
+POSTGRES_MAY = [
+    ("", "create extension if not exists hstore with schema extensions",
+     "select exists (select from pg_extension where extname = 'hstore')"),
+    ("", "create extension if not exists dblink",
+     "select exists (select from pg_extension where extname = 'dblink')"),
+    ("create extension hstore with schema extensions", "drop extension hstore",
+     "select not exists (select from pg_extension where extname = 'hstore')"),
+    ("create extension hstore with schema extensions", "alter extension hstore update",
+     "select exists (select from pg_extension where extname = 'hstore')"),
+    ("", "create policy mine on storage.objects for select to authenticated using (owner = auth.uid())",
+     "select exists (select from pg_policies where policyname = 'mine' and tablename = 'objects')"),
+    ("create policy p on auth.users using (true)", "alter policy p on auth.users using (false)",
+     "select qual = 'false' from pg_policies where policyname = 'p' and tablename = 'users'"),
+    ("create policy p on storage.buckets using (true)", "comment on policy p on storage.buckets is 'x'",
+     "select obj_description(oid, 'pg_policy') = 'x' from pg_policy where polname = 'p' "
+     "and polrelid = 'storage.buckets'::regclass"),
+    ("create policy p on realtime.messages using (true)", "drop policy p on realtime.messages",
+     "select not exists (select from pg_policies where policyname = 'p' and tablename = 'messages')"),
+    ("create trigger t after insert on auth.users for each row execute function "
+     "storage.update_updated_at_column()", "drop trigger t on auth.users",
+     "select not exists (select from pg_trigger where tgname = 't')"),
+    ("", "alter role authenticator set pgrst.db_pre_request = 'public.check_request'",
+     "select exists (select from pg_db_role_setting where setrole = 'authenticator'::regrole "
+     "and 'pgrst.db_pre_request=public.check_request' = any(setconfig))"),
+    ("", "set local session_replication_role = replica",
+     "select current_setting('session_replication_role') = 'replica'"),
+]
 POSTGRES_MAY_NOT = [
     ("alter table storage.objects add column x int", "must be owner of table objects"),
     ("alter table auth.users disable row level security", "must be owner of table users"),
+    ("create policy p on auth.schema_migrations using (true)", "must be owner of table schema_migrations"),
+    ("alter policy p on storage.objects rename to q", "must be owner of table objects"),
+    ("drop trigger guard on auth.schema_migrations", "must be owner of relation schema_migrations"),
     ("create table auth.extra (id int)", "permission denied for schema auth"),
-    ("create function storage.mine() returns int language sql as 'select 1'",
-     "permission denied for schema storage"),
     ("alter role postgres superuser", "must be superuser to alter superuser roles"),
     ("create extension pageinspect", 'permission denied to create extension "pageinspect"'),
-    ("select pg_catalog.dbharness_on_behalf('alter role postgres superuser')",
-     "dbharness_on_behalf runs only the statements the platform runs for postgres"),
+    ("alter role authenticator set log_statement = 'all'", 'permission denied to set parameter "log_statement"'),
+    ("create event trigger e on ddl_command_start execute function storage.update_updated_at_column()",
+     'permission denied to create event trigger "e"'),
 ]
 
 
-@pytest.mark.parametrize("sql, error", POSTGRES_MAY_NOT)
-def test_postgres_is_refused_what_it_is_refused_on_supabase(server, sql, error):
+def _run_as_postgres(server, name: str, setup: str, statements: list[str], check: str | None):
     from dbharness.build import database
-    from dbharness.supabase import compat, rules
+    from dbharness.supabase import compat
 
-    with database.scratch(server, "refused") as db:
+    with database.scratch(server, name) as db:
         with psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:
             compat.install(admin)
-        with psycopg.connect(db.conninfo(), autocommit=True) as conn:
+            admin.execute("create policy p on storage.objects using (true)")
+            admin.execute("create trigger guard after insert on auth.schema_migrations for each row "
+                          "execute function storage.update_updated_at_column()")
+            if setup:
+                admin.execute(setup)
+        with psycopg.connect(db.conninfo()) as conn:
             assert conn.execute("select current_user, rolsuper from pg_roles where rolname = current_user"
                                 ).fetchone() == ("postgres", False)
-            with pytest.raises(psycopg.Error) as caught:
-                rules.execute(conn, sql)
-            assert error in str(caught.value)
+            for statement in statements:
+                conn.execute(statement)
+            if check:
+                assert conn.execute(check).fetchone() == (True,)
 
 
-POSTGRES_MAY = [
-    "create policy mine on storage.objects for select to authenticated using (owner = auth.uid())",
-    "drop policy if exists nothing_here on storage.buckets",
-    "create extension if not exists hstore with schema extensions",
-    "create table public.t (id int); create trigger t after insert on auth.users "
-    "for each row execute function storage.update_updated_at_column()",
-]
+@pytest.mark.parametrize("wrapping", WRAPPINGS)
+@pytest.mark.parametrize("setup, sql, check", POSTGRES_MAY, ids=[m[1][:40] for m in POSTGRES_MAY])
+def test_postgres_may_what_the_platform_lets_it_do_wherever_the_statement_runs(server, setup, sql,
+                                                                                check, wrapping):
+    statements = [s.format(sql=sql) for s in WRAPPINGS[wrapping]]
+    _run_as_postgres(server, "allowed", setup, statements, check)
 
 
-@pytest.mark.parametrize("sql", POSTGRES_MAY)
-def test_postgres_may_what_supautils_lets_it_do(server, sql):
-    from dbharness.build import database
-    from dbharness.supabase import compat, rules
+@pytest.mark.parametrize("wrapping", WRAPPINGS)
+@pytest.mark.parametrize("sql, error", POSTGRES_MAY_NOT, ids=[m[0][:40] for m in POSTGRES_MAY_NOT])
+def test_postgres_is_refused_what_it_is_refused_on_supabase_wherever_the_statement_runs(
+        server, sql, error, wrapping):
+    statements = [s.format(sql=sql) for s in WRAPPINGS[wrapping]]
+    with pytest.raises(psycopg.Error) as caught:
+        _run_as_postgres(server, "refused", "", statements, None)
+    assert error in str(caught.value)
+    assert caught.value.sqlstate == "42501"
 
-    with database.scratch(server, "allowed") as db:
-        with psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:
-            compat.install(admin)
-        with psycopg.connect(db.conninfo(), autocommit=True) as conn:
-            for statement in sql.split("; "):
-                rules.execute(conn, statement)
+
+def test_the_rules_are_for_postgres_only_not_the_api_roles(server):
+    """authenticated (a pgTAP test's SET ROLE) gets nothing from the platform's allowances."""
+    with pytest.raises(psycopg.Error) as caught:
+        _run_as_postgres(server, "apirole", "", [
+            "set role authenticated",
+            "create policy mine on storage.objects using (true)"], None)
+    assert "must be owner of table objects" in str(caught.value)

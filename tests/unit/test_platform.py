@@ -1,45 +1,56 @@
-"""Which statements the platform runs on postgres's behalf, and which create an extension."""
+"""How the client words what the server's platform rules say: missing and stubbed extensions."""
+
+from types import SimpleNamespace
 
 import pytest
 
 from dbharness.supabase import rules
 
 
-@pytest.mark.parametrize("sql", [
-    "create extension if not exists pg_net with schema extensions",
-    "CREATE EXTENSION \"uuid-ossp\"",
-    "drop extension if exists pg_cron",
-    "alter extension pg_net update",
-    "create policy \"Own files\" on storage.objects for select to authenticated using (owner = auth.uid())",
-    "alter policy p on auth.users rename to q",
-    "alter policy p on storage.buckets using (true)",
-    "drop policy if exists p on realtime.messages",
-    "drop trigger on_auth_user_created on auth.users",
-])
-def test_what_supautils_lets_postgres_do_goes_on_its_behalf(sql):
-    assert rules.on_behalf(sql)
+def _error(sqlstate: str, message: str) -> SimpleNamespace:
+    return SimpleNamespace(sqlstate=sqlstate, diag=SimpleNamespace(message_primary=message))
 
 
-@pytest.mark.parametrize("sql", [
-    "create extension pageinspect",            # not on the allow-list
-    "drop extension pg_net, pageinspect",      # one of them is not
-    "create policy p on public.t using (true)",  # the project owns public.t
-    "create policy p on objects using (true)",   # unqualified: not matched
-    "drop trigger t on public.t",
-    "alter table storage.objects enable row level security",
-    "create trigger t after insert on auth.users for each row execute function f()",
-    "select 'create extension pg_net'",
-    "create extension pg_net; create extension pg_cron",  # never more than one statement
-    "create extension",                                    # does not parse
+@pytest.mark.parametrize("message, name", [
+    ('could not open extension control file "/usr/share/postgresql/15/extension/pg_graphql.control": '
+     "No such file or directory", "pg_graphql"),
+    ('could not open extension control file "vector.control": No such file or directory', "vector"),
+    ('could not open extension control file "/x/uuid-ossp.control": No such file', "uuid-ossp"),
 ])
-def test_everything_else_runs_as_postgres(sql):
-    assert not rules.on_behalf(sql)
+def test_a_missing_control_file_names_the_extension(message, name):
+    assert rules.missing_extension(_error("58P01", message)) == name
+
+
+def test_the_newer_servers_words_name_the_extension():
+    assert rules.missing_extension(_error("0A000", 'extension "pg_graphql" is not available')) == "pg_graphql"
+    assert rules.missing_extension(_error("0A000", 'extension "x" is not available here')) is None
+    assert rules.missing_extension(_error("0A000", "feature not supported")) is None
+
+
+@pytest.mark.parametrize("sqlstate, message", [
+    ("42501", 'could not open extension control file "/x/vector.control": No such file'),
+    ("58P01", 'could not open file "/x/vector.sql": No such file or directory'),
+    ("58P01", ""),
+    ("0A000", 'could not open extension control file "/x/vector.control": No such file'),
+    ("58P01", 'extension "vector" is not available'),
+])
+def test_other_errors_name_no_extension(sqlstate, message):
+    assert rules.missing_extension(_error(sqlstate, message)) is None
+
+
+def test_the_servers_stub_warning_names_the_extension():
+    assert rules.stubbed("create extension pg_graphql skipped: stubbed") == "pg_graphql"
+    assert rules.stubbed("create extension pg_graphql skipped: stubbed, or not") is None
+    assert rules.stubbed("extension pg_graphql skipped: stubbed") is None
 
 
 def test_created_extension_names_the_extension():
     assert rules.created_extension("create extension if not exists \"pg_graphql\" with schema graphql") == \
         rules.Extension("pg_graphql")
+    assert rules.created_extension("-- the API\nCREATE EXTENSION vector") == rules.Extension("vector")
     assert rules.created_extension("drop extension pg_graphql") is None
+    assert rules.created_extension("select 'create extension x'; select 1") is None
+    assert rules.created_extension("create extension") is None
     assert rules.created_extension("select 1") is None
 
 

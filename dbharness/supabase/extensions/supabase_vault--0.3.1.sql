@@ -111,19 +111,7 @@ end
 $pin$;
 
 revoke all on all functions in schema vault from public;
--- decrypted_secrets calls _decrypt with the privileges of whoever reads the view.
-do $grants$
-begin
-  if exists (select 1 from pg_catalog.pg_roles where rolname = 'postgres') then
-    grant usage on schema vault to postgres with grant option;
-    grant select, delete on vault.secrets to postgres with grant option;
-    grant select, delete on vault.decrypted_secrets to postgres with grant option;
-    grant execute on function vault.create_secret(text, text, text, uuid) to postgres with grant option;
-    grant execute on function vault.update_secret(uuid, text, text, text, uuid) to postgres with grant option;
-    grant execute on function vault._decrypt(text) to postgres;
-  end if;
-  if exists (select 1 from pg_catalog.pg_roles where rolname = 'service_role') then
-    grant usage on schema vault to service_role;
-  end if;
-end
-$grants$;
+-- No grants here, as in Supabase's own script: the platform's after-create step gives postgres
+-- and service_role theirs (dbharness_after_create in the harness). decrypted_secrets calls
+-- _decrypt with the privileges of whoever reads the view, as it calls _crypto_aead_det_decrypt
+-- on the platform.

@@ -1,11 +1,18 @@
--- Database webhooks (supabase_functions), as the dashboard creates them.
+-- Database webhooks (supabase_functions), as the dashboard creates them when they are enabled.
+-- @opt-in webhooks
 --
+-- Made only for a project that sets `webhooks = true` in [tool.dbharness]: a new Supabase project
+--   has no supabase_functions schema until database webhooks are enabled, and a project may
+--   create that schema itself. Enabling them also enables pg_net (in schema extensions).
 -- What: the supabase_functions schema with its hooks and migrations tables and the trigger
 --   function supabase_functions.http_request(url, method, headers, params, timeout_ms), which
 --   queues the request through pg_net and records it in supabase_functions.hooks.
 -- Why: projects dumped from the platform carry webhook triggers
 --   (`execute function supabase_functions.http_request('https://...', 'POST', ...)`).
 -- The request goes to pg_net's queue; the local engine's pg_net is the offline one (never sent).
+
+-- @provide extension pg_net
+create extension pg_net with schema extensions;
 
 -- @provide schema supabase_functions
 create schema supabase_functions authorization supabase_admin;

@@ -8,3 +8,4 @@
 
 -- @provide extension supabase_vault
 create extension supabase_vault;
+select pg_catalog.dbharness_after_create('supabase_vault');

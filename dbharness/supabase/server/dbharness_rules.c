@@ -1,0 +1,445 @@
+/*
+ * dbharness_rules: the Supabase platform's allowances for its privileged role, inside the server.
+ *
+ * On Supabase, migrations and the SQL editor run as postgres, which is not a superuser. A utility
+ * hook (supautils) lets that role do a few superuser-only things: create, update, move and drop
+ * the extensions of an allow-list; create, alter, drop and comment on policies, and drop
+ * triggers, on the auth, storage and realtime tables it does not own; set a few superuser-only
+ * settings (pgrst.*, session_replication_role, ...), on itself or on roles. This module does the
+ * same on the harness's local servers, with the platform's lists as its defaults, so a statement
+ * behaves the same at top level, in a DO block, in a function and in a procedure.
+ *
+ * It also does two things for the harness: a CREATE EXTENSION of an extension the project
+ * declared stubbed (dbharness_rules.stub_extensions) is skipped with a WARNING that says so, and
+ * after an allow-listed extension is created, pg_catalog.dbharness_after_create(name) runs as the
+ * superuser when it exists (the platform's after-create scripts; see objects/09_after_create.sql).
+ *
+ * Loaded with shared_preload_libraries = 'dbharness_rules'. Superusers are never affected.
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_authid.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/varlena.h"
+
+#include <unistd.h>
+
+PG_MODULE_MAGIC;
+
+void _PG_init(void);
+
+static ProcessUtility_hook_type previous_hook = NULL;
+
+static char *privileged_role = NULL;
+static char *acting_superuser = NULL;
+static char *privileged_extensions = NULL;
+static char *policy_grants = NULL;
+static char *drop_trigger_grants = NULL;
+static char *allowed_configs = NULL;
+static char *schema_overrides = NULL;
+static char *stub_extensions = NULL;
+
+#define GRANTED_TABLES                                                                         \
+	"auth.audit_log_entries, auth.identities, auth.refresh_tokens, auth.sessions, auth.users, " \
+	"realtime.messages, storage.buckets, storage.migrations, storage.objects, "                \
+	"storage.s3_multipart_uploads, storage.s3_multipart_uploads_parts"
+
+/* True when name is one of the comma-separated items of list; an item ending in * is a prefix. */
+static bool
+listed(const char *name, const char *list)
+{
+	char	   *copy;
+	List	   *items = NIL;
+	ListCell   *lc;
+	bool		found = false;
+
+	if (name == NULL || list == NULL || list[0] == '\0')
+		return false;
+	copy = pstrdup(list);
+	if (!SplitIdentifierString(copy, ',', &items))
+		return false;
+	foreach(lc, items)
+	{
+		const char *item = (const char *) lfirst(lc);
+		size_t		len = strlen(item);
+
+		if (len > 1 && item[len - 1] == '*')
+			found = strncmp(name, item, len - 1) == 0;
+		else
+			found = strcmp(name, item) == 0;
+		if (found)
+			break;
+	}
+	list_free(items);
+	pfree(copy);
+	return found;
+}
+
+/* True for the privileged role (or a role with its privileges) that is not a superuser. */
+static bool
+acting_for_privileged_role(void)
+{
+	Oid			role;
+
+	if (!IsTransactionState() || superuser() || privileged_role == NULL)
+		return false;
+	role = get_role_oid(privileged_role, true);
+	return OidIsValid(role) && has_privs_of_role(GetUserId(), role);
+}
+
+/* The schema-qualified name of the table a policy or trigger statement names, or NULL. */
+static char *
+table_name(RangeVar *relation)
+{
+	Oid			relid = RangeVarGetRelid(relation, NoLock, true);
+	char	   *nspname;
+	char	   *relname;
+
+	if (!OidIsValid(relid))
+		return NULL;
+	nspname = get_namespace_name(get_rel_namespace(relid));
+	relname = get_rel_name(relid);
+	if (nspname == NULL || relname == NULL)
+		return NULL;
+	return psprintf("%s.%s", nspname, relname);
+}
+
+static bool
+granted(RangeVar *relation, const char *grants)
+{
+	char	   *name = table_name(relation);
+
+	return name != NULL && listed(name, grants);
+}
+
+/* The table of a DROP/COMMENT on a policy or trigger: every name but the last. */
+static RangeVar *
+owning_table(List *object)
+{
+	return makeRangeVarFromNameList(list_truncate(list_copy(object), list_length(object) - 1));
+}
+
+static bool
+extension_available(const char *name)
+{
+	char		sharepath[MAXPGPATH];
+	char	   *path;
+	bool		found;
+
+	get_share_path(my_exec_path, sharepath);
+	path = psprintf("%s/extension/%s.control", sharepath, name);
+	found = access(path, F_OK) == 0;
+
+	pfree(path);
+	return found;
+}
+
+static bool
+privileged_extension(const char *name)
+{
+	return listed(name, privileged_extensions) && extension_available(name);
+}
+
+static bool
+all_privileged(List *names)
+{
+	ListCell   *lc;
+
+	foreach(lc, names)
+	{
+		if (!privileged_extension(strVal(lfirst(lc))))
+			return false;
+	}
+	return names != NIL;
+}
+
+static void
+run_previous(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+			 ProcessUtilityContext context, ParamListInfo params, QueryEnvironment *queryEnv,
+			 DestReceiver *dest, QueryCompletion *qc)
+{
+	if (previous_hook)
+		previous_hook(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+	else
+		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params, queryEnv,
+								dest, qc);
+}
+
+/* Run pg_catalog.dbharness_after_create(name) when it exists (the caller is the superuser). */
+static void
+after_create(const char *extname)
+{
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		values[1];
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbharness_rules: SPI_connect failed");
+	if (SPI_execute("select 1 from pg_catalog.pg_proc where proname = 'dbharness_after_create' "
+					"and pronamespace = 'pg_catalog'::regnamespace", true, 1) == SPI_OK_SELECT
+		&& SPI_processed > 0)
+	{
+		values[0] = CStringGetTextDatum(extname);
+		SPI_execute_with_args("select pg_catalog.dbharness_after_create($1)", 1, argtypes, values,
+							  NULL, false, 0);
+	}
+	SPI_finish();
+}
+
+/* The schema an extension is always created in on the platform (pg_cron: pg_catalog), or NULL. */
+static char *
+forced_schema(const char *extname)
+{
+	char	   *copy;
+	List	   *items = NIL;
+	ListCell   *lc;
+	char	   *found = NULL;
+
+	if (schema_overrides == NULL || schema_overrides[0] == '\0')
+		return NULL;
+	copy = pstrdup(schema_overrides);
+	if (!SplitIdentifierString(copy, ',', &items))
+		return NULL;
+	foreach(lc, items)
+	{
+		char	   *item = (char *) lfirst(lc);
+		char	   *colon = strchr(item, ':');
+
+		if (colon != NULL && strncmp(item, extname, colon - item) == 0
+			&& strlen(extname) == (size_t) (colon - item))
+		{
+			found = pstrdup(colon + 1);
+			break;
+		}
+	}
+	list_free(items);
+	return found;
+}
+
+/* A copy of pstmt whose CREATE EXTENSION names the forced schema in place of any other. */
+static PlannedStmt *
+with_forced_schema(PlannedStmt *pstmt, const char *schema)
+{
+	PlannedStmt *copy = copyObject(pstmt);
+	CreateExtensionStmt *stmt = (CreateExtensionStmt *) copy->utilityStmt;
+	List	   *options = NIL;
+	ListCell   *lc;
+
+	foreach(lc, stmt->options)
+	{
+		DefElem    *opt = (DefElem *) lfirst(lc);
+
+		if (strcmp(opt->defname, "schema") != 0)
+			options = lappend(options, opt);
+	}
+	stmt->options = lappend(options, makeDefElem("schema", (Node *) makeString(pstrdup(schema)), -1));
+	return copy;
+}
+
+/* What the statement needs from the platform's rules. */
+typedef enum Allowance
+{
+	AS_IS,						/* run it as the user */
+	AS_SUPERUSER,				/* run it as the superuser */
+	NEW_EXTENSION,				/* as the superuser, then the after-create step */
+	STUBBED						/* skip it, and say so */
+} Allowance;
+
+static Allowance
+allowance(Node *node)
+{
+	switch (nodeTag(node))
+	{
+		case T_CreateExtensionStmt:
+			{
+				CreateExtensionStmt *stmt = (CreateExtensionStmt *) node;
+
+				return privileged_extension(stmt->extname) ? NEW_EXTENSION : AS_IS;
+			}
+		case T_AlterExtensionStmt:
+			return privileged_extension(((AlterExtensionStmt *) node)->extname) ? AS_SUPERUSER : AS_IS;
+		case T_AlterObjectSchemaStmt:
+			{
+				AlterObjectSchemaStmt *stmt = (AlterObjectSchemaStmt *) node;
+
+				if (stmt->objectType == OBJECT_EXTENSION
+					&& privileged_extension(strVal(stmt->object)))
+					return AS_SUPERUSER;
+				return AS_IS;
+			}
+		case T_CreatePolicyStmt:
+			return granted(((CreatePolicyStmt *) node)->table, policy_grants) ? AS_SUPERUSER : AS_IS;
+		case T_AlterPolicyStmt:
+			return granted(((AlterPolicyStmt *) node)->table, policy_grants) ? AS_SUPERUSER : AS_IS;
+		case T_CommentStmt:
+			{
+				CommentStmt *stmt = (CommentStmt *) node;
+
+				if (stmt->objtype == OBJECT_POLICY
+					&& granted(owning_table(castNode(List, stmt->object)), policy_grants))
+					return AS_SUPERUSER;
+				return AS_IS;
+			}
+		case T_DropStmt:
+			{
+				DropStmt   *stmt = (DropStmt *) node;
+
+				if (stmt->removeType == OBJECT_EXTENSION)
+					return all_privileged(stmt->objects) ? AS_SUPERUSER : AS_IS;
+				if (stmt->removeType == OBJECT_POLICY && list_length(stmt->objects) == 1)
+					return granted(owning_table(linitial(stmt->objects)), policy_grants)
+						? AS_SUPERUSER : AS_IS;
+				if (stmt->removeType == OBJECT_TRIGGER && list_length(stmt->objects) == 1)
+					return granted(owning_table(linitial(stmt->objects)), drop_trigger_grants)
+						? AS_SUPERUSER : AS_IS;
+				return AS_IS;
+			}
+		case T_AlterRoleSetStmt:
+			{
+				VariableSetStmt *set = ((AlterRoleSetStmt *) node)->setstmt;
+
+				return set->name && listed(set->name, allowed_configs) ? AS_SUPERUSER : AS_IS;
+			}
+		case T_VariableSetStmt:
+			{
+				VariableSetStmt *set = (VariableSetStmt *) node;
+
+				return set->name && listed(set->name, allowed_configs) ? AS_SUPERUSER : AS_IS;
+			}
+		default:
+			return AS_IS;
+	}
+}
+
+static void
+dbharness_rules_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+						ProcessUtilityContext context, ParamListInfo params,
+						QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	Allowance	allowed = AS_IS;
+	Oid			saved_user;
+	int			saved_context;
+	Oid			superuser_id;
+
+	if (IsTransactionState() && !superuser() && IsA(pstmt->utilityStmt, CreateExtensionStmt)
+		&& listed(((CreateExtensionStmt *) pstmt->utilityStmt)->extname, stub_extensions))
+		allowed = STUBBED;
+	else if (acting_for_privileged_role())
+		allowed = allowance(pstmt->utilityStmt);
+	if (allowed == STUBBED)
+	{
+		ereport(WARNING,
+				(errmsg("create extension %s skipped: stubbed",
+						((CreateExtensionStmt *) pstmt->utilityStmt)->extname),
+				 errhint("stub_extensions in [tool.dbharness] declares it")));
+		return;
+	}
+	if (allowed == AS_IS)
+	{
+		run_previous(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		return;
+	}
+	if (allowed == NEW_EXTENSION)
+	{
+		char	   *schema = forced_schema(((CreateExtensionStmt *) pstmt->utilityStmt)->extname);
+
+		if (schema != NULL)
+		{
+			pstmt = with_forced_schema(pstmt, schema);
+			readOnlyTree = false;
+		}
+	}
+	superuser_id = acting_superuser ? get_role_oid(acting_superuser, true) : InvalidOid;
+	if (!OidIsValid(superuser_id))
+		superuser_id = BOOTSTRAP_SUPERUSERID;
+	GetUserIdAndSecContext(&saved_user, &saved_context);
+	SetUserIdAndSecContext(superuser_id, saved_context | SECURITY_LOCAL_USERID_CHANGE
+						   | SECURITY_RESTRICTED_OPERATION);
+	PG_TRY();
+	{
+		run_previous(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
+		if (allowed == NEW_EXTENSION)
+			after_create(((CreateExtensionStmt *) pstmt->utilityStmt)->extname);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(saved_user, saved_context);
+	}
+	PG_END_TRY();
+}
+
+static void
+define_list(const char *name, const char *description, char **variable, const char *value,
+			GucContext context)
+{
+	DefineCustomStringVariable(name, description, NULL, variable, value, context, 0,
+							   NULL, NULL, NULL);
+}
+
+void
+_PG_init(void)
+{
+	define_list("dbharness_rules.privileged_role",
+				"The role the platform's allowances are for (supautils.privileged_role).",
+				&privileged_role, "postgres", PGC_SIGHUP);
+	define_list("dbharness_rules.superuser",
+				"The superuser allowed statements run as (supautils.privileged_extensions_superuser).",
+				&acting_superuser, "supabase_admin", PGC_SIGHUP);
+	define_list("dbharness_rules.privileged_extensions",
+				"Extensions the privileged role may create, update, move and drop.",
+				&privileged_extensions,
+				"address_standardizer, address_standardizer_data_us, autoinc, bloom, btree_gin, "
+				"btree_gist, citext, cube, dblink, dict_int, dict_xsyn, earthdistance, "
+				"fuzzystrmatch, hstore, http, hypopg, index_advisor, insert_username, intarray, "
+				"isn, ltree, moddatetime, orioledb, pg_cron, pg_graphql, pg_hashids, "
+				"pg_jsonschema, pg_net, pg_partman, pg_repack, pg_stat_monitor, "
+				"pg_stat_statements, pg_tle, pg_trgm, pg_walinspect, pgaudit, pgcrypto, pgjwt, "
+				"pg_prewarm, pgmq, pgroonga, pgroonga_database, pgrouting, pgrowlocks, "
+				"pgstattuple, pgsodium, pgtap, plcoffee, pljava, plls, plpgsql, plpgsql_check, "
+				"plv8, postgis, postgis_raster, postgis_sfcgal, postgis_tiger_geocoder, "
+				"postgis_topology, postgres_fdw, refint, rum, seg, sslinfo, supabase_vault, "
+				"supautils, tablefunc, tcn, timescaledb, tsm_system_rows, tsm_system_time, "
+				"unaccent, uuid-ossp, vector, wrappers",
+				PGC_SIGHUP);
+	define_list("dbharness_rules.policy_grants",
+				"Tables (schema.table) whose policies the privileged role may manage.",
+				&policy_grants, GRANTED_TABLES, PGC_SIGHUP);
+	define_list("dbharness_rules.drop_trigger_grants",
+				"Tables (schema.table) whose triggers the privileged role may drop.",
+				&drop_trigger_grants, GRANTED_TABLES, PGC_SIGHUP);
+	define_list("dbharness_rules.allowed_configs",
+				"Superuser-only settings the privileged role may set (a trailing * is a prefix).",
+				&allowed_configs,
+				"auto_explain.log_min_duration, auto_explain.log_nested_statements, "
+				"log_lock_waits, log_min_messages, pg_net.batch_size, pg_net.ttl, pgaudit.log, "
+				"pgaudit.log_catalog, pgaudit.log_client, pgaudit.log_level, "
+				"pgaudit.log_relation, pgaudit.log_rows, pgaudit.log_statement, "
+				"pgaudit.log_statement_once, pgaudit.role, pgrst.*, plan_filter.*, "
+				"safeupdate.enabled, session_replication_role, track_io_timing",
+				PGC_SIGHUP);
+	define_list("dbharness_rules.extension_schemas",
+				"extension:schema pairs: the schema an extension is always created in.",
+				&schema_overrides, "pg_cron:pg_catalog", PGC_SIGHUP);
+	define_list("dbharness_rules.stub_extensions",
+				"Extensions whose CREATE EXTENSION is skipped with a warning (the project's stubs).",
+				&stub_extensions, "", PGC_SUSET);
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("dbharness_rules");
+#else
+	EmitWarningsOnPlaceholders("dbharness_rules");
+#endif
+
+	previous_hook = ProcessUtility_hook;
+	ProcessUtility_hook = dbharness_rules_utility;
+}
