@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import psycopg
 
 from dbharness.errors import PrerequisiteError
+from dbharness.sql.cli_split import cli_statements
 from dbharness.sql.migrations import MigrationFile
-from dbharness.sql.statements import cli_statements, normalized
+from dbharness.sql.statements import normalized
 
 CREATE_SQL = (
     "create schema if not exists supabase_migrations",

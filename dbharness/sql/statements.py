@@ -141,24 +141,6 @@ def quoted_end(sql: str, i: int) -> tuple[int, bool]:
     return i, True
 
 
-def cli_statements(sql: str) -> list[str]:
-    """A file's statements as the Supabase CLI records them in its history: the text between
-    top-level semicolons, leading comments included, trimmed, empty pieces dropped, and whatever
-    follows the last semicolon (a trailing comment) as a piece of its own."""
-    pieces, start, i = [], 0, 0
-    while i < len(sql):
-        end, _ = quoted_end(sql, i)
-        if end > i:
-            i = end
-            continue
-        if sql[i] == ";":
-            pieces.append(sql[start:i])
-            start = i + 1
-        i += 1
-    pieces.append(sql[start:])
-    return [p.strip() for p in pieces if p.strip()]
-
-
 def normalized(statements: list[str]) -> list[str]:
     """What PostgreSQL would execute, comments and layout aside: each statement deparsed by pglast
     (pieces that hold only comments drop out), so rows written by the CLI, by this harness and by

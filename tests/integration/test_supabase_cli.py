@@ -73,6 +73,32 @@ def test_cli_push_to_staging_then_harness_promote_to_production(envs):
         "the harness records statements byte for byte as the CLI does"
 
 
+SQL_STANDARD_BODIES = """-- What the CLI keeps whole: SQL-standard function bodies, quotes, parentheses.
+create function public.add_one(i int) returns int language sql
+begin atomic
+  select i + 1;
+end;
+create function public.both() returns setof int language sql
+BEGIN   ATOMIC
+  select 1;
+  select 2;
+END;
+create function public.three() returns int language sql return 3;
+select 'a\\'; -- a backslash ends nothing
+create table public.notes (body text default 'x;y', at timestamptz default (now()));
+"""
+
+
+def test_sql_standard_bodies_pushed_by_the_cli_promote_unchanged(envs):
+    settings, urls = envs
+    (settings.migrations_dir / "20251201000000_bodies.sql").write_text(SQL_STANDARD_BODIES)
+    cli(settings, "db", "push", "--yes", url=urls["staging"])
+    assert "20251201000000_bodies" in promote(settings, "production")
+    staging, production = rows(urls["staging"]), rows(urls["production"])
+    assert staging["20251201000000"].statements == production["20251201000000"].statements
+    assert len(staging["20251201000000"].statements) == 5  # each body whole
+
+
 def test_harness_promote_then_the_cli_agrees(envs):
     settings, urls = envs
     promote(settings, "staging")
@@ -120,10 +146,7 @@ def test_lint_finds_what_supabase_db_lint_finds(envs):
         conn.execute("create function public.warny(a int) returns int language plpgsql as "
                      "$$ declare unused int; begin return 1; end $$")
         ours = {(level, target.split("(")[0], message) for level, target, message in plpgsql_check.run(conn)}
-    # On Supabase, supautils lets postgres create plpgsql_check; here the superuser does it first.
-    admin = url.replace("postgresql://postgres@", "postgresql://supabase_admin@").replace("?sslmode=disable", "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("create extension if not exists plpgsql_check")
+    # postgres creates plpgsql_check itself, as supautils lets it on Supabase (the CLI does so)
     report = cli(settings, "db", "lint", "--schema", "public", url=url).output
     found, _ = json.JSONDecoder().raw_decode(report[report.index("["):])
     theirs = {(plpgsql_check.LEVELS[i["level"]], f["function"], i["message"]) for f in found for i in f["issues"]}
