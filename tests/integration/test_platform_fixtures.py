@@ -30,6 +30,7 @@ def copy_fixture(name: str, dest: Path) -> Path:
     ("names_and_seeds", 3),  # migration names with spaces and dots; [db.seed] sql_paths globs
     ("in_blocks", 5),
     ("own_functions_schema", 2),
+    ("offline_extensions", 11),  # pgjwt, pg_jsonschema and http, offline: a check constraint, a token  # webhooks off (the default): the project makes supabase_functions      # the allowances inside DO blocks and procedures; pgrst.*; a key to Vault
 ])
 def test_the_fixture_project_applies_and_its_tests_pass(tmp_path, name, passed):
     root = copy_fixture(name, tmp_path)
