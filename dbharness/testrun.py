@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbharness.build import database
+from dbharness.build import database, loaded
 from dbharness.build.database import Phases
 from dbharness.config import Settings
 from dbharness.coverage import check as coverage_check
@@ -83,7 +83,7 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
     if lint_hook is not None:
         with phases.timed("lint"):
             linted = checks.lint_files(settings)
-    files = select_shard(settings, [testfiles.load(p, root=settings.root) for p in paths], shard)
+    files = select_shard(settings, [loaded.load(p, settings.root) for p in paths], shard)
     with database.fresh(settings, engine=engine, report=report, keep=keep, phases=phases,
                         make=make_engine) as ready:
         conninfo = ready.server.conninfo()

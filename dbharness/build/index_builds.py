@@ -12,10 +12,12 @@ from __future__ import annotations
 import time
 
 import psycopg
-from pglast import ast
 from psycopg import sql as psql
 
+from dbharness import lazy
 from dbharness.sql.statements import Statement
+
+ast = lazy.Module("pglast.ast")
 
 DROP_TRIES = 3
 DROP_LOCK_TIMEOUT = "2s"

@@ -36,7 +36,8 @@ def files_key(paths: list[Path], root: Path) -> str:
     return key(*parts)
 
 
-def _folder() -> Path:
+def folder() -> Path:
+    """Where kept results live."""
     return template.cache_root() / "results"
 
 
@@ -44,7 +45,7 @@ def remembered(kind: str, of: str, compute: Callable[[], T]) -> T:
     """compute()'s result for the content keyed `of`, from the cache when it was computed before."""
     if not template.enabled():
         return compute()
-    path = _folder() / f"{kind}-{of}.pickle"
+    path = folder() / f"{kind}-{of}.pickle"
     try:
         return pickle.loads(path.read_bytes())  # noqa: S301 (the user's own cache, mode 0700)
     except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pglast import ast, parse_sql
-from pglast.parser import ParseError
-
+from dbharness import lazy
 from dbharness.catalog.schema_facts import API_ROLES, Fact
 from dbharness.suite.testfiles import Located, TestFile, load
+
+ast = lazy.Module("pglast.ast")
+parser = lazy.Module("pglast.parser")
 
 STRUCTURAL: dict[str, tuple[str, ...]] = {
     "has_table": ("table",), "tables_are": ("table",), "has_column": ("column",), "columns_are": ("column",),
@@ -145,8 +146,8 @@ def calls(sql: str, node: Any = None) -> Iterator[tuple[str, list[Any]]]:
     """(function name, argument values) of every call in a statement (its parse tree when given),
     once per VALUES row."""
     try:
-        stmts = [node] if node is not None else [raw.stmt for raw in parse_sql(sql)]
-    except ParseError:
+        stmts = [node] if node is not None else [raw.stmt for raw in parser.parse_sql(sql)]
+    except parser.ParseError:
         return
     for stmt in stmts:
         for env in _environments(stmt):
@@ -223,8 +224,8 @@ def structural(facts: Facts, kinds: tuple[str, ...], args: list[Any]) -> set[str
 def _written(sql: str, schemas: tuple[str, ...]) -> list[tuple[str, set[str] | None]]:
     """(table, columns written) of each INSERT, UPDATE, DELETE or TRUNCATE in a statement."""
     try:
-        stmts = [raw.stmt for raw in parse_sql(sql)]
-    except ParseError:
+        stmts = [raw.stmt for raw in parser.parse_sql(sql)]
+    except parser.ParseError:
         return []
     out = []
     for stmt in stmts:

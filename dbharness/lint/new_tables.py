@@ -5,10 +5,11 @@ file, or, in a promotion, by an earlier file of the same promotion), as strong_m
 
 from __future__ import annotations
 
-from pglast import ast
-
+from dbharness import lazy
 from dbharness.sql.migrations import MigrationFile
 from dbharness.sql.statements import Statement
+
+ast = lazy.Module("pglast.ast")
 
 # squawk's rules about locking or losing data of one table: none of it matters on a table that no
 # one can be using yet, since it was created in the same run.

@@ -47,6 +47,7 @@ class Script:
     units: list[Chunk | Echo] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     quit: bool = False
+    read: list[Path] = field(default_factory=list)  # every file expanded, includes too
 
 
 def quote_literal(value: str) -> str:
@@ -170,6 +171,7 @@ class Expander:
             chain = " -> ".join(str(p) for p in [*self.stack, resolved])
             raise ScriptError(f"{path}: included in a cycle ({chain})")
         self.stack.append(resolved)
+        self.script.read.append(path)
         try:
             self._lines(path, read_sql(path).split("\n"))
         finally:

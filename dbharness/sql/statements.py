@@ -1,25 +1,38 @@
-"""Split SQL into statements with PostgreSQL's own parser (pglast) and classify them."""
+"""Split SQL into statements with PostgreSQL's own parser (pglast) and classify them.
+
+pglast is imported by the functions that parse, not by this module: a run whose test files come
+from the cache of loaded files (testrun) never pays for it.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pglast import ast, parse_sql
-from pglast.parser import ParseError, split
-from pglast.stream import RawStream
-
 from dbharness.errors import MigrationError, ScriptError
+
+CONTROL = frozenset({"begin", "commit", "rollback"})  # what the harness manages itself
 
 
 @dataclass(frozen=True)
 class Statement:
-    """One SQL statement of a file: its text, 1-based first line, and parse tree node."""
+    """One SQL statement of a file: its text, 1-based first line, its parse tree node (None when
+    kept without it), and for a transaction statement its kind (begin, commit, ...)."""
 
     sql: str
     line: int
     node: object
+    transaction: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.node is not None and type(self.node).__name__ == "TransactionStmt":
+            name = self.node.kind.name.removeprefix("TRANS_STMT_").lower()  # type: ignore[attr-defined]
+            object.__setattr__(self, "transaction", {"start": "begin"}.get(name, name))
+
+    def without_tree(self) -> Statement:
+        """The same statement without its parse tree (what the cache of loaded files keeps)."""
+        return replace(self, node=None)
 
     @property
     def first_line(self) -> str:
@@ -53,6 +66,9 @@ def read_sql(path: Path) -> str:
 
 def split_statements(sql: str, source: str = "<sql>") -> list[Statement]:
     """Statements of sql in order, each with the line it starts on."""
+    from pglast import parse_sql  # noqa: PLC0415 - see the module's docstring
+    from pglast.parser import ParseError, split  # noqa: PLC0415
+
     try:
         slices = split(sql, only_slices=True)  # with_parser=True is the default
         nodes = [raw.stmt for raw in parse_sql(sql)]
@@ -73,6 +89,8 @@ def split_statements(sql: str, source: str = "<sql>") -> list[Statement]:
 
 def is_concurrent(stmt: Statement) -> bool:
     """True for statements PostgreSQL refuses inside a transaction block."""
+    from pglast import ast  # noqa: PLC0415 - see the module's docstring
+
     node = stmt.node
     if isinstance(node, ast.IndexStmt):
         return bool(node.concurrent)
@@ -86,20 +104,12 @@ def is_concurrent(stmt: Statement) -> bool:
 def transaction_kind(stmt: Statement) -> str | None:
     """begin, commit, rollback, savepoint, release, rollback_to, prepare, commit_prepared or
     rollback_prepared for a transaction statement; None for any other statement."""
-    node = stmt.node
-    if not isinstance(node, ast.TransactionStmt):
-        return None
-    name = node.kind.name.removeprefix("TRANS_STMT_").lower()
-    return {"start": "begin"}.get(name, name)
+    return stmt.transaction
 
 
 def is_transaction_control(stmt: Statement) -> bool:
     """BEGIN, COMMIT, ROLLBACK or END (not savepoints), which the harness manages itself."""
-    node = stmt.node
-    if not isinstance(node, ast.TransactionStmt):
-        return False
-    return node.kind.name in {"TRANS_STMT_BEGIN", "TRANS_STMT_START", "TRANS_STMT_COMMIT",
-                              "TRANS_STMT_ROLLBACK"}
+    return stmt.transaction in CONTROL
 
 
 def quoted_end(sql: str, i: int) -> tuple[int, bool]:
@@ -145,6 +155,10 @@ def normalized(statements: list[str]) -> list[str]:
     """What PostgreSQL would execute, comments and layout aside: each statement deparsed by pglast
     (pieces that hold only comments drop out), so rows written by the CLI, by this harness and by
     its older versions compare equal while any real edit, a constant included, differs."""
+    from pglast import parse_sql  # noqa: PLC0415 - see the module's docstring
+    from pglast.parser import ParseError  # noqa: PLC0415
+    from pglast.stream import RawStream  # noqa: PLC0415
+
     out = []
     for text in statements:
         try:

@@ -11,9 +11,6 @@ import glob
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pglast import parse_sql
-from pglast.parser import ParseError, split
-
 from dbharness.errors import ConfigError
 from dbharness.paths import shown
 from dbharness.sql import psqlscript
@@ -51,6 +48,7 @@ class TestFile:
     persistent: bool = False
     error: str | None = None
     echoed: list[str] = field(default_factory=list)
+    sources: tuple[Path, ...] = ()  # every file read to load it: the file and what it includes
 
     __test__ = False
 
@@ -64,6 +62,9 @@ def split_for_run(text: str, first_line: int) -> list[Statement]:
     """Statements as psql would send them: one parse of the whole text when it is valid; else
     split by the scanner, so a syntax error stays in its own statement and fails when the server
     sees it, after the statements before it ran."""
+    from pglast import parse_sql  # noqa: PLC0415 - a run whose files come from the cache never parses
+    from pglast.parser import ParseError, split  # noqa: PLC0415
+
     try:
         whole = [(piece, raw.stmt) for piece, raw in zip(split(text, only_slices=True), parse_sql(text),
                                                          strict=True)]
@@ -93,16 +94,25 @@ def is_isolated(statements: list[Statement]) -> bool:
     control = [s for s in statements if is_transaction_control(s)]
     first, last = statements[0], statements[-1]
     return (bool(control) and control[0] is first and control[-1] is last and len(control) == 2
-            and first.node.kind.name in ("TRANS_STMT_BEGIN", "TRANS_STMT_START")  # type: ignore[attr-defined]
-            and last.node.kind.name == "TRANS_STMT_ROLLBACK")  # type: ignore[attr-defined]
+            and first.transaction == "begin" and last.transaction == "rollback")
+
+
+def without_trees(test_file: TestFile) -> TestFile:
+    """The same loaded file with no parse trees (small and quick to keep; nothing that runs a
+    file needs them)."""
+    steps = [Located(s.statement.without_tree(), s.path, s.shown) if isinstance(s, Located) else s
+             for s in test_file.steps]
+    return TestFile(test_file.path, test_file.root, steps, test_file.persistent, test_file.error,
+                    list(test_file.echoed), test_file.sources)
 
 
 def load(path: Path, variables: dict[str, str] | None = None, root: Path | None = None) -> TestFile:
     """Expand meta-commands and includes, split into statements, and classify the file; root (the
     project) names files in messages."""
     result = TestFile(path, root)
+    expander = psqlscript.Expander(variables)
     try:
-        script = psqlscript.expand(path, variables)
+        script = expander.expand(path)
         for unit in script.units:
             if isinstance(unit, psqlscript.Echo):
                 result.steps.append(unit)
@@ -112,5 +122,7 @@ def load(path: Path, variables: dict[str, str] | None = None, root: Path | None 
     except psqlscript.ScriptError as exc:
         result.error = str(exc)
         return result
+    finally:
+        result.sources = tuple(expander.script.read)
     result.persistent = not is_isolated([s.statement for s in result.steps if isinstance(s, Located)])
     return result

@@ -106,3 +106,22 @@ def test_the_harness_fingerprint_sees_an_edit_to_any_of_its_files(tmp_path, monk
         assert len({before, after_compat, fingerprint.harness()}) == 3
     finally:
         fingerprint.harness.cache_clear()
+
+
+def test_kept_test_files_follow_the_file_and_what_it_includes(cached):
+    from dbharness.build import loaded
+
+    (cached / "pgtap" / "parts").mkdir()
+    part = cached / "pgtap" / "parts" / "answer.sql"
+    part.write_text("select is(tests.answer(), 42, 'the helper answers');\n")
+    path = cached / "pgtap" / "t.test.sql"
+    path.write_text(TEST.replace("select is(tests.answer(), 42, 'the helper answers');", "\\ir parts/answer.sql"))
+    assert run(cached)[0] == []
+    first = loaded.load(path, cached)
+    assert first.sources == (path, part) and all(s.statement.node is None for s in first.steps[1:2])  # kept
+    part.write_text("select is(tests.answer(), 41, 'the helper answers');\n")  # only the included file
+    assert run(cached)[0] == ["the helper answers"]
+    path.write_text(path.read_text().replace("'one seeded row'", "'one row, seeded'"))
+    part.write_text("select is(tests.answer(), 42, 'the helper answers');\n")
+    assert run(cached)[0] == [] and "one row, seeded" in [
+        a.description for r in testrun.run(config.load(cached), jobs=1).results for a in r.assertions]

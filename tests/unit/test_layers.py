@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "dbharness"
 
 # Bottom first. A module's layer is its subpackage, or its own name for a top-level module.
 LAYERS: list[tuple[str, ...]] = [
-    ("__init__", "errors", "paths", "progress", "steps"),
+    ("__init__", "errors", "lazy", "paths", "progress", "steps"),
     ("project_files",),
     ("config",),
     ("sql",),  # SQL text: statements, psql scripts, migration files
