@@ -170,6 +170,19 @@ def ensure_rules_module(bins: PgBinaries, report: Progress) -> None:
     report(f"{server_module.NAME} server module: installed in {target}")
 
 
+def compile_harness(report: Progress) -> None:
+    """Write the harness's bytecode once, so no run compiles it: where PYTHONDONTWRITEBYTECODE is
+    set (CI images often set it) every run would otherwise compile each module it imports. Python
+    checks each .pyc against its source, so an edited module is compiled afresh, never stale."""
+    package = Path(__file__).resolve().parents[1]
+    if not os.access(package, os.W_OK):
+        return  # an installed wheel: pip compiled it
+    import compileall  # noqa: PLC0415 - setup only
+
+    compileall.compile_dir(str(package), quiet=1)
+    report(f"bytecode: compiled in {package}")
+
+
 def created_extensions(migrations_dir: Path) -> set[str]:
     """Every extension the project's migrations create."""
     found = set()
@@ -257,6 +270,7 @@ def check(pg_bindir: str | None, report: Progress, settings: Settings | None = N
     ensure_pgtap(bins, report)
     ensure_offline(bins, report)
     ensure_rules_module(bins, report)
+    compile_harness(report)
     if settings is not None:
         ensure_extensions(bins, settings.migrations_dir, report, settings.setup_extensions)
     squawk = shutil.which("squawk")
