@@ -28,9 +28,10 @@ def copy_fixture(name: str, dest: Path) -> Path:
     ("vault", 3),          # vault.create_secret; a function reading vault.decrypted_secrets
     ("stub", 2),           # a platform dump's extensions, pg_graphql declared stubbed
     ("names_and_seeds", 3),  # migration names with spaces and dots; [db.seed] sql_paths globs
-    ("in_blocks", 5),
-    ("own_functions_schema", 2),
-    ("offline_extensions", 11),  # pgjwt, pg_jsonschema and http, offline: a check constraint, a token  # webhooks off (the default): the project makes supabase_functions      # the allowances inside DO blocks and procedures; pgrst.*; a key to Vault
+    ("in_blocks", 5),      # the allowances in DO blocks and procedures; pgrst.*; a key to Vault
+    ("own_functions_schema", 2),  # webhooks off (the default): the project makes supabase_functions
+    ("offline_extensions", 11),   # pgjwt, pg_jsonschema and http, offline: a check, a token, a fetch
+    ("atomic_bodies", 4),  # SQL-standard bodies (the CLI keeps each whole in its history)
 ])
 def test_the_fixture_project_applies_and_its_tests_pass(tmp_path, name, passed):
     root = copy_fixture(name, tmp_path)

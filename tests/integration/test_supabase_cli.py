@@ -73,20 +73,8 @@ def test_cli_push_to_staging_then_harness_promote_to_production(envs):
         "the harness records statements byte for byte as the CLI does"
 
 
-SQL_STANDARD_BODIES = """-- What the CLI keeps whole: SQL-standard function bodies, quotes, parentheses.
-create function public.add_one(i int) returns int language sql
-begin atomic
-  select i + 1;
-end;
-create function public.both() returns setof int language sql
-BEGIN   ATOMIC
-  select 1;
-  select 2;
-END;
-create function public.three() returns int language sql return 3;
-select 'a\\'; -- a backslash ends nothing
-create table public.notes (body text default 'x;y', at timestamptz default (now()));
-"""
+SQL_STANDARD_BODIES = (REPO / "tests" / "platform" / "atomic_bodies" / "supabase" / "migrations"
+                       / "20251201000000_bodies.sql").read_text()
 
 
 def test_sql_standard_bodies_pushed_by_the_cli_promote_unchanged(envs):
@@ -96,7 +84,7 @@ def test_sql_standard_bodies_pushed_by_the_cli_promote_unchanged(envs):
     assert "20251201000000_bodies" in promote(settings, "production")
     staging, production = rows(urls["staging"]), rows(urls["production"])
     assert staging["20251201000000"].statements == production["20251201000000"].statements
-    assert len(staging["20251201000000"].statements) == 5  # each body whole
+    assert len(staging["20251201000000"].statements) == 6  # each body whole
 
 
 def test_harness_promote_then_the_cli_agrees(envs):
