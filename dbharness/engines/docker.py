@@ -19,7 +19,10 @@ from dbharness.progress import quiet
 
 LABEL = "dev.dbharness"
 READY_TIMEOUT = 120.0
-SETTLE_TIMEOUT = 20.0  # how long a create that was cut off may still take on the daemon's side
+# How long a create that was cut off may still take on the daemon's side: with the vfs storage
+# driver (CI sandboxes) a create copies the whole image: 10 s for the stand-in on an idle machine,
+# over 20 s under load.
+SETTLE_TIMEOUT = 90.0
 DB_USER = "postgres"  # the project's role: not a superuser on the image, as on the platform
 ADMIN_USER = "supabase_admin"  # the image's bootstrap superuser (its POSTGRES_USER)
 
