@@ -45,8 +45,8 @@ def test_a_migration_that_needs_superuser_fails_as_on_supabase(tmp_path):
     root = copy_fixture("superuser", tmp_path)
     out = run_invoke("test", root=root)
     assert out.returncode != 0
-    assert ("20240101000000_tuning.sql:8: permission denied to create event trigger \"log_ddl\" "
-            "(SQLSTATE 42501)") in out.stderr, out.stdout + out.stderr
+    assert ("20240101000000_tuning.sql:6: permission denied for language c (SQLSTATE 42501)"
+            in out.stderr), out.stdout + out.stderr
 
 
 def test_a_stubbed_extension_is_said_in_the_output_and_skipped_in_junit(tmp_path):
@@ -108,6 +108,11 @@ POSTGRES_MAY = [
      "and 'pgrst.db_pre_request=public.check_request' = any(setconfig))"),
     ("", "set local session_replication_role = replica",
      "select current_setting('session_replication_role') = 'replica'"),
+    ("", "create publication everything for all tables",
+     "select pubowner = 'postgres'::regrole and puballtables from pg_publication where pubname = 'everything'"),
+    ("", "create function public.ensure_rls() returns event_trigger language plpgsql as $$ begin end $$; "
+         "create event trigger ensure_rls on ddl_command_end execute function public.ensure_rls()",
+     "select evtowner = 'postgres'::regrole from pg_event_trigger where evtname = 'ensure_rls'"),
 ]
 POSTGRES_MAY_NOT = [
     ("alter table storage.objects add column x int", "must be owner of table objects"),
@@ -119,8 +124,9 @@ POSTGRES_MAY_NOT = [
     ("alter role postgres superuser", "must be superuser to alter superuser roles"),
     ("create extension pageinspect", 'permission denied to create extension "pageinspect"'),
     ("alter role authenticator set log_statement = 'all'", 'permission denied to set parameter "log_statement"'),
-    ("create event trigger e on ddl_command_start execute function storage.update_updated_at_column()",
-     'permission denied to create event trigger "e"'),
+    ("create function public.c_fn() returns int language c as 'x', 'y'", "permission denied for language c"),
+    ("create event trigger e on ddl_command_start execute function public.superusers_own()",
+     "an event trigger of postgres must execute a function postgres owns, not a superuser's"),
 ]
 
 
@@ -134,6 +140,8 @@ def _run_as_postgres(server, name: str, setup: str, statements: list[str], check
             admin.execute("create policy p on storage.objects using (true)")
             admin.execute("create trigger guard after insert on auth.schema_migrations for each row "
                           "execute function storage.update_updated_at_column()")
+            admin.execute("create function public.superusers_own() returns event_trigger language plpgsql "
+                          "as $$ begin end $$")
             if setup:
                 admin.execute(setup)
         with psycopg.connect(db.conninfo()) as conn:
@@ -162,6 +170,29 @@ def test_postgres_is_refused_what_it_is_refused_on_supabase_wherever_the_stateme
         _run_as_postgres(server, "refused", "", statements, None)
     assert error in str(caught.value)
     assert caught.value.sqlstate == "42501"
+
+
+def test_an_event_trigger_of_postgres_runs_for_postgres_never_for_a_superuser(server):
+    """As on the platform: postgres's own code must not run with a superuser's rights."""
+    from dbharness.build import database
+    from dbharness.supabase import compat
+
+    with database.scratch(server, "evtrig") as db:
+        with psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:
+            compat.install(admin)
+        with psycopg.connect(db.conninfo(), autocommit=True) as conn:
+            conn.execute("create function public.ensure_rls() returns event_trigger language plpgsql as $$ "
+                         "declare r record; begin for r in select * from pg_event_trigger_ddl_commands() "
+                         "where command_tag = 'CREATE TABLE' loop execute format('alter table %s enable row "
+                         "level security', r.object_identity); end loop; end $$")
+            conn.execute("create event trigger ensure_rls on ddl_command_end when tag in ('CREATE TABLE') "
+                         "execute function public.ensure_rls()")
+            conn.execute("create table public.by_postgres (id int)")
+        with psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:
+            admin.execute("create table public.by_superuser (id int)")
+            rls = dict(admin.execute("select relname, relrowsecurity from pg_class "
+                                     "where relname in ('by_postgres', 'by_superuser')").fetchall())
+    assert rls == {"by_postgres": True, "by_superuser": False}
 
 
 def test_the_rules_are_for_postgres_only_not_the_api_roles(server):

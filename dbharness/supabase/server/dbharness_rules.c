@@ -5,9 +5,12 @@
  * hook (supautils) lets that role do a few superuser-only things: create, update, move and drop
  * the extensions of an allow-list; create, alter, drop and comment on policies, and drop
  * triggers, on the auth, storage and realtime tables it does not own; set a few superuser-only
- * settings (pgrst.*, session_replication_role, ...), on itself or on roles. This module does the
- * same on the harness's local servers, with the platform's lists as its defaults, so a statement
- * behaves the same at top level, in a DO block, in a function and in a procedure.
+ * settings (pgrst.*, session_replication_role, ...), on itself or on roles; create publications
+ * (FOR ALL TABLES too) and event triggers, which it then owns. An event trigger owned by a role
+ * that is not a superuser never runs for a superuser (it would run its owner's code with the
+ * superuser's rights), and a superuser's runs only for its own. This module does the same on the
+ * harness's local servers, with the platform's lists as its defaults, so a statement behaves the
+ * same at top level, in a DO block, in a function and in a procedure.
  *
  * It also does two things for the harness: a CREATE EXTENSION of an extension the project
  * declared stubbed (dbharness_rules.stub_extensions) is skipped with a WARNING that says so, and
@@ -21,17 +24,21 @@
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/parsenodes.h"
+#include "parser/parse_func.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/syscache.h"
 #include "utils/varlena.h"
 
 #include <unistd.h>
@@ -41,6 +48,8 @@ PG_MODULE_MAGIC;
 void _PG_init(void);
 
 static ProcessUtility_hook_type previous_hook = NULL;
+static needs_fmgr_hook_type previous_needs_fmgr_hook = NULL;
+static fmgr_hook_type previous_fmgr_hook = NULL;
 
 static char *privileged_role = NULL;
 static char *acting_superuser = NULL;
@@ -247,12 +256,62 @@ with_forced_schema(PlannedStmt *pstmt, const char *schema)
 	return copy;
 }
 
+/* The owner of the function names (no arguments: an event trigger's), and whether it is one. */
+static Oid
+function_owner(List *names)
+{
+	Oid			fn = LookupFuncName(names, 0, NULL, false);
+	HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(fn));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "dbharness_rules: cache lookup failed for function %u", fn);
+	owner = ((Form_pg_proc) GETSTRUCT(tuple))->proowner;
+	ReleaseSysCache(tuple);
+	return owner;
+}
+
+/* An event trigger the privileged role makes runs its own code: never a superuser's function. */
+static void
+check_event_trigger_function(List *names)
+{
+	if (superuser_arg(function_owner(names)))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("an event trigger of %s must execute a function %s owns, not a superuser's",
+						GetUserNameFromId(GetUserId(), false),
+						GetUserNameFromId(GetUserId(), false)),
+				 errdetail("Function %s is owned by a superuser.", NameListToString(names))));
+}
+
+/* Hand what the statement created to the user (run as the superuser, via SPI). */
+static void
+hand_over(Node *node, Oid user)
+{
+	const char *role = quote_identifier(GetUserNameFromId(user, false));
+	char	   *sql;
+
+	if (IsA(node, CreatePublicationStmt))
+		sql = psprintf("alter publication %s owner to %s",
+					   quote_identifier(((CreatePublicationStmt *) node)->pubname), role);
+	else
+		/* only a superuser may own an event trigger: the user is one for this statement */
+		sql = psprintf("alter role %s superuser; alter event trigger %s owner to %s; "
+					   "alter role %s nosuperuser", role,
+					   quote_identifier(((CreateEventTrigStmt *) node)->trigname), role, role);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "dbharness_rules: SPI_connect failed");
+	SPI_execute(sql, false, 0);
+	SPI_finish();
+}
+
 /* What the statement needs from the platform's rules. */
 typedef enum Allowance
 {
 	AS_IS,						/* run it as the user */
 	AS_SUPERUSER,				/* run it as the superuser */
 	NEW_EXTENSION,				/* as the superuser, then the after-create step */
+	NEW_OWNED,					/* as the superuser, then handed to the user */
 	STUBBED						/* skip it, and say so */
 } Allowance;
 
@@ -305,6 +364,11 @@ allowance(Node *node)
 						? AS_SUPERUSER : AS_IS;
 				return AS_IS;
 			}
+		case T_CreatePublicationStmt:
+			return NEW_OWNED;
+		case T_CreateEventTrigStmt:
+			check_event_trigger_function(((CreateEventTrigStmt *) node)->funcname);
+			return NEW_OWNED;
 		case T_AlterRoleSetStmt:
 			{
 				VariableSetStmt *set = ((AlterRoleSetStmt *) node)->setstmt;
@@ -371,12 +435,61 @@ dbharness_rules_utility(PlannedStmt *pstmt, const char *queryString, bool readOn
 		run_previous(pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc);
 		if (allowed == NEW_EXTENSION)
 			after_create(((CreateExtensionStmt *) pstmt->utilityStmt)->extname);
+		if (allowed == NEW_OWNED)
+			hand_over(pstmt->utilityStmt, saved_user);
 	}
 	PG_FINALLY();
 	{
 		SetUserIdAndSecContext(saved_user, saved_context);
 	}
 	PG_END_TRY();
+}
+
+/* Called in place of an event trigger function that must not run for this user. */
+static Datum
+skipped_event_trigger(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_VOID();
+}
+
+static bool
+dbharness_rules_needs_fmgr_hook(Oid fn)
+{
+	if (previous_needs_fmgr_hook && previous_needs_fmgr_hook(fn))
+		return true;
+	return get_func_rettype(fn) == EVENT_TRIGGEROID;
+}
+
+/*
+ * Before an event trigger function runs: for a superuser (the session's, when the function is a
+ * security definer), skip it unless a superuser owns it and that superuser is the one running.
+ */
+static void
+dbharness_rules_fmgr_hook(FmgrHookEventType event, FmgrInfo *flinfo, Datum *private)
+{
+	if (event == FHET_START && get_func_rettype(flinfo->fn_oid) == EVENT_TRIGGEROID)
+	{
+		HeapTuple	tuple = SearchSysCache1(PROCOID, ObjectIdGetDatum(flinfo->fn_oid));
+
+		if (HeapTupleIsValid(tuple))
+		{
+			Form_pg_proc proc = (Form_pg_proc) GETSTRUCT(tuple);
+			Oid			runner = proc->prosecdef ? GetOuterUserId() : GetUserId();
+
+			if (superuser_arg(runner) && (!superuser_arg(proc->proowner) || runner != proc->proowner))
+			{
+				flinfo->fn_addr = skipped_event_trigger;
+				flinfo->fn_nargs = 0;
+				flinfo->fn_strict = false;
+				flinfo->fn_retset = false;
+				flinfo->fn_extra = NULL;
+				flinfo->fn_expr = NULL;
+			}
+			ReleaseSysCache(tuple);
+		}
+	}
+	if (previous_fmgr_hook)
+		previous_fmgr_hook(event, flinfo, private);
 }
 
 static void
@@ -442,4 +555,8 @@ _PG_init(void)
 
 	previous_hook = ProcessUtility_hook;
 	ProcessUtility_hook = dbharness_rules_utility;
+	previous_needs_fmgr_hook = needs_fmgr_hook;
+	needs_fmgr_hook = dbharness_rules_needs_fmgr_hook;
+	previous_fmgr_hook = fmgr_hook;
+	fmgr_hook = dbharness_rules_fmgr_hook;
 }
