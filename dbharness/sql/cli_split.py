@@ -98,8 +98,7 @@ class _Until:
         return len(sql) if at < 0 else at + len(self.closing) - 1
 
     def step(self, sql: str, start: int, i: int) -> _State | None:
-        n = len(self.closing)
-        return READY if sql[i + 1 - n:i + 1] == self.closing else self
+        return READY  # next_stop stops only where the closing text ends
 
 
 class _Dash(_EveryCharacter):
@@ -181,7 +180,7 @@ class _Atomic:
 
     def __init__(self, inner: _State, closing: str) -> None:
         self.inner = inner
-        self.closing = closing.upper()
+        self.closing = closing  # upper case: the text is compared in upper case
         last = re.escape(self.closing[-1] + self.closing[-1].lower())
         self.stops = re.compile(SPECIAL.pattern[:-1] + last + "]")
 
@@ -207,7 +206,7 @@ def cli_statements(sql: str) -> list[str]:
     state: _State = READY
     start = i = 0
     n = len(sql)
-    while i < n:
+    while True:
         i = state.next_stop(sql, i)
         if i >= n:
             break

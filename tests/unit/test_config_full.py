@@ -135,9 +135,17 @@ def test_project_folders_come_from_the_harness_table(tmp_path):
     assert (s.rollbacks_dir, s.pgtap_setup_dir, s.supabase_cli) == (
         tmp_path / "db/down", tmp_path / "tests/helpers", True)
     for text, message in (('rollbacks = ""', "rollbacks must be a folder"), ("test_setup = 3", "test_setup must be"),
-                          ('supabase_cli = "yes"', "supabase_cli must be true or false")):
+                          ('supabase_cli = "yes"', "supabase_cli must be true or false"),
+                          ("webhooks = 1", "webhooks must be true or false")):
         with pytest.raises(ConfigError, match=message):
             load(write(tmp_path, f"[tool.dbharness]\n{text}\n"))
+
+
+def test_webhooks_are_an_opt_in_platform_feature(tmp_path):
+    assert load(write(tmp_path, "[tool.dbharness]\n")).platform_options == frozenset()
+    on = load(write(tmp_path, "[tool.dbharness]\nwebhooks = true\n"))
+    assert (on.webhooks, on.platform_options) == (True, frozenset({"webhooks"}))
+    assert load(write(tmp_path, "[tool.dbharness]\nwebhooks = false\n")).platform_options == frozenset()
 
 
 def test_environment_urls_come_from_variables_then_dotenv_and_are_never_shown(tmp_path):

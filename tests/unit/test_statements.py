@@ -190,6 +190,27 @@ def test_quoted_end_of_each_construct():
     ("select 1 as atomic; begin; select atomic; select begin_atomic; select 2",
      ["select 1 as atomic", "begin", "select atomic", "select begin_atomic", "select 2"]),
     ("select $1; select 2", ["select $1", "select 2"]),
+    # each state handing a character back to the ready state, a c among them
+    ("select 1-c; select 3", ["select 1-c", "select 3"]),
+    ("select 4/c; select 5", ["select 4/c", "select 5"]),
+    ("select 'a'c; select 2", ["select 'a'c", "select 2"]),
+    ("select $a_b$x;y$a_b$; select 2", ["select $a_b$x;y$a_b$", "select 2"]),
+    ("select $$$x; select 1", ["select $$$x", "select 1"]),  # the CLI closes $$ on the third $
+    # BEGIN ATOMIC: only the two words, standing alone
+    ("begin atomic select 1; end; select 2", ["begin atomic select 1; end", "select 2"]),
+    ("hello atomic; select 2", ["hello atomic", "select 2"]),
+    ("select begin  music; select 2", ["select begin  music", "select 2"]),
+    ("select xbegin atomic; select 2", ["select xbegin atomic", "select 2"]),
+    ("select x_begin atomic; select 2", ["select x_begin atomic", "select 2"]),
+    ("select x$begin atomic; select 2", ["select x$begin atomic", "select 2"]),
+    ("select x1begin atomic; select 2", ["select x1begin atomic", "select 2"]),
+    ("select a begin atomic; select 2", ["select a begin atomic; select 2"]),
+    # inside an atomic body, quotes and nested bodies are still followed
+    ("begin atomic select 'the end'; select 1; end; select 2",
+     ["begin atomic select 'the end'; select 1; end", "select 2"]),
+    ("select (BEGIN ATOMIC x); select 1; END); select 2",
+     ["select (BEGIN ATOMIC x); select 1; END)", "select 2"]),
+    ("select (1 + 2", ["select (1 + 2"]),
 ])
 def test_the_splitter_on_every_kind_of_quote(sql, pieces):
     from dbharness.sql.cli_split import cli_statements
