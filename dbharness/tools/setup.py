@@ -129,11 +129,13 @@ def ensure_pgtap(bins: PgBinaries, report: Progress) -> None:
 
 def build_packages(bins: PgBinaries) -> list[str]:
     """What building the server module needs and this machine lacks: the server's headers and
-    PGXS (postgresql-server-dev-MAJOR), make and a C compiler."""
+    PGXS (postgresql-server-dev-MAJOR), make, a C compiler and the C library's headers."""
     wanted = []
     if not (bins.bindir / "pg_config").exists() or not _pgxs(bins):
         wanted.append(f"postgresql-server-dev-{bins.major}")
     wanted += [tool for tool in ("make", "gcc") if shutil.which(tool) is None]
+    if not Path("/usr/include/stdio.h").exists():  # gcc only recommends the C library's headers
+        wanted.append("libc6-dev")
     return wanted
 
 
