@@ -140,8 +140,13 @@ def build_packages(bins: PgBinaries) -> list[str]:
 
 
 def _pgxs(bins: PgBinaries) -> bool:
-    out = subprocess.run([str(bins.bindir / "pg_config"), "--pgxs"], capture_output=True, text=True)
-    return out.returncode == 0 and Path(out.stdout.strip()).exists()
+    """True when PGXS and the server's headers are there (the client package alone has pgxs.mk
+    but not postgres.h)."""
+    out = subprocess.run([str(bins.bindir / "pg_config"), "--pgxs", "--includedir-server"],
+                         capture_output=True, text=True)
+    places = out.stdout.split()
+    return (out.returncode == 0 and len(places) == 2 and Path(places[0]).exists()
+            and (Path(places[1]) / "postgres.h").exists())
 
 
 def ensure_rules_module(bins: PgBinaries, report: Progress) -> None:
