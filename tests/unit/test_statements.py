@@ -216,3 +216,66 @@ def test_the_splitter_on_every_kind_of_quote(sql, pieces):
     from dbharness.sql.cli_split import cli_statements
 
     assert cli_statements(sql) == pieces
+
+
+def _top_level_pieces(sql: str) -> list[str]:
+    """The text between semicolons outside quotes and comments, as quoted_end reads them (psql's
+    reading of a script, which psqlscript relies on to tell data from a meta-command)."""
+    from dbharness.sql.statements import quoted_end
+
+    pieces, start, i = [], 0, 0
+    while i < len(sql):
+        end, _ = quoted_end(sql, i)
+        if end > i:
+            i = end
+            continue
+        if sql[i] == ";":
+            pieces.append(sql[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(sql[start:])
+    return [p.strip() for p in pieces if p.strip()]
+
+
+@pytest.mark.parametrize("sql, pieces", [
+    ("select ';', \"a;b\", $$x;y$$, $t$;$t$, E'\\';' /* ; /* ; */ */; select 2 -- ;\n;",
+     ["select ';', \"a;b\", $$x;y$$, $t$;$t$, E'\\';' /* ; /* ; */ */", "select 2 -- ;"]),
+    ("select x_$$; select 1", ["select x_$$", "select 1"]),  # an identifier, not a dollar quote
+    ("select a$b from t; select 1", ["select a$b from t", "select 1"]),
+    ("select $a$x$a$; select $a$;$a$", ["select $a$x$a$", "select $a$;$a$"]),
+    ("select $A_b1$;$A_b1$; select 1", ["select $A_b1$;$A_b1$", "select 1"]),
+    ("select e'a\\';b'; select 2", ["select e'a\\';b'", "select 2"]),
+    ("select E'a\\';b'; select 2", ["select E'a\\';b'", "select 2"]),
+    ("e'\\';'; select 2", ["e'\\';'", "select 2"]),
+    (" E'\\';'; select 2", ["E'\\';'", "select 2"]),
+    ("x E'a\\';b'; select 2", ["x E'a\\';b'", "select 2"]),
+    ("x E'ab\\';c'; select 2", ["x E'ab\\';c'", "select 2"]),
+    ("select 'a\\'; select 2", ["select 'a\\'", "select 2"]),
+    ("select xe'a\\'; select 2", ["select xe'a\\'", "select 2"]),
+    ("xE'a\\'; select 2", ["xE'a\\'", "select 2"]),
+    ("select 'a''' ; select 2", ["select 'a'''", "select 2"]),
+    ("select '' ; select 2", ["select ''", "select 2"]),
+    ("/*a/*b;*/c;*/ select 1; select 2", ["/*a/*b;*/c;*/ select 1", "select 2"]),
+])
+def test_quoted_end_reads_quotes_as_psql_does(sql, pieces):
+    assert _top_level_pieces(sql) == pieces
+
+
+def test_quoted_end_at_the_edges():
+    from dbharness.sql.statements import quoted_end
+
+    assert quoted_end("'a\\'e", 0) == (4, True)  # not an E string: the text merely ends in e
+    assert quoted_end("'' x", 0) == (2, True)
+    assert quoted_end("'a''' x", 0) == (5, True)
+    assert quoted_end("'open", 0) == (5, False) and quoted_end("E'a\\'", 1) == (5, False)
+    assert quoted_end("/*/* x */*/y", 0) == (11, True)
+    assert quoted_end("$$a$$ $$b$$", 0) == (5, True)
+
+
+def test_a_statement_kept_without_its_tree_keeps_its_transaction_kind():
+    from dbharness.sql.statements import split_statements, transaction_kind
+
+    begin, select = split_statements("begin; select 1;")
+    kept = begin.without_tree()
+    assert (kept.sql, kept.line, kept.node, transaction_kind(kept)) == (begin.sql, 1, None, "begin")
+    assert select.without_tree().transaction is None and select.without_tree().sql == select.sql
