@@ -82,6 +82,31 @@ def apt_install(packages: list[str], report: Progress) -> None:
         raise PrerequisiteError(f"installing {' '.join(packages)} failed:\n{out.stderr.strip()[-2000:]}")
 
 
+def install_or_explain(wanted: list[str], refusal: str, report: Progress) -> None:
+    """apt-get install wanted when setup may; otherwise a PrerequisiteError of refusal followed by
+    the one command that does it."""
+    if not wanted:
+        return
+    if not _can_apt():
+        raise PrerequisiteError(f"{refusal}{hint(wanted)}")
+    apt_install(wanted, report)
+
+
+def _copy_command(files: list[Path], target: Path) -> list[str]:
+    return ["install", "-m", "0644", *map(str, files), str(target)]
+
+
+def install_files(files: list[Path], target: Path, what: str, refusal: str) -> None:
+    """Copy files into a server directory, with sudo where the user may not write there; refusal
+    is the error when neither works, and a failed copy names what."""
+    prefix = [] if os.access(target, os.W_OK) else _privilege()
+    if prefix is None:
+        raise PrerequisiteError(refusal)
+    out = subprocess.run([*prefix, *_copy_command(files, target)], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise PrerequisiteError(f"installing {what} failed: {out.stderr.strip()}")
+
+
 def _server_package() -> str:
     """postgresql-15 where the package lists have it, else the distro's default `postgresql`."""
     found = subprocess.run(["apt-cache", "show", PREFERRED_SERVER], capture_output=True, text=True)
@@ -118,12 +143,10 @@ def ensure_pgtap(bins: PgBinaries, report: Progress) -> None:
     """pgTAP for this server and pg_prove (which dbharness bench compares against), installed in one
     go when setup may; otherwise the one command that does it."""
     wanted = missing_packages(bins)
-    if wanted and not _can_apt():
-        raise PrerequisiteError(f"missing for PostgreSQL {bins.major}: {', '.join(wanted)}; {hint(wanted)}")
-    if wanted:
-        apt_install(wanted, report)
-        if missing_packages(bins):
-            raise PrerequisiteError(f"still missing after the install: {', '.join(missing_packages(bins))}")
+    install_or_explain(wanted, f"missing for PostgreSQL {bins.major}: {', '.join(wanted)}; ", report)
+    still = missing_packages(bins) if wanted else []
+    if still:
+        raise PrerequisiteError(f"still missing after the install: {', '.join(still)}")
     report(f"pgTAP: installed for PostgreSQL {bins.major}; pg_prove: {shutil.which('pg_prove')}")
 
 
@@ -157,23 +180,14 @@ def ensure_rules_module(bins: PgBinaries, report: Progress) -> None:
         report(f"{server_module.NAME} server module: current, in {target}")
         return
     wanted = build_packages(bins)
-    if wanted and not _can_apt():
-        raise PrerequisiteError(f"building the {server_module.NAME} server module needs "
-                                f"{', '.join(wanted)}; {hint(wanted)}")
-    if wanted:
-        apt_install(wanted, report)
+    install_or_explain(wanted, f"building the {server_module.NAME} server module needs "
+                               f"{', '.join(wanted)}; ", report)
     report(f"building the {server_module.NAME} server module for PostgreSQL {bins.major}")
     with server_module.build_dir() as work:
         built = server_module.build(bins.bindir / "pg_config", Path(work))
-        command = ["install", "-m", "0644", *map(str, built), str(target)]
-        prefix = [] if os.access(target, os.W_OK) else _privilege()
-        if prefix is None:
-            raise PrerequisiteError(f"the {server_module.NAME} server module is built but cannot "
-                                    f"be installed into {target}; run as root: dbharness setup")
-        out = subprocess.run([*prefix, *command], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise PrerequisiteError(f"installing the {server_module.NAME} server module failed: "
-                                f"{out.stderr.strip()}")
+        install_files(list(built), target, f"the {server_module.NAME} server module",
+                      f"the {server_module.NAME} server module is built but cannot be installed "
+                      f"into {target}; run as root: dbharness setup")
     report(f"{server_module.NAME} server module: installed in {target}")
 
 
@@ -228,15 +242,9 @@ def ensure_offline(bins: PgBinaries, report: Progress) -> None:
     files = stale_offline(bins)
     extdir = extension_dir(bins)
     if files:
-        command = ["install", "-m", "0644", *map(str, files), str(extdir)]
-        prefix = [] if os.access(extdir, os.W_OK) else _privilege()
-        if prefix is None:
-            raise PrerequisiteError(f"the offline extensions ({', '.join(offline_names())}) are not "
-                                    f"installed for PostgreSQL {bins.major}; run as root: "
-                                    f"{' '.join(command)}")
-        out = subprocess.run([*prefix, *command], capture_output=True, text=True)
-        if out.returncode != 0:
-            raise PrerequisiteError(f"installing the offline extensions failed: {out.stderr.strip()}")
+        install_files(files, extdir, "the offline extensions",
+                      f"the offline extensions ({', '.join(offline_names())}) are not installed for "
+                      f"PostgreSQL {bins.major}; run as root: {' '.join(_copy_command(files, extdir))}")
     report(f"offline {', '.join(offline_names())}: in {extdir}")
 
 
@@ -245,11 +253,8 @@ def ensure_extensions(bins: PgBinaries, migrations_dir: Path, report: Progress,
     """The Debian packages of the extensions the migrations create (and of extra), where Debian
     has them."""
     names = created_extensions(migrations_dir) | set(extra)
-    wanted = extension_packages(bins, names)
-    if wanted and not _can_apt():
-        raise PrerequisiteError(f"the migrations create extensions this server lacks: {hint(wanted)}")
-    if wanted:
-        apt_install(wanted, report)
+    install_or_explain(extension_packages(bins, names),
+                       "the migrations create extensions this server lacks: ", report)
     if "pg_cron" in names:
         report("pg_cron: preloaded by the local engine (cron.database_name = postgres)")
     extdir = extension_dir(bins)
