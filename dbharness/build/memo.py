@@ -41,23 +41,39 @@ def folder() -> Path:
     return template.cache_root() / "results"
 
 
-def remembered(kind: str, of: str, compute: Callable[[], T]) -> T:
-    """compute()'s result for the content keyed `of`, from the cache when it was computed before."""
-    if not template.enabled():
-        return compute()
-    path = folder() / f"{kind}-{of}.pickle"
+MISSING = object()  # what kept() returns when nothing usable is kept
+
+
+def kept(kind: str, of: str) -> object:
+    """The value kept for kind and key `of`, or MISSING (none, or one that cannot be read)."""
     try:
-        return pickle.loads(path.read_bytes())  # noqa: S301 (the user's own cache, mode 0700)
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError):
-        pass
-    value = compute()
+        return pickle.loads((folder() / f"{kind}-{of}.pickle").read_bytes())  # noqa: S301 (the user's own cache, mode 0700)
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+        return MISSING
+
+
+def keep(kind: str, of: str, value: object, most: int = KEEP) -> None:
+    """Keep value for kind and key `of`, written whole or not at all; the oldest beyond `most` of
+    that kind are removed."""
+    path = folder() / f"{kind}-{of}.pickle"
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         staging = path.with_name(f".{path.name}.{os.getpid()}")
         staging.write_bytes(pickle.dumps(value))
         os.replace(staging, path)
-        for old in sorted(path.parent.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime)[:-KEEP]:
+        for old in sorted(path.parent.glob(f"{kind}-*.pickle"), key=lambda p: p.stat().st_mtime)[:-most]:
             old.unlink(missing_ok=True)
     except OSError:
         pass  # a cache that cannot be written costs time, never a verdict
+
+
+def remembered(kind: str, of: str, compute: Callable[[], T]) -> T:
+    """compute()'s result for the content keyed `of`, from the cache when it was computed before."""
+    if not template.enabled():
+        return compute()
+    found = kept(kind, of)
+    if found is not MISSING:
+        return found  # type: ignore[return-value]
+    value = compute()
+    keep(kind, of, value)
     return value
