@@ -65,35 +65,35 @@ static char *stub_extensions = NULL;
 	"realtime.messages, storage.buckets, storage.migrations, storage.objects, "                \
 	"storage.s3_multipart_uploads, storage.s3_multipart_uploads_parts"
 
+/* The comma-separated items of a setting's value (NIL for none, or for one that does not split). */
+static List *
+items_of(const char *list)
+{
+	List	   *items = NIL;
+
+	if (list == NULL || list[0] == '\0' || !SplitIdentifierString(pstrdup(list), ',', &items))
+		return NIL;
+	return items;
+}
+
 /* True when name is one of the comma-separated items of list; an item ending in * is a prefix. */
 static bool
 listed(const char *name, const char *list)
 {
-	char	   *copy;
-	List	   *items = NIL;
 	ListCell   *lc;
-	bool		found = false;
 
-	if (name == NULL || list == NULL || list[0] == '\0')
+	if (name == NULL)
 		return false;
-	copy = pstrdup(list);
-	if (!SplitIdentifierString(copy, ',', &items))
-		return false;
-	foreach(lc, items)
+	foreach(lc, items_of(list))
 	{
 		const char *item = (const char *) lfirst(lc);
 		size_t		len = strlen(item);
 
-		if (len > 1 && item[len - 1] == '*')
-			found = strncmp(name, item, len - 1) == 0;
-		else
-			found = strcmp(name, item) == 0;
-		if (found)
-			break;
+		if (len > 1 && item[len - 1] == '*' ? strncmp(name, item, len - 1) == 0
+			: strcmp(name, item) == 0)
+			return true;
 	}
-	list_free(items);
-	pfree(copy);
-	return found;
+	return false;
 }
 
 /* True for the privileged role (or a role with its privileges) that is not a superuser. */
@@ -210,30 +210,18 @@ after_create(const char *extname)
 static char *
 forced_schema(const char *extname)
 {
-	char	   *copy;
-	List	   *items = NIL;
 	ListCell   *lc;
-	char	   *found = NULL;
 
-	if (schema_overrides == NULL || schema_overrides[0] == '\0')
-		return NULL;
-	copy = pstrdup(schema_overrides);
-	if (!SplitIdentifierString(copy, ',', &items))
-		return NULL;
-	foreach(lc, items)
+	foreach(lc, items_of(schema_overrides))
 	{
 		char	   *item = (char *) lfirst(lc);
 		char	   *colon = strchr(item, ':');
 
 		if (colon != NULL && strncmp(item, extname, colon - item) == 0
 			&& strlen(extname) == (size_t) (colon - item))
-		{
-			found = pstrdup(colon + 1);
-			break;
-		}
+			return colon + 1;
 	}
-	list_free(items);
-	return found;
+	return NULL;
 }
 
 /* A copy of pstmt whose CREATE EXTENSION names the forced schema in place of any other. */
@@ -256,7 +244,7 @@ with_forced_schema(PlannedStmt *pstmt, const char *schema)
 	return copy;
 }
 
-/* The owner of the function names (no arguments: an event trigger's), and whether it is one. */
+/* The owner of the function names (no arguments: an event trigger's). */
 static Oid
 function_owner(List *names)
 {
