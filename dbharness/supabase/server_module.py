@@ -12,6 +12,7 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 from dbharness.errors import PrerequisiteError
@@ -21,6 +22,7 @@ SOURCE_DIR = Path(__file__).with_name("server")
 SOURCES = ("dbharness_rules.c", "Makefile")
 
 
+@lru_cache(maxsize=1)
 def source_key() -> str:
     """The sha256 of the module's sources: the stamp its installed build carries."""
     digest = hashlib.sha256()
