@@ -275,7 +275,6 @@ create function @extschema@._jsonschema_malformed(s jsonb) returns boolean
   as $fn$
   declare
     kind text := pg_catalog.jsonb_typeof(s);
-    sub jsonb;
     kw text;
   begin
     if kind = 'boolean' then
@@ -327,26 +326,20 @@ create function @extschema@._jsonschema_malformed(s jsonb) returns boolean
     foreach kw in array array['properties', 'patternProperties', 'definitions', '$defs',
                                'dependentSchemas'] loop
       if s ? kw then
-        if pg_catalog.jsonb_typeof(s -> kw) <> 'object' then
+        if pg_catalog.jsonb_typeof(s -> kw) <> 'object'
+           or exists (select from pg_catalog.jsonb_each(s -> kw) e
+                      where @extschema@._jsonschema_malformed(e.value)) then
           return true;
         end if;
-        for sub in select e.value from pg_catalog.jsonb_each(s -> kw) e loop
-          if @extschema@._jsonschema_malformed(sub) then
-            return true;
-          end if;
-        end loop;
       end if;
     end loop;
     foreach kw in array array['allOf', 'anyOf', 'oneOf', 'prefixItems'] loop
       if s ? kw then
-        if pg_catalog.jsonb_typeof(s -> kw) <> 'array' or pg_catalog.jsonb_array_length(s -> kw) = 0 then
+        if pg_catalog.jsonb_typeof(s -> kw) <> 'array' or pg_catalog.jsonb_array_length(s -> kw) = 0
+           or exists (select from pg_catalog.jsonb_array_elements(s -> kw) a
+                      where @extschema@._jsonschema_malformed(a)) then
           return true;
         end if;
-        for sub in select pg_catalog.jsonb_array_elements(s -> kw) loop
-          if @extschema@._jsonschema_malformed(sub) then
-            return true;
-          end if;
-        end loop;
       end if;
     end loop;
     foreach kw in array array['not', 'if', 'then', 'else', 'contains', 'propertyNames',
@@ -355,16 +348,11 @@ create function @extschema@._jsonschema_malformed(s jsonb) returns boolean
         return true;
       end if;
     end loop;
-    if s ? 'items' then
-      if pg_catalog.jsonb_typeof(s -> 'items') = 'array' then
-        for sub in select pg_catalog.jsonb_array_elements(s -> 'items') loop
-          if @extschema@._jsonschema_malformed(sub) then
-            return true;
-          end if;
-        end loop;
-      elsif @extschema@._jsonschema_malformed(s -> 'items') then
-        return true;
-      end if;
+    if s ? 'items' and (case when pg_catalog.jsonb_typeof(s -> 'items') = 'array'
+                             then exists (select from pg_catalog.jsonb_array_elements(s -> 'items') i
+                                          where @extschema@._jsonschema_malformed(i))
+                             else @extschema@._jsonschema_malformed(s -> 'items') end) then
+      return true;
     end if;
     return false;
   end
