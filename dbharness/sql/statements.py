@@ -1,7 +1,7 @@
 """Split SQL into statements with PostgreSQL's own parser (pglast) and classify them.
 
-pglast is imported by the functions that parse, not by this module: a run whose test files come
-from the cache of loaded files (testrun) never pays for it.
+pglast is imported when something is first parsed, not with this module: a run whose test files
+come from the cache of loaded files (testrun) never pays for it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,12 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from dbharness import lazy
 from dbharness.errors import MigrationError, ScriptError
+
+ast = lazy.Module("pglast.ast")
+parser = lazy.Module("pglast.parser")
+stream = lazy.Module("pglast.stream")
 
 CONTROL = frozenset({"begin", "commit", "rollback"})  # what the harness manages itself
 
@@ -66,13 +71,10 @@ def read_sql(path: Path) -> str:
 
 def split_statements(sql: str, source: str = "<sql>") -> list[Statement]:
     """Statements of sql in order, each with the line it starts on."""
-    from pglast import parse_sql  # noqa: PLC0415 - see the module's docstring
-    from pglast.parser import ParseError, split  # noqa: PLC0415
-
     try:
-        slices = split(sql, only_slices=True)  # with_parser=True is the default
-        nodes = [raw.stmt for raw in parse_sql(sql)]
-    except ParseError as exc:
+        slices = parser.split(sql, only_slices=True)  # with_parser=True is the default
+        nodes = [raw.stmt for raw in parser.parse_sql(sql)]
+    except parser.ParseError as exc:
         message, location = exc.args  # pglast: (message, offset)
         line = sql[:location].count("\n") + 1
         raise MigrationError(f"{source}:{line}: SQL syntax error: {message}") from exc
@@ -89,8 +91,6 @@ def split_statements(sql: str, source: str = "<sql>") -> list[Statement]:
 
 def is_concurrent(stmt: Statement) -> bool:
     """True for statements PostgreSQL refuses inside a transaction block."""
-    from pglast import ast  # noqa: PLC0415 - see the module's docstring
-
     node = stmt.node
     if isinstance(node, ast.IndexStmt):
         return bool(node.concurrent)
@@ -155,14 +155,10 @@ def normalized(statements: list[str]) -> list[str]:
     """What PostgreSQL would execute, comments and layout aside: each statement deparsed by pglast
     (pieces that hold only comments drop out), so rows written by the CLI, by this harness and by
     its older versions compare equal while any real edit, a constant included, differs."""
-    from pglast import parse_sql  # noqa: PLC0415 - see the module's docstring
-    from pglast.parser import ParseError  # noqa: PLC0415
-    from pglast.stream import RawStream  # noqa: PLC0415
-
     out = []
     for text in statements:
         try:
-            out += [RawStream()(raw.stmt) for raw in parse_sql(text)]
-        except ParseError:
+            out += [stream.RawStream()(raw.stmt) for raw in parser.parse_sql(text)]
+        except parser.ParseError:
             out.append(text.strip())
     return out

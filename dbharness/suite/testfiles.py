@@ -11,10 +11,13 @@ import glob
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dbharness import lazy
 from dbharness.errors import ConfigError
 from dbharness.paths import shown
 from dbharness.sql import psqlscript
 from dbharness.sql.statements import Statement, is_transaction_control
+
+parser = lazy.Module("pglast.parser")  # a run whose files come from the cache never parses
 
 
 def discover(root: Path, patterns: tuple[str, ...], chosen: list[str] | None = None) -> list[Path]:
@@ -62,26 +65,23 @@ def split_for_run(text: str, first_line: int) -> list[Statement]:
     """Statements as psql would send them: one parse of the whole text when it is valid; else
     split by the scanner, so a syntax error stays in its own statement and fails when the server
     sees it, after the statements before it ran."""
-    from pglast import parse_sql  # noqa: PLC0415 - a run whose files come from the cache never parses
-    from pglast.parser import ParseError, split  # noqa: PLC0415
-
     try:
-        whole = [(piece, raw.stmt) for piece, raw in zip(split(text, only_slices=True), parse_sql(text),
-                                                         strict=True)]
+        pieces = parser.split(text, only_slices=True)
+        whole = [(piece, raw.stmt) for piece, raw in zip(pieces, parser.parse_sql(text), strict=True)]
         return [Statement(text[piece], first_line + text[: piece.start].count("\n"), node)
                 for piece, node in whole]
-    except ParseError:
+    except parser.ParseError:
         pass
     try:
-        slices = split(text, with_parser=False, only_slices=True)
-    except ParseError as exc:
+        slices = parser.split(text, with_parser=False, only_slices=True)
+    except parser.ParseError as exc:
         raise psqlscript.ScriptError(f"cannot split into statements: {exc.args[0]}") from None
     out = []
     for piece in slices:
         sql = text[piece]
         try:
-            node = parse_sql(sql)[0].stmt
-        except (ParseError, IndexError):
+            node = parser.parse_sql(sql)[0].stmt
+        except (parser.ParseError, IndexError):
             node = None
         out.append(Statement(sql, first_line + text[: piece.start].count("\n"), node))
     return out

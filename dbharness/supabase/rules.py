@@ -21,7 +21,11 @@ from dataclasses import dataclass
 
 import psycopg
 
+from dbharness import lazy
 from dbharness.errors import HarnessError
+
+ast = lazy.Module("pglast.ast")  # only setup and stub listings parse
+parser = lazy.Module("pglast.parser")
 
 MODULE = "dbharness_rules"  # the server module: shared_preload_libraries of the local engine
 STUB_SETTING = f"{MODULE}.stub_extensions"
@@ -52,12 +56,9 @@ def created_extension(sql: str) -> Extension | None:
     with it; no run does)."""
     if not CREATE_EXTENSION.search(sql):
         return None
-    from pglast import ast, parse_sql  # noqa: PLC0415 - only setup and stub listings parse
-    from pglast.parser import ParseError  # noqa: PLC0415
-
     try:
-        parsed = parse_sql(sql)
-    except ParseError:
+        parsed = parser.parse_sql(sql)
+    except parser.ParseError:
         return None
     node = parsed[0].stmt if len(parsed) == 1 else None
     return Extension(node.extname) if isinstance(node, ast.CreateExtensionStmt) else None
