@@ -10,8 +10,8 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness.build import database
-from dbharness.build.apply import apply_files, run_script
+from dbharness.builder import database
+from dbharness.builder.apply import apply_files, run_script
 from dbharness.catalog import snapshot, snapshot_diff
 from dbharness.config import Settings
 from dbharness.engines.base import Server

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbharness.build import database, loaded
-from dbharness.build.database import Phases
+from dbharness.builder import database, loaded
+from dbharness.builder.database import Phases
 from dbharness.config import Settings
 from dbharness.coverage import check as coverage_check
 from dbharness.coverage.pins import Coverage

@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from dbharness.build import database
+from dbharness.builder import database
 from dbharness.config import Settings
 from dbharness.errors import HarnessError
 from dbharness.paths import shown

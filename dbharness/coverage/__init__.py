@@ -1,1 +1,2 @@
-"""coverage"""
+"""Schema coverage: which facts of the schema the pgTAP suite pins, read from the assertions' parse
+trees."""

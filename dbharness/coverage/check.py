@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness.build import database, fingerprint, memo
+from dbharness.builder import database, inputs, memo
 from dbharness.catalog import schema_facts
 from dbharness.config import Settings
 from dbharness.coverage import pins
@@ -25,7 +25,7 @@ def measure(conn: psycopg.Connection, settings: Settings,
     if built is not None and files and isinstance(files[0], testfiles.TestFile):
         read = {step.path for f in files for step in f.steps if isinstance(step, testfiles.Located)}
         paths = sorted(read | {f.path for f in files})  # type: ignore[union-attr]
-        of = memo.key(built, fingerprint.harness(), repr(settings.coverage),
+        of = memo.key(built, inputs.harness(), repr(settings.coverage),
                       memo.files_key(paths, settings.root))
         return memo.remembered("coverage", of, lambda: measure(conn, settings, files))
     cfg = settings.coverage

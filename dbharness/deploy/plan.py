@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dbharness.build import history
+from dbharness.builder import history
 from dbharness.environments import Target
 from dbharness.errors import PromotionRefused
 from dbharness.sql.migrations import MigrationFile

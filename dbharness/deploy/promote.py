@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from dbharness.build import database, history
-from dbharness.build.apply import apply_file
+from dbharness.builder import database, history
+from dbharness.builder.apply import apply_file
 from dbharness.config import Settings
 from dbharness.deploy import guards, targets
 from dbharness.deploy.plan import Ask, Plan, confirm, plan_lines

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import psycopg
 
-from dbharness.build import database
-from dbharness.build.apply import apply_file
+from dbharness.builder import database
+from dbharness.builder.apply import apply_file
 from dbharness.config import Settings
 from dbharness.deploy import guards, targets
 from dbharness.deploy.plan import Ask, confirm

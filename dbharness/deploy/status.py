@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from dbharness.build import history
+from dbharness.builder import history
 from dbharness.config import Settings
 from dbharness.deploy.plan import Plan, Status, compare, drift_refusals, required_refusals
 from dbharness.environments import Target, resolve

@@ -47,7 +47,7 @@ class Server:
 
 
 @dataclass(frozen=True)
-class TemplateRecipe:
+class ClusterRecipe:
     """What an engine may cache as a ready cluster: a key for its content and how to make it.
 
     Given by the layer above (database.py), so engines never import what runs on them."""

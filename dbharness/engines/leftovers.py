@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from dbharness.engines import template
+from dbharness.engines import cluster_cache
 from dbharness.engines.base import process_alive
 from dbharness.engines.local import OWNER_FILE, PREFIX, server_os_user
 from dbharness.progress import Progress
@@ -86,7 +86,7 @@ def _serves(pid: int, data: Path) -> bool:
 def clean_leftovers(report: Progress) -> int:
     """Stop the servers of this user's kept or killed runs and remove their directories."""
     count = 0
-    for base in (b for d in template.scratch_dirs() for b in d.glob(PREFIX + "*") if b.is_dir()):
+    for base in (b for d in cluster_cache.scratch_dirs() for b in d.glob(PREFIX + "*") if b.is_dir()):
         record = owner_record(base)
         if not ours(base, record):
             continue

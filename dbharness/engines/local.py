@@ -19,10 +19,10 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness.engines import template
-from dbharness.engines.base import Server, TemplateRecipe
+from dbharness.engines import cluster_cache
+from dbharness.engines.base import ClusterRecipe, Server
+from dbharness.engines.cluster_cache import copy_data
 from dbharness.engines.pgbin import PgBinaries, find_binaries, preload_settings
-from dbharness.engines.template import copy_data
 from dbharness.errors import EngineError, PrerequisiteError
 
 PREFIX = "dbharness-"
@@ -83,7 +83,7 @@ class LocalCluster:
     def __init__(self, bins: PgBinaries, owner: OsUser | None) -> None:
         self.bins = bins
         self.owner = owner
-        self.base = Path(tempfile.mkdtemp(prefix=PREFIX, dir=template.scratch_dir()))
+        self.base = Path(tempfile.mkdtemp(prefix=PREFIX, dir=cluster_cache.scratch_dir()))
         self.data = self.base / "data"
         self.sock = self.base / "sock"
         self.log = self.base / "server.log"
@@ -205,20 +205,20 @@ class LocalEngine:
     name = "local"
 
     def __init__(self, pg_bindir: str | None = None, report: Callable[[str], None] | None = None,
-                 template: TemplateRecipe | None = None, project: TemplateRecipe | None = None) -> None:
+                 base: ClusterRecipe | None = None, project: ClusterRecipe | None = None) -> None:
         self.pg_bindir = pg_bindir
         self.report = report or (lambda _msg: None)
         self.cluster: LocalCluster | None = None
-        self.recipe = template
+        self.recipe = base
         self.project = project  # the project's database, built on top of the template and cached too
         self.prebuilt: str | None = None  # the key of the project template the server started from
         self.reused = False  # that template was in the cache already (not built by this run)
 
-    def _template(self, bins: PgBinaries, owner: OsUser | None, recipe: TemplateRecipe) -> Path:
+    def _template(self, bins: PgBinaries, owner: OsUser | None, recipe: ClusterRecipe) -> Path:
         """The cached ready cluster for this server build and recipe, built on a miss."""
         # the copy keeps the files' owner, which must be the account this server runs as now
         files_owner = str(owner.uid if owner else os.geteuid())
-        key = template.cache_key(bins, " ".join(INITDB_ARGS) + repr(SERVER_SETTINGS)
+        key = cluster_cache.cache_key(bins, " ".join(INITDB_ARGS) + repr(SERVER_SETTINGS)
                                  + repr(preload_settings(bins)) + files_owner + recipe.key)
 
         def build(dest: Path) -> None:
@@ -233,10 +233,10 @@ class LocalEngine:
             finally:
                 cluster.destroy()
 
-        return template.get_or_build(key, build)
+        return cluster_cache.get_or_build(key, build)
 
     def _project_template(self, bins: PgBinaries, owner: OsUser | None, base: Path,
-                          recipe: TemplateRecipe) -> Path:
+                          recipe: ClusterRecipe) -> Path:
         """The cached cluster whose database the project's recipe built, on top of base."""
         key = "proj-" + hashlib.sha256(f"{base.name}\0{recipe.key}".encode()).hexdigest()[:20]
 
@@ -255,8 +255,8 @@ class LocalEngine:
             finally:
                 cluster.destroy()
 
-        found = template.get_or_build(key, build)
-        template.prune("proj-", keep=PROJECT_TEMPLATES, spare=found)
+        found = cluster_cache.get_or_build(key, build)
+        cluster_cache.prune("proj-", keep=PROJECT_TEMPLATES, spare=found)
         self.prebuilt = key
         return found
 
@@ -265,7 +265,7 @@ class LocalEngine:
         """A started cluster; stopped and removed on exit, error or Ctrl-C unless keep."""
         bins = find_binaries(self.pg_bindir)
         owner = server_os_user()
-        use = self.recipe is not None and template.enabled()
+        use = self.recipe is not None and cluster_cache.enabled()
         ready = self._template(bins, owner, self.recipe) if use and self.recipe else None
         if ready is not None and self.project is not None:
             ready = self._project_template(bins, owner, ready, self.project)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dbharness.errors import PrerequisiteError
-from dbharness.supabase import server_module
+from dbharness.hosted import server_module
 
 NEEDED = ("initdb", "postgres", "pg_ctl")
 DEBIAN_GLOB = "/usr/lib/postgresql/*/bin"

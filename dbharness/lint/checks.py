@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness.build import fingerprint, memo
+from dbharness.builder import inputs, memo
 from dbharness.config import LintException, Settings
 from dbharness.errors import ConfigError, PrerequisiteError
 from dbharness.lint import gate, new_tables, plpgsql_check, security
@@ -169,7 +169,7 @@ def lint_files(settings: Settings,
     downs = discover(settings.rollbacks_dir, settings.root)
     squawk = Path(squawk_binary())
     seen = squawk.stat()
-    of = memo.key(fingerprint.harness(), f"{squawk}:{seen.st_size}:{seen.st_mtime_ns}",
+    of = memo.key(inputs.harness(), f"{squawk}:{seen.st_size}:{seen.st_mtime_ns}",
                   memo.files_key([settings.root / ".squawk.toml", *(mf.path for mf in ups + downs)],
                                  settings.root),
                   repr((settings.rollback_excluded_rules, settings.lint_levels)),
@@ -207,7 +207,7 @@ def lint_database(conn: psycopg.Connection, built: str | None = None) -> list[Fi
     if built is not None:
         plpgsql = conn.execute("select coalesce(max(default_version), '') from "
                                "pg_catalog.pg_available_extensions where name = 'plpgsql_check'").fetchone()
-        of = memo.key(built, fingerprint.harness(), str(plpgsql[0] if plpgsql else ""))
+        of = memo.key(built, inputs.harness(), str(plpgsql[0] if plpgsql else ""))
         return memo.remembered("lint-db", of, lambda: lint_database(conn))
     found = [Finding(rule.level, rule.name, obj, detail, rule.fix, rule.advisor)
              for rule, obj, detail in security.run(conn)]
@@ -258,7 +258,7 @@ def build_report(settings: Settings, file_findings: list[Finding], files: list[s
 
 def run(settings: Settings, engine: str | None, report: Callable[[str], None]) -> LintReport:
     """squawk on the files, then every migration on a throwaway database and the security checks."""
-    from dbharness.build import database
+    from dbharness.builder import database
 
     file_findings, files = lint_files(settings)
     schema_only = database.Recipe(seed=False, pgtap=False)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from dbharness.build import history
+from dbharness.builder import history
 from dbharness.config import Settings
 from dbharness.sql.migrations import discover
 

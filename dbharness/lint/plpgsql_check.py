@@ -11,7 +11,7 @@ from __future__ import annotations
 import psycopg
 
 from dbharness.catalog.snapshot import NOT_EXTENSION
-from dbharness.supabase import compat, rules
+from dbharness.hosted import compat, rules
 
 # Schemas that are the platform's or the harness's, not the project's.
 NOT_THE_PROJECTS = (*rules.PLATFORM_SCHEMAS, "tests")

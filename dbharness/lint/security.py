@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import psycopg
 
 from dbharness.catalog.snapshot import NOT_EXTENSION
-from dbharness.supabase.rules import PLATFORM_SCHEMAS
+from dbharness.hosted.rules import PLATFORM_SCHEMAS
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,13 @@ from psycopg import sql as psql
 
 from dbharness.config import duration_seconds
 from dbharness.errors import ConfigError, HarnessError, PrerequisiteError
+from dbharness.hosted import compat, rules
 from dbharness.paths import shown
 from dbharness.sql import psqlscript
 from dbharness.sql.statements import is_transaction_control
 from dbharness.suite.tapresults import ASSERTION_LINE, Emitted, FileResult, parse_emitted
 from dbharness.suite.testfiles import Located, TestFile, load
 from dbharness.suite.watchdog import Watchdog
-from dbharness.supabase import compat, rules
 
 INSTALL_HINT = ("install pgTAP for this PostgreSQL: apt-get install postgresql-{major}-pgtap "
                 "(or run: dbharness setup)")

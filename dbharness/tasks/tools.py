@@ -15,8 +15,8 @@ from dbharness.tasks.common import ENGINE, JUNIT, guarded, junit_path, say, sett
             "engine": ENGINE, "output": "JSON report path (default: reports/bench.json)"})
 def bench(c, quick=False, engine=None, output=None):
     """Measure the harness against pg_prove, and the migrations' locks against a naive variant."""
-    from dbharness.bench import cycles as bench_mod
-    from dbharness.bench import picture
+    from dbharness.benchmarks import cycles as bench_mod
+    from dbharness.benchmarks import picture
     from dbharness.errors import PrerequisiteError
 
     with guarded():

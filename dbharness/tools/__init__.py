@@ -1,1 +1,1 @@
-"""tools"""
+"""The tools around the schema: setup, clean, cli-check, scaffold-tests and mutation testing."""

@@ -7,14 +7,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dbharness.build import database
+from dbharness.builder import database
 from dbharness.config import Settings
 from dbharness.errors import CheckFailed, HarnessError
+from dbharness.hosted import supabase_cli
 from dbharness.progress import Progress
 from dbharness.steps import Step
 from dbharness.suite import pgtap, testfiles
 from dbharness.suite.tapresults import FileResult, Totals, totals
-from dbharness.supabase import cli as supabase_cli
 
 COMPAT_ONLY = database.Recipe(migrations=False, seed=False, pgtap=False)
 

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dbharness.build import database
-from dbharness.build.apply import apply_files
+from dbharness.builder import database
+from dbharness.builder.apply import apply_files
 from dbharness.catalog import schema_facts
 from dbharness.catalog.schema_facts import Fact
 from dbharness.config import Settings

@@ -11,10 +11,9 @@ from dbharness.config import Settings
 from dbharness.engines.local import server_os_user
 from dbharness.engines.pgbin import PgBinaries, extension_dir, find_binaries, libdir, pgtap_control
 from dbharness.errors import HarnessError, PrerequisiteError
+from dbharness.hosted import compat, rules, server_module, supabase_cli
 from dbharness.progress import Progress
 from dbharness.sql import migrations
-from dbharness.supabase import cli as supabase_cli
-from dbharness.supabase import compat, rules, server_module
 
 APT_INSTALL = ("apt-get", "install", "-y", "--no-install-recommends")
 PREFERRED_SERVER = "postgresql-15"  # supabase/config.toml's major_version; else the distro's own
@@ -224,7 +223,7 @@ def extension_packages(bins: PgBinaries, names: set[str]) -> list[str]:
 
 
 def stale_offline(bins: PgBinaries) -> list[Path]:
-    """The offline extensions' files (dbharness/supabase/extensions) the server lacks or has older
+    """The offline extensions' files (dbharness/hosted/extensions) the server lacks or has older
     copies of."""
     extdir = extension_dir(bins)
     return [f for f in sorted(compat.EXTENSIONS_DIR.iterdir())
@@ -232,7 +231,7 @@ def stale_offline(bins: PgBinaries) -> list[Path]:
 
 
 def offline_names() -> list[str]:
-    """The extensions the harness provides offline (dbharness/supabase/extensions)."""
+    """The extensions the harness provides offline (dbharness/hosted/extensions)."""
     return sorted(p.stem for p in compat.EXTENSIONS_DIR.glob("*.control"))
 
 

@@ -23,7 +23,7 @@ debootstrap --variant=minbase --include=postgresql-15,postgresql-15-pgtap bookwo
 rm -f "$root.log"
 install -m 0755 "$here/entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
 install -m 0644 "$here/init.sql" "$root/usr/local/share/dbharness-init.sql"
-install -m 0644 "$here"/../../dbharness/supabase/extensions/* "$root/usr/share/postgresql/15/extension/"
+install -m 0644 "$here"/../../dbharness/hosted/extensions/* "$root/usr/share/postgresql/15/extension/"
 module=/usr/lib/postgresql/15/lib/dbharness_rules.so
 [ -f "$module" ] || { echo "$module is missing: run dbharness setup first"; exit 1; }
 install -m 0644 "$module" "$root/usr/lib/postgresql/15/lib/"

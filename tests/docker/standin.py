@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-EXTENSIONS = HERE.parents[1] / "dbharness" / "supabase" / "extensions"
-MODULE = HERE.parents[1] / "dbharness" / "supabase" / "server"
+EXTENSIONS = HERE.parents[1] / "dbharness" / "hosted" / "extensions"
+MODULE = HERE.parents[1] / "dbharness" / "hosted" / "server"
 REPOSITORY = "dbharness-standin"
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from dbharness.build import history
-from dbharness.build.apply import Timeouts, apply_file, apply_files
+from dbharness.builder import history
+from dbharness.builder.apply import Timeouts, apply_file, apply_files
 from dbharness.errors import MigrationError
 from dbharness.sql.migrations import parse_name
 
@@ -86,7 +86,7 @@ def test_cleanup_drops_only_what_the_file_built_and_finds_unnamed_indexes(fresh_
 
 
 def test_a_cleanup_that_cannot_get_its_lock_says_what_is_left_and_how_to_drop_it(fresh_db):
-    from dbharness.build import index_builds
+    from dbharness.builder import index_builds
 
     with psycopg.connect(fresh_db, autocommit=True) as conn, psycopg.connect(fresh_db) as holder:
         conn.execute("create table public.f (a int); create index f_idx on public.f (a)")

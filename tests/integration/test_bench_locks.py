@@ -7,9 +7,9 @@ and that the naive variant really holds the ACCESS EXCLUSIVE lock the project's 
 import pytest
 
 from dbharness import config
-from dbharness.bench import locks, picture
+from dbharness.benchmarks import locks, picture
 from dbharness.progress import quiet
-from tests.conftest import REPO, DatabaseEngine
+from tests.support import REPO, DatabaseEngine
 
 
 def test_both_variants_are_measured_and_only_the_naive_one_holds_access_exclusive(server, tmp_path):

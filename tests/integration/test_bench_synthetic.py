@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from dbharness.bench import synthetic
+from dbharness.benchmarks import synthetic
 from dbharness.suite import pgtap
 
 

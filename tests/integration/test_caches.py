@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dbharness import config, testrun
-from dbharness.build import fingerprint
+from dbharness.builder import inputs
 from dbharness.lint import checks
 
 TEST = """begin;
@@ -89,27 +89,27 @@ def test_kept_lint_and_coverage_follow_their_inputs(cached):
     assert len(second.coverage.unpinned) == len(first.coverage.unpinned) + 1
 
 
-def test_the_harness_fingerprint_sees_an_edit_to_any_of_its_files(tmp_path, monkeypatch):
+def test_the_harness_key_sees_an_edit_to_any_of_its_files(tmp_path, monkeypatch):
     copy = tmp_path / "dbharness"
-    shutil.copytree(fingerprint.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(fingerprint, "PACKAGE", copy)
-    fingerprint.harness.cache_clear()
+    shutil.copytree(inputs.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(inputs, "PACKAGE", copy)
+    inputs.harness.cache_clear()
     try:
-        before = fingerprint.harness()
-        compat = copy / "supabase" / "objects" / "03_auth.sql"
+        before = inputs.harness()
+        compat = copy / "hosted" / "objects" / "03_auth.sql"
         compat.write_text(compat.read_text() + "\n-- edited\n")
-        fingerprint.harness.cache_clear()
-        after_compat = fingerprint.harness()
-        code = copy / "build" / "apply.py"
+        inputs.harness.cache_clear()
+        after_compat = inputs.harness()
+        code = copy / "builder" / "apply.py"
         code.write_text(code.read_text() + "\n# edited\n")
-        fingerprint.harness.cache_clear()
-        assert len({before, after_compat, fingerprint.harness()}) == 3
+        inputs.harness.cache_clear()
+        assert len({before, after_compat, inputs.harness()}) == 3
     finally:
-        fingerprint.harness.cache_clear()
+        inputs.harness.cache_clear()
 
 
 def test_kept_test_files_follow_the_file_and_what_it_includes(cached):
-    from dbharness.build import loaded
+    from dbharness.builder import loaded
 
     (cached / "pgtap" / "parts").mkdir()
     part = cached / "pgtap" / "parts" / "answer.sql"

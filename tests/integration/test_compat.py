@@ -5,7 +5,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from dbharness.supabase import compat
+from dbharness.hosted import compat
 
 SIGNATURE = """
 select
@@ -118,8 +118,8 @@ def test_managed_objects_are_owned_as_on_the_platform(fresh_db):
 
 
 def test_database_webhooks_are_made_only_when_the_project_enables_them(server):
-    from dbharness.build import database
-    from dbharness.supabase import compat
+    from dbharness.builder import database
+    from dbharness.hosted import compat
 
     made = ("select pg_catalog.to_regnamespace('supabase_functions') is not null, "
             "exists (select from pg_extension where extname = 'pg_net')")
@@ -157,7 +157,7 @@ def test_vault_keeps_secrets_encrypted_at_rest(fresh_db):
 
 
 def test_compat_creates_nothing_that_exists_even_in_another_shape(server):
-    from dbharness.build import database
+    from dbharness.builder import database
 
     with database.scratch(server, "othershape") as db, \
             psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from tests.conftest import copy_project, run_invoke
+from tests.support import copy_project, run_invoke
 
 NEW = """-- A fixture migration: account notes, with nothing in the suite about them yet.
 set local lock_timeout = '5s';

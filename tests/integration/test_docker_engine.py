@@ -20,9 +20,9 @@ import pytest
 
 from dbharness.engines.docker import LABEL, DockerEngine, connect_client
 from dbharness.errors import EngineError, PrerequisiteError
-from dbharness.supabase import compat
-from tests.conftest import REPO, copy_project, run_invoke
+from dbharness.hosted import compat
 from tests.docker import standin
+from tests.support import REPO, copy_project, run_invoke
 
 
 def _why_not() -> str | None:

@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from dbharness.engines import template
+from dbharness.engines import cluster_cache
 from dbharness.engines.leftovers import clean_leftovers
-from tests.conftest import REPO, run_invoke
+from tests.support import REPO, run_invoke
 
 PASSING = "begin;\nselect plan(1);\nselect ok(true, 'fine');\nselect * from finish();\nrollback;\n"
 
@@ -67,7 +67,7 @@ def test_a_missing_tmpdir_is_a_one_line_error_and_nothing_is_created(project, tm
 def test_sigint_works_when_the_task_started_with_sigint_ignored(project):
     project_with(project, {"supabase/migrations/1_fast.sql": "create table public.t (a int);",
                            "supabase/migrations/2_slow.sql": "select pg_sleep(60);", "pgtap/a.test.sql": PASSING})
-    before = {b for d in template.scratch_dirs() for b in d.glob("dbharness-*")}
+    before = {b for d in cluster_cache.scratch_dirs() for b in d.glob("dbharness-*")}
     env = dict(os.environ, DBHARNESS_ROOT=str(project))
     proc = subprocess.Popen([sys.executable, "-m", "invoke", "test", "--no-lint"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -80,7 +80,7 @@ def test_sigint_works_when_the_task_started_with_sigint_ignored(project):
     proc.send_signal(signal.SIGINT)
     out = proc.stdout.read()
     assert proc.wait(timeout=30) == 130, out
-    assert {b for d in template.scratch_dirs() for b in d.glob("dbharness-*")} <= before
+    assert {b for d in cluster_cache.scratch_dirs() for b in d.glob("dbharness-*")} <= before
 
 
 def test_clean_leaves_other_users_runs_and_never_signals_a_stale_pid(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support import REPO
 
 FIXTURE = REPO / "tests" / "projects" / "cli_layout"
 
@@ -51,8 +51,8 @@ def run(bin_dir: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess[str
 
 def test_the_wheel_holds_the_package_and_its_data_files_but_no_project(installed):
     site = next((installed.parent / "lib").glob("python3*/site-packages"))
-    assert (site / "dbharness" / "supabase" / "objects" / "03_auth.sql").is_file()
-    assert (site / "dbharness" / "supabase" / "extensions" / "pg_net.control").is_file()
+    assert (site / "dbharness" / "hosted" / "objects" / "03_auth.sql").is_file()
+    assert (site / "dbharness" / "hosted" / "extensions" / "pg_net.control").is_file()
     assert not (site / "tests").exists() and not (site / "tasks.py").exists()
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from junitparser import JUnitXml
 
-from tests.conftest import REPO, copy_project, run_invoke
+from tests.support import REPO, copy_project, run_invoke
 
 
 def last_line(text: str) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tests.conftest import REPO, copy_project, run_invoke
+from tests.support import REPO, copy_project, run_invoke
 
 SCHEMA = etree.XMLSchema(etree.parse(str(REPO / "tests" / "schema" / "junit-xunit2.xsd")))
 DIES = "begin;\nselect plan(4);\nselect ok(true, 'one');\nselect * from public.nope;\nselect ok(true);\nrollback;\n"
@@ -75,7 +75,7 @@ def test_failures_print_their_line_and_github_annotations(tmp_path):
 
 def test_rollback_check_lint_and_promote_reports_are_valid(tmp_path, monkeypatch, server):
     from dbharness import config
-    from dbharness.build import database
+    from dbharness.builder import database
 
     for args, name in ((["rollback-check"], "rollback.xml"), (["lint"], "lint.xml")):
         out = run_invoke(*args, "--junit", str(tmp_path / name))

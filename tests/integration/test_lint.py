@@ -9,11 +9,11 @@ import psycopg
 import pytest
 
 from dbharness import config
-from dbharness.build import database
+from dbharness.builder import database
 from dbharness.config import LintException
 from dbharness.lint import checks
 from dbharness.progress import quiet
-from tests.conftest import REPO, run_invoke
+from tests.support import REPO, run_invoke
 
 SECURITY_FIXTURE = """set lock_timeout = '1s';
 create table public.no_rls (id int primary key);
@@ -244,7 +244,7 @@ def test_findings_in_shipped_migrations_are_counted_not_gated(project, monkeypat
 
 
 def test_the_newest_version_in_an_environments_history_marks_what_shipped(project, server):
-    from dbharness.build import history
+    from dbharness.builder import history
     from dbharness.sql.migrations import discover
 
     root = shipped_project(project)

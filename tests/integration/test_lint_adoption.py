@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from dbharness import config
-from dbharness.build import database
+from dbharness.builder import database
 from dbharness.deploy import promote as deploy_promote
 from dbharness.errors import PromotionRefused
 from dbharness.lint import checks
 from dbharness.progress import quiet
-from tests.conftest import run_invoke, stands_for_a_real_environment
+from tests.support import run_invoke, stands_for_a_real_environment
 
 SAME_FILE = """create table public.orders (id bigint primary key, owner uuid, total bigint);
 alter table public.orders enable row level security;

@@ -12,16 +12,16 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from dbharness.engines import template
+from dbharness.engines import cluster_cache
 from dbharness.engines.leftovers import clean_leftovers
 from dbharness.engines.local import LocalEngine
 from dbharness.errors import EngineError
 from dbharness.progress import quiet
-from tests.conftest import REPO
+from tests.support import REPO
 
 
 def leftovers() -> set[Path]:
-    return {b for d in template.scratch_dirs() for b in d.glob("dbharness-*")}
+    return {b for d in cluster_cache.scratch_dirs() for b in d.glob("dbharness-*")}
 
 
 def gone(pid: int) -> bool:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from dbharness import config
-from dbharness.build import database
+from dbharness.builder import database
 from dbharness.suite import pgtap, testfiles
 from dbharness.suite.tapresults import FileResult
-from tests.conftest import copy_project
+from tests.support import copy_project
 
 EXT = "supabase/migrations/20251112120000_mt5_trading_accounts_extensions.sql"
 LOGS = "supabase/migrations/20251112120200_mt5_sync_logs.sql"

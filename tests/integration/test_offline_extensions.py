@@ -1,4 +1,4 @@
-"""The offline pg_jsonschema, pgjwt and http (dbharness/supabase/extensions) give the verdicts the
+"""The offline pg_jsonschema, pgjwt and http (dbharness/hosted/extensions) give the verdicts the
 real extensions give, keyword by keyword."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 
 @pytest.fixture(scope="module")
 def conn(server):
-    from dbharness.build import database
-    from dbharness.supabase import compat
+    from dbharness.builder import database
+    from dbharness.hosted import compat
 
     with database.scratch(server, "offline_ext") as db:
         with psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:

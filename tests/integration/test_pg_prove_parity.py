@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from dbharness import config
-from dbharness.build import database
+from dbharness.builder import database
 from dbharness.suite import pgtap
-from tests.conftest import REPO
+from tests.support import REPO
 
 CORPUS = REPO / "tests" / "parity"
 PGTAP_ONLY = database.Recipe(migrations=False, seed=False, pgtap=True)

@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from dbharness.suite import pgtap
-from tests.conftest import REPO
+from tests.support import REPO
 
 FILES = {
     "pass.test.sql": "begin;\nselect plan(2);\nselect ok(true, 'yes');\n"

@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from junitparser import JUnitXml
 
-from tests.conftest import REPO, run_invoke
+from tests.support import REPO, run_invoke
 
 FIXTURES = REPO / "tests" / "platform"
 
@@ -131,8 +131,8 @@ POSTGRES_MAY_NOT = [
 
 
 def _run_as_postgres(server, name: str, setup: str, statements: list[str], check: str | None):
-    from dbharness.build import database
-    from dbharness.supabase import compat
+    from dbharness.builder import database
+    from dbharness.hosted import compat
 
     with database.scratch(server, name) as db:
         with psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:
@@ -174,8 +174,8 @@ def test_postgres_is_refused_what_it_is_refused_on_supabase_wherever_the_stateme
 
 def test_an_event_trigger_of_postgres_runs_for_postgres_never_for_a_superuser(server):
     """As on the platform: postgres's own code must not run with a superuser's rights."""
-    from dbharness.build import database
-    from dbharness.supabase import compat
+    from dbharness.builder import database
+    from dbharness.hosted import compat
 
     with database.scratch(server, "evtrig") as db:
         with psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:

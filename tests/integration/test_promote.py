@@ -11,13 +11,13 @@ import psycopg
 import pytest
 
 from dbharness import config
-from dbharness.build import history
+from dbharness.builder import history
 from dbharness.deploy import guards
 from dbharness.deploy import promote as deploy_promote
 from dbharness.deploy import rollback as deploy_rollback
 from dbharness.errors import CheckFailed, PromotionRefused
 from dbharness.progress import quiet
-from tests.conftest import REPO, DatabaseEngine, run_invoke, stands_for_a_real_environment
+from tests.support import REPO, DatabaseEngine, run_invoke, stands_for_a_real_environment
 
 SECRET = "s3cret-Pw_42"
 MIGRATIONS = {

@@ -10,7 +10,7 @@ from dbharness import config, rollback_check
 from dbharness.engines.base import Server
 from dbharness.errors import ConfigError
 from dbharness.progress import quiet
-from tests.conftest import DatabaseEngine, run_invoke
+from tests.support import DatabaseEngine, run_invoke
 
 BASE = """create table public.items (
   id int primary key,
@@ -158,7 +158,7 @@ def test_the_task_passes_on_this_project_and_writes_junit(tmp_path):
 
 
 def test_the_task_fails_on_a_broken_copy_of_this_project(tmp_path):
-    from tests.conftest import copy_project
+    from tests.support import copy_project
 
     root = copy_project(tmp_path / "p")
     down = root / "supabase/rollbacks/20251112120000_mt5_trading_accounts_extensions.sql"
@@ -176,7 +176,7 @@ def test_the_task_fails_on_a_broken_copy_of_this_project(tmp_path):
 ])
 def test_a_privilege_not_restored_fails_the_check(tmp_path, broken, expected):
     """rollback-check compares table and column privileges: each half-restored grant is caught."""
-    from tests.conftest import copy_project
+    from tests.support import copy_project
 
     root = copy_project(tmp_path / "p")
     down = root / "supabase/rollbacks/20251112120400_mt5_backend_columns_privileges.sql"

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from psycopg import sql
 
 from dbharness import config
-from dbharness.build import database
+from dbharness.builder import database
 from dbharness.cli import program
 from dbharness.engines.base import Server
 from dbharness.engines.local import LocalEngine
@@ -36,7 +36,7 @@ ROLE = "secret_user"
 @pytest.fixture(scope="module")
 def scram_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A throwaway server where ROLE must give its password over TCP (scram), owning a database."""
-    engine = LocalEngine(template=database.TEMPLATE)
+    engine = LocalEngine(base=database.BASE_CLUSTER)
     with engine.running() as server:
         hba = engine.cluster.data / "pg_hba.conf"  # type: ignore[union-attr]
         hba.write_text(f"host all {ROLE} 127.0.0.1/32 scram-sha-256\nhost all {ROLE} ::1/128 scram-sha-256\n"

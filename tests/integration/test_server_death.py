@@ -9,7 +9,7 @@ import signal
 import pytest
 
 from dbharness import testrun
-from dbharness.build import database
+from dbharness.builder import database
 from dbharness.config import load
 from dbharness.engines.local import LocalEngine
 from dbharness.errors import EngineError
@@ -21,7 +21,7 @@ class Killable:
     name = "local"
 
     def __init__(self, *args, **kwargs) -> None:
-        self.engine = LocalEngine(template=kwargs.get("template"))
+        self.engine = LocalEngine(base=kwargs.get("base"))
         made.append(self)
 
     def running(self, keep: bool = False):

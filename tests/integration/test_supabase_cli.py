@@ -12,14 +12,14 @@ import psycopg
 import pytest
 
 from dbharness import config
-from dbharness.build import database, history
+from dbharness.builder import database, history
 from dbharness.deploy import promote as deploy_promote
 from dbharness.deploy.status import environment_status
 from dbharness.errors import PromotionRefused
+from dbharness.hosted import supabase_cli
 from dbharness.lint import plpgsql_check
 from dbharness.progress import quiet
-from dbharness.supabase import cli as supabase_cli
-from tests.conftest import REPO, copy_project, run_invoke, stands_for_a_real_environment
+from tests.support import REPO, copy_project, run_invoke, stands_for_a_real_environment
 
 COMPAT_ONLY = database.Recipe(migrations=False, seed=False, pgtap=False)
 

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from dbharness.bench.cycles import _phases, spread, table
-from dbharness.bench.locks import naive_variant
+from dbharness.benchmarks.cycles import _phases, spread, table
+from dbharness.benchmarks.locks import naive_variant
 from dbharness.sql.migrations import discover
 
 REPO = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def test_spread_and_table():
 
 def test_the_load_script_gets_the_row_count_and_keeps_casts(tmp_path):
     from dbharness import config
-    from dbharness.bench.locks import load_sql
+    from dbharness.benchmarks.locks import load_sql
 
     settings = config.load(REPO)
     assert settings.bench is not None
@@ -61,7 +61,7 @@ def test_the_load_script_gets_the_row_count_and_keeps_casts(tmp_path):
 
 
 def test_the_table_says_which_comparison_was_skipped_and_why():
-    from dbharness.bench.cycles import NO_PG_PROVE
+    from dbharness.benchmarks.cycles import NO_PG_PROVE
 
     cycle = {**spread([1.0]), "phases_median_s": {}}
     locks = {"longest_stall_ms": 1.0, "p99_ms": 1.0, "median_ms": 1.0, "access_exclusive_longest_ms": 0.0,

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from dbharness import config
-from dbharness.build import database
+from dbharness.builder import database
 from dbharness.errors import ConfigError
 from dbharness.sql import migrations
 

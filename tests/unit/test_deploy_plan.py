@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dbharness.build.history import HistoryRow, statements_of
+from dbharness.builder.history import HistoryRow, statements_of
 from dbharness.config import Environment
 from dbharness.deploy import plan
 from dbharness.errors import PromotionRefused

@@ -1,7 +1,7 @@
 """Did a file change since an environment got it: rows of the CLI, of this harness and of its
 older versions compare by what PostgreSQL would execute."""
 
-from dbharness.build.history import same_statements, statements_of
+from dbharness.builder.history import same_statements, statements_of
 from dbharness.sql.migrations import MigrationFile
 
 

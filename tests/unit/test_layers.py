@@ -17,15 +17,15 @@ LAYERS: list[tuple[str, ...]] = [
     ("project_files",),
     ("config",),
     ("sql",),  # SQL text: statements, psql scripts, migration files
-    ("supabase", "environments"),  # the platform reproduced; where the environments are
+    ("hosted", "environments"),  # the platform reproduced; where the environments are
     ("engines",),  # throwaway servers
     ("suite",),  # pgTAP files, running them, their TAP
-    ("build",),  # building a database: apply, history, the one build path
+    ("builder",),  # building a database: apply, history, the one build path
     ("catalog",),  # snapshots and facts of the catalog
     ("lint", "coverage", "rollback_check"),
     ("testrun",),
     ("deploy", "watch"),
-    ("bench", "tools"),
+    ("benchmarks", "tools"),
     ("reports",),  # console lines and JUnit, made from results at the edge
     ("tasks",),
     ("cli",),

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from dbharness.supabase import rules
+from dbharness.hosted import rules
 
 
 def _error(sqlstate: str, message: str) -> SimpleNamespace:

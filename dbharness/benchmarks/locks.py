@@ -19,8 +19,8 @@ from typing import Any
 
 import psycopg
 
-from dbharness.build import database
-from dbharness.build.apply import Timeouts, apply_files
+from dbharness.builder import database
+from dbharness.builder.apply import Timeouts, apply_files
 from dbharness.config import LockScenario, Settings
 from dbharness.engines.base import Server
 from dbharness.errors import ConfigError

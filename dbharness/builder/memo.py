@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from dbharness.engines import template
+from dbharness.engines import cluster_cache
 
 T = TypeVar("T")
 KEEP = 32  # results kept per kind; older ones are removed
@@ -38,7 +38,7 @@ def files_key(paths: list[Path], root: Path) -> str:
 
 def folder() -> Path:
     """Where kept results live."""
-    return template.cache_root() / "results"
+    return cluster_cache.cache_root() / "results"
 
 
 MISSING = object()  # what kept() returns when nothing usable is kept
@@ -69,7 +69,7 @@ def keep(kind: str, of: str, value: object, most: int = KEEP) -> None:
 
 def remembered(kind: str, of: str, compute: Callable[[], T]) -> T:
     """compute()'s result for the content keyed `of`, from the cache when it was computed before."""
-    if not template.enabled():
+    if not cluster_cache.enabled():
         return compute()
     found = kept(kind, of)
     if found is not MISSING:

@@ -9,8 +9,8 @@ import hashlib
 import os
 from pathlib import Path
 
-from dbharness.build import fingerprint, memo
-from dbharness.engines import template
+from dbharness.builder import inputs, memo
+from dbharness.engines import cluster_cache
 from dbharness.suite import testfiles
 
 KIND = "loaded"
@@ -26,7 +26,7 @@ def _digest(path: str) -> str:
 
 
 def _key(path: Path, variables: dict[str, str] | None) -> str:
-    return memo.key(fingerprint.harness(), str(path.resolve()), os.getcwd(),
+    return memo.key(inputs.harness(), str(path.resolve()), os.getcwd(),
                     repr(sorted((variables or {}).items())))
 
 
@@ -48,7 +48,7 @@ def _keep(of: str, loaded: testfiles.TestFile) -> None:
 
 def load(path: Path, root: Path | None = None, variables: dict[str, str] | None = None) -> testfiles.TestFile:
     """testfiles.load(path), from the cache when nothing it read has changed since."""
-    if not template.enabled():
+    if not cluster_cache.enabled():
         return testfiles.load(path, variables, root)
     of = _key(path, variables)
     kept = _kept(of, root)

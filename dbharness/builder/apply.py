@@ -10,13 +10,13 @@ from pathlib import Path
 import psycopg
 from psycopg import sql as psql
 
-from dbharness.build import history, index_builds
+from dbharness.builder import history, index_builds
 from dbharness.errors import MigrationError
+from dbharness.hosted import rules
 from dbharness.paths import shown
 from dbharness.progress import Progress, quiet
 from dbharness.sql.migrations import MigrationFile
 from dbharness.sql.statements import Statement, read_sql, split_statements
-from dbharness.supabase import rules
 
 
 class ApplyInterrupted(KeyboardInterrupt):

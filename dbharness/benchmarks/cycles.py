@@ -15,8 +15,8 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from dbharness.bench import synthetic, watching
-from dbharness.build import database
+from dbharness.benchmarks import synthetic, watching
+from dbharness.builder import database
 from dbharness.config import Settings
 from dbharness.engines.base import Server
 from dbharness.errors import CheckFailed, PrerequisiteError
@@ -46,14 +46,14 @@ def full_cycle(root: Path, runs: int, engine: str, report: Progress, cold: bool)
     cold: the cluster template cache is emptied before each run (initdb included);
     warm: the template is reused, as on a developer's second and later runs.
     """
-    from dbharness.engines import template
+    from dbharness.engines import cluster_cache
 
     samples, phases = [], []
     label = "cold" if cold else "warm"
     with tempfile.TemporaryDirectory(prefix="dbharness-bench-") as tmp:
         for i in range(runs):
             if cold:
-                template.clear()
+                cluster_cache.clear()
             started = time.perf_counter()
             out = subprocess.run([sys.executable, "-m", "dbharness", "test", "--engine", engine,
                                   "--junit", str(Path(tmp) / f"{i}.xml")],
@@ -148,7 +148,7 @@ def machine(server_version: str) -> dict[str, Any]:
 def run_all(settings: Settings, engine: str, quick: bool, report: Progress,
             make_engine: Callable[..., Any] | None = None) -> dict[str, Any]:
     """Both benchmarks; quick reduces rows and runs so the whole finishes within a minute."""
-    from dbharness.bench import locks
+    from dbharness.benchmarks import locks
     runs, pairs = (3, 3) if quick else (7, 6)
     sizes = [50] if quick else [50, 200]
     rows = 100_000 if quick else 1_000_000

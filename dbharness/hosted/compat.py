@@ -1,6 +1,6 @@
 """What a Supabase database has and vanilla PostgreSQL lacks, installed by the bootstrap superuser.
 
-The SQL lives in dbharness/supabase/objects/*.sql, in sections that each start with a line
+The SQL lives in dbharness/hosted/objects/*.sql, in sections that each start with a line
 `-- @provide KIND NAME`. A section runs only when what it provides is missing, so a second run
 changes nothing and the real supabase/postgres image keeps everything it already has. A file with
 a line `-- @opt-in NAME` holds what the platform adds only when a project turns a feature on

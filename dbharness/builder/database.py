@@ -11,17 +11,17 @@ from typing import Any
 import psycopg
 from psycopg import sql as psql
 
-from dbharness.build import fingerprint
-from dbharness.build.apply import Timeouts, apply_files, run_script
+from dbharness.builder import inputs
+from dbharness.builder.apply import Timeouts, apply_files, run_script
 from dbharness.config import Settings
-from dbharness.engines.base import Engine, Server, TemplateRecipe
+from dbharness.engines.base import ClusterRecipe, Engine, Server
 from dbharness.engines.choice import make_engine
 from dbharness.errors import ConfigError, HarnessError
+from dbharness.hosted import compat, rules
 from dbharness.paths import shown
 from dbharness.progress import Progress, quiet
 from dbharness.sql import migrations
 from dbharness.suite import pgtap
-from dbharness.supabase import compat, rules
 
 connect = compat.connect
 
@@ -177,7 +177,7 @@ def _init_template(server: Server) -> None:
             compat.install_pgtap(conn)
 
 
-TEMPLATE = TemplateRecipe(compat.content_key() + "\npgtap", _init_template)
+BASE_CLUSTER = ClusterRecipe(compat.content_key() + "\npgtap", _init_template)
 
 
 @dataclass(frozen=True)
@@ -208,9 +208,9 @@ def fresh(settings: Settings, recipe: Recipe | None = EVERYTHING, *, engine: str
     """
     timer = phases or Phases()
     cached = recipe is not None and recipe.migrations and recipe.up_to is None
-    project = TemplateRecipe(fingerprint.project(settings, recipe),
+    project = ClusterRecipe(inputs.project(settings, recipe),
                              lambda srv: build(srv, settings, recipe, report, timer)) if cached else None
-    eng = (make or make_engine)(engine or settings.engine, settings, report, template=TEMPLATE,
+    eng = (make or make_engine)(engine or settings.engine, settings, report, base=BASE_CLUSTER,
                                 **({"project": project} if project else {}))
     with ExitStack() as stack:
         with timer.timed("server start"):
