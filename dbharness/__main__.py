@@ -1,5 +1,5 @@
 """`python -m dbharness`: the same as the `dbharness` command."""
 
-from dbharness.cli import main
+from dbharness.cli import entry
 
-main()
+entry()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 class HarnessError(Exception):
-    """Base of every expected failure; tasks.py turns it into a message and an exit code."""
+    """Base of every expected failure; the edge (the command, the invoke tasks) turns it into a
+    message and its exit code. Each child has a code of its own (README: exit codes)."""
 
     exit_code = 1
 
@@ -40,14 +41,15 @@ class ScriptError(HarnessError):
 
 
 class TestRunError(HarnessError):
-    """The pgTAP run could not complete (distinct from tests that ran and failed)."""
+    """The pgTAP run could not start or complete (no test file, a runner fault), distinct from
+    tests that ran and failed."""
 
-    exit_code = 6
+    exit_code = 8
     __test__ = False
 
 
 class CheckFailed(HarnessError):
-    """A check ran to its end and found problems (rollback, lint, tests)."""
+    """A check ran to its end and found problems (tests, lint, rollback-check, coverage, compare)."""
 
     exit_code = 1
 
@@ -56,3 +58,9 @@ class PromotionRefused(HarnessError):
     """A promotion or environment rollback was refused by one of its guards."""
 
     exit_code = 7
+
+
+EXIT_CODES = {cls.__name__: cls.exit_code for cls in (CheckFailed, ConfigError, PrerequisiteError,
+                                                      EngineError, MigrationError, ScriptError,
+                                                      PromotionRefused, TestRunError)}
+INTERRUPTED = 130  # Ctrl-C or SIGTERM, after every started server was removed

@@ -1,10 +1,12 @@
-"""A project's own files, read once: where the project is, its pyproject.toml table, what the
-harness honours of supabase/config.toml, and the environments' URLs from its .env."""
+"""A project's own files, read once: where the project is, its settings (dbharness.toml, or
+[tool.dbharness] in pyproject.toml), what the harness honours of supabase/config.toml, and the
+environments' URLs from its .env."""
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +14,17 @@ from dotenv import dotenv_values
 
 from dbharness.errors import ConfigError
 
+# Where a project keeps the harness's settings, in the order they are looked for: the first found
+# wins, and a run says which (and which others it ignored).
+SETTINGS_FILES = ("dbharness.toml", "supabase/dbharness.toml", "pyproject.toml")
+
 
 def project_root(start: Path) -> Path:
     """The project start lies in: the nearest folder upwards holding supabase/config.toml (where
-    the Supabase CLI finds its project), else one holding supabase/ or pyproject.toml, else start."""
+    the Supabase CLI finds its project), else one holding dbharness.toml, supabase/ or
+    pyproject.toml, else start."""
     start = start.resolve()
-    for marker in ("supabase/config.toml", "supabase", "pyproject.toml"):
+    for marker in ("supabase/config.toml", "dbharness.toml", "supabase", "pyproject.toml"):
         for folder in (start, *start.parents):
             if (folder / marker).exists():
                 return folder
@@ -37,9 +44,54 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
 
 
-def harness_table(root: Path) -> dict[str, Any]:
-    """[tool.dbharness] of the project's pyproject.toml ({} when there is none)."""
-    return read_toml(root / "pyproject.toml").get("tool", {}).get("dbharness", {})
+@dataclass(frozen=True)
+class SettingsSource:
+    """Where the settings came from: the file (None: defaults only), how messages name its tables
+    (`dbharness.toml` or `[tool.dbharness]`), and the other settings places found and ignored."""
+
+    path: Path | None = None
+    label: str = "dbharness.toml"
+    table: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    ignored: tuple[str, ...] = ()
+
+    def where(self, section: str = "") -> str:
+        """How a message names a table of the settings: `dbharness.toml [lint]` or
+        `[tool.dbharness.lint]`."""
+        if self.label.startswith("[tool.dbharness"):
+            return f"[tool.dbharness{'.' + section if section else ''}]"
+        return f"{self.label}{' [' + section + ']' if section else ''}"
+
+    @property
+    def shown(self) -> str:
+        """The line a run says about its settings."""
+        if self.path is None:
+            return "settings: none found, every default (dbharness init writes a dbharness.toml)"
+        also = f" (also found, ignored: {', '.join(self.ignored)})" if self.ignored else ""
+        return f"settings: {self.label}{also}"
+
+
+def _tables(root: Path) -> list[tuple[str, Path, dict[str, Any]]]:
+    found = []
+    for name in SETTINGS_FILES:
+        path = root / name
+        if name == "pyproject.toml":
+            table = read_toml(path).get("tool", {}).get("dbharness")
+            if isinstance(table, dict):
+                found.append(("pyproject.toml [tool.dbharness]", path, table))
+        elif path.is_file():
+            found.append((name, path, read_toml(path)))
+    return found
+
+
+def settings_source(root: Path) -> SettingsSource:
+    """The project's settings: the first of dbharness.toml, supabase/dbharness.toml and
+    pyproject.toml's [tool.dbharness] that exists; every default when none does."""
+    found = _tables(root)
+    if not found:
+        return SettingsSource()
+    name, path, table = found[0]
+    label = "[tool.dbharness]" if path.name == "pyproject.toml" else name
+    return SettingsSource(path, label, table, tuple(n for n, _, _ in found[1:]))
 
 
 def supabase_config(root: Path) -> dict[str, Any]:

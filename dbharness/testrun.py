@@ -15,14 +15,16 @@ from dbharness.coverage.pins import Coverage
 from dbharness.errors import TestRunError
 from dbharness.lint import checks
 from dbharness.lint.checks import LintReport
-from dbharness.progress import Progress
+from dbharness.progress import Progress, quiet
 from dbharness.suite import pgtap, shards, testfiles
 from dbharness.suite.tapresults import FileResult, Totals, totals
+from dbharness.words import plural
 
 
 @dataclass
 class TestOutcome:
-    """What a test run produced."""
+    """What a test run produced: each file's result, the lint report (when lint ran), the schema
+    coverage (when measured) against its bar, and why the suite did not run, if it did not."""
 
     results: list[FileResult]
     totals: Totals
@@ -30,8 +32,21 @@ class TestOutcome:
     seconds: float = 0.0
     coverage: Coverage | None = None
     stubbed: list[tuple[str, str]] = field(default_factory=list)  # (extension, file:line) skipped
+    lint: LintReport | None = None
+    stopped: str | None = None  # lint found errors: the pgTAP files did not run
+    coverage_bar: float | None = None
 
     __test__ = False
+
+    @property
+    def coverage_short(self) -> bool:
+        """True when coverage was measured against a bar and is under it."""
+        return self.coverage is not None and coverage_check.below(self.coverage, self.coverage_bar)
+
+    @property
+    def ok(self) -> bool:
+        """True when lint let the suite run, every file passed and coverage reached its bar."""
+        return self.stopped is None and self.totals.ok and not self.coverage_short
 
 
 def select_shard(settings: Settings, files: list[testfiles.TestFile],
@@ -59,9 +74,9 @@ def _reported(shard: tuple[int, int] | None,
 
 
 def run(settings: Settings, *, engine: str | None = None, files: list[str] | None = None, jobs: int,
-        keep: bool = False, report: Progress = print,
-        on_result: Callable[[FileResult], None] | None = None,
-        lint_hook: Callable[[LintReport], None] | None = None,
+        keep: bool = False, report: Progress = quiet,
+        on_result: Callable[[FileResult], None] | None = None, lint: bool = False,
+        on_lint: Callable[[LintReport], None] | None = None,
         make_engine: Callable[..., Any] | None = None,
         shard: tuple[int, int] | None = None, coverage: bool = False) -> TestOutcome:
     """Build a fresh database and run the pgTAP files on it; the server is always removed.
@@ -70,35 +85,43 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
     persistent effects run in every shard (the others need them) and are reported in shard 1
     only (elsewhere only when they fail), so the shards' reports add up to an unsharded run.
 
-    With lint_hook, squawk runs before the server starts and the security checks once the
-    database is built; the hook sees the report first and may stop the run before pgTAP.
+    With lint, squawk runs before the server starts and the security checks once the database is
+    built; on_lint sees the report as soon as it is whole, and errors stop the run before pgTAP.
     """
     started = time.perf_counter()
     phases = Phases()
     paths = testfiles.discover(settings.root, settings.pgtap_patterns, files)
     if not paths:
         raise TestRunError("no pgTAP file found (searched " + ", ".join(settings.pgtap_patterns)
-                           + f" in {settings.root}); write one, or set test_paths in [tool.dbharness]")
+                           + f" in {settings.root}); write one (supabase test new NAME), or set "
+                           f"test_paths in {settings.where()}")
     linted = None
-    if lint_hook is not None:
+    if lint:
         with phases.timed("lint"):
             linted = checks.lint_files(settings)
-    files = select_shard(settings, [loaded.load(p, settings.root) for p in paths], shard)
+    files = select_shard(settings, [loaded.load(settings.storage, p, settings.root) for p in paths], shard)
+    outcome = TestOutcome([], totals([]), phases, coverage_bar=settings.coverage.bar)
     with database.fresh(settings, engine=engine, report=report, keep=keep, phases=phases,
                         make=make_engine) as ready:
         conninfo = ready.server.conninfo()
-        measured = None
         if coverage:
             with phases.timed("coverage"), database.connect(conninfo) as conn:
-                measured = coverage_check.measure(conn, settings, files, ready.key)
-        if lint_hook is not None and linted is not None:
+                outcome.coverage = coverage_check.measure(conn, settings, files, ready.key)
+        if linted is not None:
             with phases.timed("lint"), database.connect(conninfo) as conn:
-                found = checks.lint_database(conn, ready.key)
-                lint_hook(checks.build_report(settings, linted[0], linted[1], found))
-        with phases.timed("pgtap"):
-            alive = lambda: database.check_alive(ready.engine)  # noqa: E731
-            results = pgtap.run_loaded(conninfo, files, jobs, settings.test_timeout,
-                                       _reported(shard, on_result), alive)
-        results = [r for r in results if _keep(shard, r)]
-    return TestOutcome(results, totals(results), phases, time.perf_counter() - started, measured,
-                       database.stubbed(settings))
+                found = checks.lint_database(conn, ready.key, settings.storage)
+                outcome.lint = checks.build_report(settings, linted[0], linted[1], found)
+            if on_lint is not None:
+                on_lint(outcome.lint)
+            if outcome.lint.failed(strict=False):
+                outcome.stopped = f"lint found {plural(outcome.lint.count('error'), 'error')}"
+        if outcome.stopped is None:
+            with phases.timed("pgtap"):
+                outcome.results = pgtap.run_loaded(conninfo, files, jobs, settings.test_timeout,
+                                                   _reported(shard, on_result), ready.engine.check_alive)
+        outcome.results = [r for r in outcome.results if _keep(shard, r)]
+    outcome.totals = totals(outcome.results)
+    outcome.seconds = time.perf_counter() - started
+    outcome.stubbed = database.stubbed(settings)
+    return outcome
+

@@ -106,6 +106,10 @@ def apply_migrations(conn: psycopg.Connection, settings: Settings, recipe: Recip
     """The recipe's migrations, with the seed in its place."""
     for warning in migrations.skipped(settings.migrations_dir):
         report(warning)
+    if recipe.seed:
+        for pattern in settings.seed_unmatched:  # as the Supabase CLI says it, and goes on
+            report(f"warning: [db.seed] sql_paths: no files matched pattern: {pattern} "
+                   f"(in {shown(settings.supabase_dir, settings.root)}/)")
     every = migrations.discover(settings.migrations_dir, settings.root)
     files = chosen_migrations(recipe, every)
     for mf in files:
@@ -166,7 +170,8 @@ def prepare_tests(admin: psycopg.Connection, conn: psycopg.Connection, settings:
     """pgTAP (created by the superuser, admin), then the project's helpers (run as the project's
     role, conn)."""
     pgtap.ensure_extension(admin, major)
-    pgtap.prepare(conn, settings.pgtap_setup_dir, settings.root)
+    if settings.test_helpers_dir is not None:
+        pgtap.prepare(conn, settings.test_helpers_dir, settings.root)
 
 
 def _init_template(server: Server) -> None:
@@ -189,13 +194,6 @@ class Fresh:
     key: str | None = None  # the migrated template it started from: keys results derived from it
 
 
-def check_alive(eng: object) -> None:
-    """Raise EngineError, with the server's last log lines, when the engine's server has died."""
-    probe = getattr(eng, "check_alive", None)
-    if probe is not None:
-        probe()
-
-
 @contextmanager
 def fresh(settings: Settings, recipe: Recipe | None = EVERYTHING, *, engine: str | None = None,
           report: Progress = quiet, keep: bool = False, phases: Phases | None = None,
@@ -209,27 +207,27 @@ def fresh(settings: Settings, recipe: Recipe | None = EVERYTHING, *, engine: str
     timer = phases or Phases()
     cached = recipe is not None and recipe.migrations and recipe.up_to is None
     project = ClusterRecipe(inputs.project(settings, recipe),
-                             lambda srv: build(srv, settings, recipe, report, timer)) if cached else None
+                            lambda srv: build(srv, settings, recipe, report, timer),
+                            str(settings.root)) if cached else None
     eng = (make or make_engine)(engine or settings.engine, settings, report, base=BASE_CLUSTER,
-                                **({"project": project} if project else {}))
+                                project=project)
     with ExitStack() as stack:
         with timer.timed("server start"):
             server = stack.enter_context(eng.running(keep=keep))
         try:
-            prebuilt = getattr(eng, "prebuilt", None)
-            if prebuilt and getattr(eng, "reused", False):
-                report(f"migrations, seed and test helpers: from the migrated template {prebuilt} "
+            if eng.built_from and eng.reused:
+                report(f"migrations, seed and test helpers: from the kept build {eng.built_from} "
                        "(nothing they depend on changed since it was built)")
                 for name, where in stubbed(settings):  # said at every run, built or kept
                     report(f"{where}: create extension {name} skipped: stubbed (stub_extensions in "
-                           "[tool.dbharness])")
-            if recipe is not None and not prebuilt:
+                           f"{settings.where()})")
+            if recipe is not None and not eng.built_from:
                 build(server, settings, recipe, report, timer)
-            yield Fresh(server, eng, prebuilt)
+            yield Fresh(server, eng, eng.built_from)
         except (HarnessError, psycopg.OperationalError):
-            check_alive(eng)
+            eng.check_alive()
             raise
-        check_alive(eng)
+        eng.check_alive()
         with timer.timed("server stop"):
             stack.close()
 

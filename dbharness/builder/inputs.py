@@ -35,7 +35,7 @@ def project(settings: Settings, recipe: object) -> str:
                                 settings.statement_timeout, settings.major_version,
                                 sorted(settings.platform_options))).encode()]
     for path in [*_files(settings.migrations_dir, "*.sql"), *settings.seed_files,
-                 *_files(settings.pgtap_setup_dir, "**/*")]:
+                 *(_files(settings.test_helpers_dir, "**/*") if settings.test_helpers_dir else [])]:
         parts += [str(path.relative_to(settings.root)).encode(), path.read_bytes()]
     for part in parts:
         h.update(len(part).to_bytes(8, "big"))

@@ -1,7 +1,7 @@
 """pgTAP files loaded once per content: expanding a file's psql script, splitting it with the
 parser and classifying it is kept, keyed by the file, its variables, the working directory (psql's
 \\i is relative to it) and the harness, and reused only while every file it read (includes too) is
-byte for byte what it was. DBHARNESS_NO_TEMPLATE=1 turns it off with the other caches."""
+byte for byte what it was. DBHARNESS_NO_CACHE=1 turns it off with the other caches."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from dbharness.builder import inputs, memo
+from dbharness.config import Storage
 from dbharness.engines import cluster_cache
 from dbharness.suite import testfiles
 
@@ -30,8 +31,8 @@ def _key(path: Path, variables: dict[str, str] | None) -> str:
                     repr(sorted((variables or {}).items())))
 
 
-def _kept(of: str, root: Path | None) -> testfiles.TestFile | None:
-    found = memo.kept(KIND, of)
+def _kept(storage: Storage, of: str, root: Path | None) -> testfiles.TestFile | None:
+    found = memo.kept(storage, KIND, of)
     if not isinstance(found, tuple) or len(found) != 2:
         return None
     sources, kept = found
@@ -41,20 +42,21 @@ def _kept(of: str, root: Path | None) -> testfiles.TestFile | None:
     return kept
 
 
-def _keep(of: str, loaded: testfiles.TestFile) -> None:
+def _keep(storage: Storage, of: str, loaded: testfiles.TestFile) -> None:
     sources: Sources = [(str(p), _digest(str(p))) for p in loaded.sources]
-    memo.keep(KIND, of, (sources, testfiles.without_trees(loaded)), KEEP)
+    memo.keep(storage, KIND, of, (sources, testfiles.without_trees(loaded)), KEEP)
 
 
-def load(path: Path, root: Path | None = None, variables: dict[str, str] | None = None) -> testfiles.TestFile:
+def load(storage: Storage, path: Path, root: Path | None = None,
+         variables: dict[str, str] | None = None) -> testfiles.TestFile:
     """testfiles.load(path), from the cache when nothing it read has changed since."""
-    if not cluster_cache.enabled():
+    if not cluster_cache.enabled(storage):
         return testfiles.load(path, variables, root)
     of = _key(path, variables)
-    kept = _kept(of, root)
+    kept = _kept(storage, of, root)
     if kept is not None:
         return kept
     loaded = testfiles.load(path, variables, root)
     if loaded.error is None:
-        _keep(of, loaded)
+        _keep(storage, of, loaded)
     return loaded

@@ -27,7 +27,7 @@ def measure(conn: psycopg.Connection, settings: Settings,
         paths = sorted(read | {f.path for f in files})  # type: ignore[union-attr]
         of = memo.key(built, inputs.harness(), repr(settings.coverage),
                       memo.files_key(paths, settings.root))
-        return memo.remembered("coverage", of, lambda: measure(conn, settings, files))
+        return memo.remembered(settings.storage, "coverage", of, lambda: measure(conn, settings, files))
     cfg = settings.coverage
     facts = schema_facts.read(conn, cfg.schemas, cfg.comments)
     paths = files if files is not None else testfiles.discover(settings.root, settings.pgtap_patterns)

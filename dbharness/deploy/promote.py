@@ -11,12 +11,12 @@ import psycopg
 from dbharness.builder import database, history
 from dbharness.builder.apply import apply_file
 from dbharness.config import Settings
-from dbharness.deploy import guards, targets
+from dbharness.deploy import gates, guards, targets
 from dbharness.deploy.plan import Ask, Plan, confirm, plan_lines
 from dbharness.deploy.status import make_plan, status
 from dbharness.environments import Target, resolve
-from dbharness.errors import HarnessError, MigrationError, PromotionRefused
-from dbharness.progress import Progress
+from dbharness.errors import INTERRUPTED, HarnessError, MigrationError, PromotionRefused
+from dbharness.progress import Progress, quiet
 from dbharness.sql.migrations import discover
 from dbharness.testrun import TestOutcome
 
@@ -32,15 +32,16 @@ class FileOutcome:
 
 @dataclass
 class PromoteResult:
-    """What a promotion did: the files applied in order, and the one that failed, if any."""
+    """What a promotion did: the test gate's run, the files applied in order, the one that failed,
+    and why it stopped early (refused, or interrupted) if it did."""
 
     env: str
     files: list[FileOutcome] = field(default_factory=list)
     dry_run: bool = False
-    error: str | None = None  # why the promotion stopped before a file ran (refusal, connection)
+    stopped: HarnessError | None = None  # refused (by a guard, the gate, the target) before a file ran
     current: str | None = None  # the file being applied right now
     gate: TestOutcome | None = None  # the dbharness test run that let the promotion through
-    interrupted: bool = False  # by Ctrl-C or SIGTERM; error says where and what was left
+    interrupted: str | None = None  # Ctrl-C or SIGTERM: where, and what was left
 
     @property
     def failed(self) -> FileOutcome | None:
@@ -51,6 +52,26 @@ class PromoteResult:
     def applied(self) -> list[str]:
         """The files applied and recorded."""
         return [f.stem for f in self.files if not f.failure]
+
+    @property
+    def error(self) -> str | None:
+        """Why the promotion did not finish, in words (None when it did)."""
+        if self.interrupted:
+            return self.interrupted
+        if self.stopped is not None:
+            return str(self.stopped)
+        failed = self.failed
+        return (failed.failure or failed.stem) if failed else None
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every pending file was applied (or the dry run shown); else the code of what
+        stopped it (a refusal, a failing file, an interruption)."""
+        if self.interrupted:
+            return INTERRUPTED
+        if self.stopped is not None:
+            return self.stopped.exit_code
+        return MigrationError.exit_code if self.failed else 0
 
 
 def apply_plan(settings: Settings, plan: Plan, conn: psycopg.Connection, report: Progress,
@@ -82,7 +103,7 @@ def _promote(settings: Settings, target: Target, result: PromoteResult, *, to: s
         plan = make_plan(settings, target, conn, to)
         for line in plan_lines(plan):
             report(line)
-        plan.refusals += guards.lint_refusals(settings, plan, report)
+        plan.refusals += gates.lint_refusals(settings, plan, report)
         if plan.refusals:
             raise PromotionRefused(f"promotion to {target} refused:\n  - " + "\n  - ".join(plan.refusals))
         if result.dry_run or not plan.pending:
@@ -105,28 +126,22 @@ def _interrupted(result: PromoteResult, notes: list[str]) -> str:
 
 def promote(settings: Settings, name: str, *, dry_run: bool = False, yes: bool = False,
             to: str | None = None, skip_tests: bool = False, ask: Ask | None = None,
-            report: Progress = print, gate: Callable[[], TestOutcome | None] | None = None,
-            result: PromoteResult | None = None) -> PromoteResult:
-    """The whole promotion; refusals raise, a failing file is in the result. Pass result to keep
-    what was done when it raises: every file applied before a stop, and why it stopped."""
-    result = result if result is not None else PromoteResult(name, dry_run=dry_run)
+            report: Progress = quiet, gate: Callable[[], TestOutcome | None] | None = None) -> PromoteResult:
+    """The whole promotion, as a result: what the gate ran, every file applied, the one that
+    failed, or why it was refused or interrupted. Only an unknown environment or an unreadable
+    URL raises (ConfigError), before anything runs."""
+    target = resolve(settings, name)
+    result = PromoteResult(name, dry_run=dry_run)
     try:
-        target = resolve(settings, name)
         if skip_tests and target.env.requires:
             raise PromotionRefused(f"--skip-tests is refused for {name}: it requires "
                                    f"{target.env.requires} and must only get what passed every check")
         if not skip_tests:
-            result.gate = (gate or (lambda: guards.tests_gate(settings, None, report)))()
-        try:
-            _promote(settings, target, result, to=to, yes=yes, ask=ask, report=report)
-        except HarnessError as exc:
-            exc.args = (target.scrub(str(exc)),)
-            raise
+            result.gate = (gate or (lambda: gates.tests_gate(settings, None, report)))()
+        _promote(settings, target, result, to=to, yes=yes, ask=ask, report=report)
     except HarnessError as exc:
-        result.error = str(exc)
-        raise
+        exc.args = (target.scrub(str(exc)),)
+        result.stopped = exc
     except KeyboardInterrupt as exc:
-        result.error = _interrupted(result, getattr(exc, "notes", []))
-        result.interrupted = True
-        raise
+        result.interrupted = _interrupted(result, getattr(exc, "notes", []))
     return result

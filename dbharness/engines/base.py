@@ -1,13 +1,19 @@
-"""The one small interface of the throwaway servers: a Server to connect to, an Engine to run one."""
+"""The one small interface of the throwaway servers: a Server to connect to, an Engine to run one,
+and the one readiness wait every engine uses (a real query answers, as testcontainers waits)."""
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote
+
+import psycopg
+
+from dbharness.errors import EngineError
 
 
 @dataclass(frozen=True)
@@ -38,12 +44,13 @@ class Server:
         return " ".join(parts)
 
     def url(self, dbname: str | None = None, redact: bool = True, admin: bool = False) -> str:
-        """A postgresql:// URL over TCP (as the superuser when admin); the password is shown as ***
-        unless redact is False."""
+        """A postgresql:// URL over TCP (as the superuser when admin), without TLS as the server
+        has none (so the Supabase CLI's --db-url commands take it as it is); the password is shown
+        as *** unless redact is False."""
         auth = quote((self.admin or self.user) if admin else self.user)
         if self.password:
             auth += ":" + ("***" if redact else quote(self.password))
-        return f"postgresql://{auth}@{self.host}:{self.port}/{dbname or self.dbname}"
+        return f"postgresql://{auth}@{self.host}:{self.port}/{dbname or self.dbname}?sslmode=disable"
 
 
 @dataclass(frozen=True)
@@ -54,16 +61,48 @@ class ClusterRecipe:
 
     key: str
     init: Callable[[Server], None]
+    owner: str = ""  # the project it is built for (none for what every project shares)
 
 
 class Engine(Protocol):
-    """Starts a server, yields it, and always removes it afterwards (unless asked to keep it)."""
+    """Starts a server, yields it, and always removes it afterwards (unless asked to keep it).
+
+    built_from is the key of the kept build the server started from (None when this run built its
+    database itself, or the engine keeps none), and reused says that build was there before this
+    run; notes are what building it said (warnings), said again on every run that reuses it."""
 
     name: str
+    built_from: str | None
+    reused: bool
+    notes: tuple[str, ...]
 
     def running(self, keep: bool = False) -> AbstractContextManager[Server]:
         """Context manager: a started, answering server; stopped and removed on exit."""
         ...
+
+    def check_alive(self) -> None:
+        """Raise EngineError, with what the server last said, when it has died."""
+        ...
+
+
+def wait_ready(conninfo: str, gone: Callable[[], BaseException | None], timeout: float,
+               pause: float, last_words: Callable[[], str]) -> None:
+    """Return once a real query answers on conninfo. gone() returns the error to raise when the
+    server's process or container has ended (it will never answer); after timeout seconds an
+    EngineError with last_words() (its log's tail)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ended = gone()
+        if ended is not None:
+            raise ended
+        try:
+            with psycopg.connect(conninfo, connect_timeout=max(1, int(pause * 10))) as conn:
+                conn.execute("select 1")
+            return
+        except psycopg.OperationalError:
+            time.sleep(pause)
+    raise EngineError(f"the server did not answer a query within {timeout:.0f}s; last log lines:\n"
+                      f"{last_words()}")
 
 
 def process_alive(pid: int) -> bool:

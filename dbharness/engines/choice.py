@@ -2,43 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
+from dbharness.config import ENGINES, Settings
 from dbharness.engines.base import ClusterRecipe, Engine
 from dbharness.errors import ConfigError
-from dbharness.progress import quiet
+from dbharness.progress import Progress, quiet
 
 
-def choose_engine(name: str, settings: Any, report: Callable[[str], None] | None = None,
-                  base: Any = None, project: Any = None) -> Any:
-    """Build the engine called name for these settings (project: the project's database, which
-    the local engine keeps as a migrated cluster)."""
-    say = report or (quiet)
+def _local(settings: Settings, report: Progress, base: ClusterRecipe | None,
+           project: ClusterRecipe | None) -> Engine:
+    from dbharness.engines.local import LocalEngine
+
+    return LocalEngine(settings.pg_bindir, report, base=base, project=project, storage=settings.storage)
+
+
+def _docker(settings: Settings, report: Progress) -> Engine:
+    from dbharness.engines.docker import DockerEngine
+
+    return DockerEngine(settings.docker_image, report)
+
+
+def make_engine(name: str, settings: Settings, report: Progress | None = None,
+                base: ClusterRecipe | None = None, project: ClusterRecipe | None = None) -> Engine:
+    """The engine called name ('local', 'docker' or 'auto') for these settings; base and project
+    are what the local engine keeps as ready clusters (compat and pgTAP; the project's database)."""
+    say = report or quiet
     if name == "local":
-        from dbharness.engines.local import LocalEngine
-
-        return LocalEngine(settings.pg_bindir, say, base=base, project=project)
+        return _local(settings, say, base, project)
     if name == "docker":
-        from dbharness.engines.docker import DockerEngine
-
-        return DockerEngine(settings.docker_image, say)
+        return _docker(settings, say)
     if name == "auto":
         from dbharness.engines.docker import docker_usable
-        from dbharness.engines.local import LocalEngine
 
         ok, why = docker_usable(settings.docker_image)
-        if ok:
-            from dbharness.engines.docker import DockerEngine
-
-            say(f"engine: docker ({why})")
-            return DockerEngine(settings.docker_image, say)
-        say(f"engine: local ({why})")
-        return LocalEngine(settings.pg_bindir, say, base=base, project=project)
-    raise ConfigError(f"unknown engine {name!r}: choose local, docker or auto")
-
-
-def make_engine(name: str, settings: object, report: object = None,
-                base: ClusterRecipe | None = None, project: ClusterRecipe | None = None) -> Engine:
-    """Build the engine called name ('local', 'docker' or 'auto')."""
-    return choose_engine(name, settings, report, base, project)  # type: ignore[arg-type]
+        say(f"engine: {'docker' if ok else 'local'} ({why})")
+        return _docker(settings, say) if ok else _local(settings, say, base, project)
+    raise ConfigError(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")

@@ -11,14 +11,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-import psycopg
-
-from dbharness.engines.base import Server, process_alive
+from dbharness.engines.base import Server, process_alive, wait_ready
 from dbharness.errors import EngineError, PrerequisiteError
 from dbharness.progress import quiet
 
 LABEL = "dev.dbharness"
 READY_TIMEOUT = 120.0
+READY_PAUSE = 0.5  # a container's entrypoint runs initdb first: no use asking more often
 # How long a create that was cut off may still take on the daemon's side: with the vfs storage
 # driver (CI sandboxes) a create copies the whole image: 10 s for the stand-in on an idle machine,
 # over 20 s under load.
@@ -128,6 +127,9 @@ class DockerEngine:
         self.report = report or (quiet)
         self.client_factory = client_factory
         self.container: Any = None
+        self.built_from: str | None = None  # containers are built by each run: nothing is kept
+        self.reused = False
+        self.notes: tuple[str, ...] = ()
 
     def _create(self, client: Any, name: str, password: str) -> Any:
         """Create (not start) the container, so it is known before it can run."""
@@ -149,19 +151,11 @@ class DockerEngine:
             raise EngineError(f"could not start {self.image}: {text[:300]}") from None
 
     def _wait_ready(self, container: Any, server: Server) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
+        def gone() -> BaseException | None:
             container.reload()
-            if container.status in ("exited", "dead"):
-                raise exited(container)
-            try:
-                with psycopg.connect(server.url(redact=False), connect_timeout=3) as conn:
-                    conn.execute("select 1")
-                return
-            except psycopg.OperationalError:
-                time.sleep(0.5)
-        raise EngineError(f"{self.image} did not answer a query within {READY_TIMEOUT:.0f}s; "
-                          f"last log lines:\n{logs_tail(container)}")
+            return exited(container) if container.status in ("exited", "dead") else None
+
+        wait_ready(server.url(redact=False), gone, READY_TIMEOUT, READY_PAUSE, lambda: logs_tail(container))
 
     @contextmanager
     def running(self, keep: bool = False) -> Iterator[Server]:

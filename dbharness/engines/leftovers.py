@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from dbharness.config import Storage
 from dbharness.engines import cluster_cache
 from dbharness.engines.base import process_alive
 from dbharness.engines.local import OWNER_FILE, PREFIX, server_os_user
@@ -83,10 +84,10 @@ def _serves(pid: int, data: Path) -> bool:
     return bool(args) and args[0].endswith(b"postgres") and str(data).encode() in args
 
 
-def clean_leftovers(report: Progress) -> int:
+def clean_leftovers(storage: Storage, report: Progress) -> int:
     """Stop the servers of this user's kept or killed runs and remove their directories."""
     count = 0
-    for base in (b for d in cluster_cache.scratch_dirs() for b in d.glob(PREFIX + "*") if b.is_dir()):
+    for base in (b for d in cluster_cache.scratch_dirs(storage) for b in d.glob(PREFIX + "*") if b.is_dir()):
         record = owner_record(base)
         if not ours(base, record):
             continue

@@ -11,16 +11,14 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-
+from dbharness.config import Storage
 from dbharness.engines import cluster_cache
-from dbharness.engines.base import ClusterRecipe, Server
+from dbharness.engines.base import ClusterRecipe, Server, wait_ready
 from dbharness.engines.cluster_cache import copy_data
 from dbharness.engines.pgbin import PgBinaries, find_binaries, preload_settings
 from dbharness.errors import EngineError, PrerequisiteError
@@ -32,8 +30,9 @@ OWNER_FILE = "harness.json"
 SUPERUSER = "supabase_admin"  # the bootstrap superuser, as on Supabase
 PROJECT_ROLE = "postgres"  # made by compat: what migrations, seeds and tests run as
 READY_TIMEOUT = 30.0
+READY_PAUSE = 0.01  # a local server answers within milliseconds of its socket appearing
 # Durability is pointless for a server that is deleted in a few seconds.
-PROJECT_TEMPLATES = 8  # migrated templates kept (each project, each recipe); older ones are removed
+PROJECT_BUILDS = 8  # migrated clusters kept (each project, each recipe); older ones are removed
 SERVER_SETTINGS = {
     "listen_addresses": "127.0.0.1",
     "fsync": "off",
@@ -43,6 +42,10 @@ SERVER_SETTINGS = {
     "log_min_messages": "warning",
     "dbharness.throwaway": "on",  # promote and rollback refuse such a server as production
 }
+
+
+class _Exited(Exception):
+    """The server process ended before it answered (internal: a port taken, a bad data directory)."""
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,10 @@ def free_port() -> int:
 class LocalCluster:
     """One initdb'd data directory and the postgres process serving it."""
 
-    def __init__(self, bins: PgBinaries, owner: OsUser | None) -> None:
+    def __init__(self, bins: PgBinaries, owner: OsUser | None, storage: Storage) -> None:
         self.bins = bins
         self.owner = owner
-        self.base = Path(tempfile.mkdtemp(prefix=PREFIX, dir=cluster_cache.scratch_dir()))
+        self.base = Path(tempfile.mkdtemp(prefix=PREFIX, dir=cluster_cache.scratch_dir(storage)))
         self.data = self.base / "data"
         self.sock = self.base / "sock"
         self.log = self.base / "server.log"
@@ -141,25 +144,20 @@ class LocalCluster:
                     start_new_session=True, **self._run_kwargs())
             server = Server("127.0.0.1", self.port, PROJECT_ROLE, socket_dir=str(self.sock),
                             version=self.bins.major, admin=SUPERUSER)
-            if self._wait_ready(server):
+            try:
+                wait_ready(server.conninfo(admin=True), self._exited, READY_TIMEOUT, READY_PAUSE,
+                           self.log_tail)
                 return server
-            if "could not bind" not in self.log_tail() or attempt == 2:
-                break
+            except _Exited:
+                if "could not bind" not in self.log_tail() or attempt == 2:
+                    break
+            except EngineError:
+                self.stop()
+                raise
         raise EngineError(f"the local PostgreSQL server did not start:\n{self.log_tail()}")
 
-    def _wait_ready(self, server: Server) -> bool:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                return False
-            try:
-                with psycopg.connect(server.conninfo(admin=True), connect_timeout=2) as conn:
-                    conn.execute("select 1")
-                return True
-            except psycopg.OperationalError:
-                time.sleep(0.01)
-        self.stop()
-        raise EngineError(f"the server did not answer within {READY_TIMEOUT:.0f}s:\n{self.log_tail()}")
+    def _exited(self) -> BaseException | None:
+        return _Exited() if self.proc is not None and self.proc.poll() is not None else None
 
     def alive(self) -> bool:
         """True while the postgres process runs."""
@@ -205,59 +203,63 @@ class LocalEngine:
     name = "local"
 
     def __init__(self, pg_bindir: str | None = None, report: Callable[[str], None] | None = None,
-                 base: ClusterRecipe | None = None, project: ClusterRecipe | None = None) -> None:
+                 base: ClusterRecipe | None = None, project: ClusterRecipe | None = None,
+                 storage: Storage | None = None) -> None:
         self.pg_bindir = pg_bindir
         self.report = report or (lambda _msg: None)
+        self.storage = storage or Storage()
         self.cluster: LocalCluster | None = None
-        self.recipe = base
-        self.project = project  # the project's database, built on top of the template and cached too
-        self.prebuilt: str | None = None  # the key of the project template the server started from
-        self.reused = False  # that template was in the cache already (not built by this run)
+        self.base = base  # the project-independent start: compat and pgTAP
+        self.project = project  # the project's database, built on top of base and kept too
+        self.built_from: str | None = None  # the key of the kept build the server started from
+        self.reused = False  # that build was kept already (not made by this run)
+        self.notes: tuple[str, ...] = ()
 
-    def _template(self, bins: PgBinaries, owner: OsUser | None, recipe: ClusterRecipe) -> Path:
-        """The cached ready cluster for this server build and recipe, built on a miss."""
+    def _new_cluster(self, bins: PgBinaries, owner: OsUser | None) -> LocalCluster:
+        return LocalCluster(bins, owner, self.storage)
+
+    def _base_cluster(self, bins: PgBinaries, owner: OsUser | None, recipe: ClusterRecipe) -> Path:
+        """The kept ready cluster for this server build and recipe, built on a miss."""
         # the copy keeps the files' owner, which must be the account this server runs as now
         files_owner = str(owner.uid if owner else os.geteuid())
         key = cluster_cache.cache_key(bins, " ".join(INITDB_ARGS) + repr(SERVER_SETTINGS)
-                                 + repr(preload_settings(bins)) + files_owner + recipe.key)
+                                      + repr(preload_settings(bins)) + files_owner + recipe.key)
 
         def build(dest: Path) -> None:
-            self.report(f"building the cluster template {key} (once per PostgreSQL and compat version)")
-            cluster = LocalCluster(bins, owner)
-            try:
-                cluster.init()
-                server = cluster.start()
-                recipe.init(server)
-                cluster.stop()
-                copy_data(cluster.data, dest)
-            finally:
-                cluster.destroy()
+            self.report(f"building the base cluster {key} (once per PostgreSQL and compat version)")
+            self._make(bins, owner, None, recipe, dest)
 
-        return cluster_cache.get_or_build(key, build)
+        return cluster_cache.get_or_build(self.storage, key, build)
 
-    def _project_template(self, bins: PgBinaries, owner: OsUser | None, base: Path,
-                          recipe: ClusterRecipe) -> Path:
-        """The cached cluster whose database the project's recipe built, on top of base."""
+    def _make(self, bins: PgBinaries, owner: OsUser | None, start: Path | None, recipe: ClusterRecipe,
+              dest: Path) -> None:
+        """A cluster from start (None: initdb) with recipe applied, stopped cleanly, copied to dest."""
+        cluster = self._new_cluster(bins, owner)
+        try:
+            cluster.init(start)
+            recipe.init(cluster.start())
+            cluster.stop()
+            copy_data(cluster.data, dest)
+        finally:
+            cluster.destroy()
+
+    def _project_cluster(self, bins: PgBinaries, owner: OsUser | None, base: Path,
+                         recipe: ClusterRecipe) -> Path:
+        """The kept cluster whose database the project's recipe built, on top of base."""
         key = "proj-" + hashlib.sha256(f"{base.name}\0{recipe.key}".encode()).hexdigest()[:20]
-
         self.reused = True
 
         def build(dest: Path) -> None:
             self.reused = False
-            self.report(f"building the migrated template {key} (again only when a migration, the "
+            self.report(f"building the migrated cluster {key} (again only when a migration, the "
                         "seed, a test helper or the harness changes)")
-            cluster = LocalCluster(bins, owner)
-            try:
-                cluster.init(base)
-                recipe.init(cluster.start())
-                cluster.stop()
-                copy_data(cluster.data, dest)
-            finally:
-                cluster.destroy()
+            self._make(bins, owner, base, recipe, dest)
 
-        found = cluster_cache.get_or_build(key, build)
-        cluster_cache.prune("proj-", keep=PROJECT_TEMPLATES, spare=found)
-        self.prebuilt = key
+        found = cluster_cache.get_or_build(self.storage, key, build)
+        if not self.reused and recipe.owner:
+            cluster_cache.mark_owner(self.storage, key, recipe.owner)
+        cluster_cache.prune(self.storage, "proj-", keep=PROJECT_BUILDS, spare=found)
+        self.built_from = key
         return found
 
     @contextmanager
@@ -265,11 +267,11 @@ class LocalEngine:
         """A started cluster; stopped and removed on exit, error or Ctrl-C unless keep."""
         bins = find_binaries(self.pg_bindir)
         owner = server_os_user()
-        use = self.recipe is not None and cluster_cache.enabled()
-        ready = self._template(bins, owner, self.recipe) if use and self.recipe else None
+        use = self.base is not None and cluster_cache.enabled(self.storage)
+        ready = self._base_cluster(bins, owner, self.base) if use and self.base else None
         if ready is not None and self.project is not None:
-            ready = self._project_template(bins, owner, ready, self.project)
-        cluster = LocalCluster(bins, owner)
+            ready = self._project_cluster(bins, owner, ready, self.project)
+        cluster = self._new_cluster(bins, owner)
         self.cluster = cluster
         try:
             cluster.init(ready)

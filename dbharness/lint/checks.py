@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 
 from dbharness.builder import inputs, memo
-from dbharness.config import LintException, Settings
+from dbharness.config import LintException, Settings, Storage
 from dbharness.errors import ConfigError, PrerequisiteError
 from dbharness.lint import gate, new_tables, plpgsql_check, security
 from dbharness.paths import shown
@@ -174,7 +174,8 @@ def lint_files(settings: Settings,
                                  settings.root),
                   repr((settings.rollback_excluded_rules, settings.lint_levels)),
                   repr([mf.stem for mf in new_from or []]))
-    return memo.remembered("lint-files", of, lambda: _lint_files(settings, ups, downs, new_from))
+    return memo.remembered(settings.storage, "lint-files", of,
+                           lambda: _lint_files(settings, ups, downs, new_from))
 
 
 def _lint_files(settings: Settings, ups: list[MigrationFile], downs: list[MigrationFile],
@@ -201,14 +202,15 @@ def with_levels(findings: list[Finding], settings: Settings) -> list[Finding]:
             for f in findings]
 
 
-def lint_database(conn: psycopg.Connection, built: str | None = None) -> list[Finding]:
+def lint_database(conn: psycopg.Connection, built: str | None = None,
+                  storage: Storage | None = None) -> list[Finding]:
     """The Supabase security checks on a migrated database, and plpgsql_check on its functions;
-    built (the key of the migrated template the database came from) keeps the result."""
-    if built is not None:
+    built (the key of the kept build the database came from) keeps the result in storage."""
+    if built is not None and storage is not None:
         plpgsql = conn.execute("select coalesce(max(default_version), '') from "
                                "pg_catalog.pg_available_extensions where name = 'plpgsql_check'").fetchone()
         of = memo.key(built, inputs.harness(), str(plpgsql[0] if plpgsql else ""))
-        return memo.remembered("lint-db", of, lambda: lint_database(conn))
+        return memo.remembered(storage, "lint-db", of, lambda: lint_database(conn))
     found = [Finding(rule.level, rule.name, obj, detail, rule.fix, rule.advisor)
              for rule, obj, detail in security.run(conn)]
     return found + [Finding(level, "plpgsql-check", target, message, "fix the function body")

@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from dbharness.suite.tapresults import FileResult, Totals
+from dbharness.words import plural
 
 if TYPE_CHECKING:  # result types of the tasks, formatted here at the edge
     from dbharness.config import Settings
@@ -18,11 +19,18 @@ if TYPE_CHECKING:  # result types of the tasks, formatted here at the edge
 
 
 def file_line(result: FileResult) -> str:
-    """One line per pgTAP file: verdict, path, counts and time."""
+    """One line per pgTAP file: verdict, path, counts and time, counted as the closing line counts
+    them (a file that died counts its error and each planned assertion it never reached)."""
     verdict = "ok  " if result.passed else "FAIL"
+    died = 1 if result.file_failure else 0
+    failed = result.count("failed") + died + result.not_run
     counts = [f"{result.count('passed')} passed"]
-    if result.count("failed"):
-        counts.append(f"{result.count('failed')} failed")
+    if failed:
+        parts = [plural(n, what, many) for n, what, many in
+                 ((result.count("failed"), "failed assertion", None), (died, "file error", None),
+                  (result.not_run, "planned but not run", "planned but not run")) if n]
+        counts.append(f"{failed} failed" + (f" ({', '.join(parts)})" if len(parts) > 1 or result.not_run
+                                            else ""))
     if result.count("skipped"):
         counts.append(f"{result.count('skipped')} skipped")
     return f"{verdict} {result.path}  {', '.join(counts)}  ({result.seconds * 1000:.0f} ms)"
@@ -45,7 +53,7 @@ def failure_details(result: FileResult) -> list[str]:
 
 def summary(total: Totals, files: int, seconds: float) -> list[str]:
     """The closing lines of a run; the last is exactly 'N passed, N failed[, N skipped]'."""
-    return [f"{files} files in {seconds:.2f}s", total.line()]
+    return [f"{plural(files, 'file')} in {seconds:.2f}s", total.line()]
 
 
 def phase_table(phases: dict[str, float]) -> str:
@@ -67,14 +75,15 @@ def lint_lines(report: LintReport, shipped: bool = False) -> list[str]:
         lines.append(f"        {f.message}" + (f"  fix: {f.fix}" if f.fix else ""))
     for f, e in report.excepted:
         lines.append(f"  excepted: {f.rule} on {f.target} ({e.reason})")
-    lines.append(f"lint: {report.count('error')} errors, {report.count('warn')} warnings, "
-                 f"{report.count('info')} info in {len(report.files)} files and the migrated database")
+    counts = f"{plural(report.count('error'), 'error')}, {plural(report.count('warn'), 'warning')}"
+    lines.append(f"lint: {counts}, {report.count('info')} info in {plural(len(report.files), 'file')} "
+                 "and the migrated database")
     lines += [f"lint gate: {note}; its migrations count as not shipped" for note in report.gate_notes]
     if report.shipped:
         listed = "listed above" if shipped else "dbharness lint --shipped lists them"
-        lines.append(f"not gated: {len(report.shipped)} findings in migrations that already shipped "
-                     f"({report.gate}); {listed}; to gate them too, narrow shipped or lint_from in "
-                     "[tool.dbharness.lint] (README: lint)")
+        lines.append(f"not gated: {plural(len(report.shipped), 'finding')} in migrations that already "
+                     f"shipped ({report.gate}); {listed}; to gate them too, narrow shipped or lint_from "
+                     "in the settings' lint table (README: lint)")
     return lines
 
 
@@ -142,13 +151,15 @@ def failed_files(results: list[FileResult]) -> list[str]:
     return [f"Failed files ({len(failed)} of {len(results)}):", *(f"  {line}" for line in failed)]
 
 
-def test_summary(outcome: TestOutcome, junit_path: object) -> list[str]:
-    """The closing lines of dbharness test: report path, phases, the failed files, counts."""
-    return [f"JUnit: {junit_path}", f"phases: {phase_table(outcome.phases.seconds)}",
+def test_summary(outcome: TestOutcome) -> list[str]:
+    """The closing lines of dbharness test: phases, why the suite did not run, the failed files,
+    the counts."""
+    stopped = [f"pgTAP suite not run: {outcome.stopped}"] if outcome.stopped else []
+    return [f"phases: {phase_table(outcome.phases.seconds)}", *stopped,
             *failed_files(outcome.results), *summary(outcome.totals, len(outcome.results), outcome.seconds)]
 
 
-def coverage_lines(cov: Coverage, bar: float) -> list[str]:
+def coverage_lines(cov: Coverage, bar: float | None) -> list[str]:
     """dbharness test's coverage lines: the closing count, then each unpinned fact."""
     from dbharness.coverage.check import summary
 
@@ -156,11 +167,21 @@ def coverage_lines(cov: Coverage, bar: float) -> list[str]:
     return [summary(cov, bar), *(f"  UNPINNED {fact.id}: {hint}" for fact in cov.unpinned)]
 
 
-def lint_failure(strict: bool) -> str:
+def coverage_report(cov: Coverage, bar: float | None, where: str) -> list[str]:
+    """dbharness coverage: per table each fact and what pins it, the total, and with no bar set,
+    how to set one."""
+    from dbharness.coverage.check import lines
+
+    advice = [] if bar is not None else [f"no bar set: add required = 100 to {where} (or pass "
+                                         "--required) to fail below it"]
+    return [*lines(cov, bar), *advice]
+
+
+def lint_failure(strict: bool, where: str) -> str:
     """Why dbharness lint (or the lint step of dbharness test) failed, and what to do."""
     what = "errors or warnings (--strict)" if strict else "errors"
-    return (f"lint failed: fix the {what} above, or declare a justified exception "
-            "in [tool.dbharness.lint] of pyproject.toml")
+    return (f"lint failed: fix the {what} above, or declare a justified exception in {where} "
+            "exceptions")
 
 
 def watch_start(settings: Settings) -> list[str]:

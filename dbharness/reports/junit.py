@@ -241,10 +241,18 @@ def write(path: Path, suites: list[Suite], family: str = "xunit2") -> Path:
     return path
 
 
+def error_suite(name: str, why: str) -> Suite:
+    """The report of a run that could not produce its results: one error case saying why."""
+    return Suite(name, [Case(name, name, error=why)])
+
+
 def write_pgtap(path: Path, results: list[FileResult], family: str = "xunit2",
-                stubbed: list[tuple[str, str]] | None = None) -> Path:
-    """Write the JUnit report of a pgTAP run; each stubbed extension is a skipped case."""
+                stubbed: list[tuple[str, str]] | None = None, stopped: str | None = None) -> Path:
+    """Write the JUnit report of a pgTAP run; each stubbed extension is a skipped case, and a
+    suite that did not run (stopped: why) is one error case."""
     suites = [file_suite(r) for r in results]
+    if stopped:
+        suites.append(error_suite("pgtap", f"the pgTAP suite did not run: {stopped}"))
     if stubbed:
         suites.append(stubbed_suite(stubbed))
     return write(path, suites, family)

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable
-from pathlib import Path
+from dbharness.config import Settings
+from dbharness.progress import Progress
 
 
-def clean_all(reports_dir: Path, report: Callable[[str], None]) -> int:
-    """Servers and containers of kept or killed runs, the template cache, and reports/; returns
-    how many servers were removed."""
+def clean_all(settings: Settings, everything: bool, report: Progress) -> int:
+    """Servers and containers of this user's kept or killed runs, and the kept builds (this
+    project's; with everything, every project's); returns how many servers were removed. The
+    project's reports are left alone."""
     from dbharness.engines import cluster_cache
     from dbharness.engines.docker import clean_containers
     from dbharness.engines.leftovers import clean_leftovers
 
-    count = clean_leftovers(report) + clean_containers(report)
-    report(f"removed {cluster_cache.clear()} cached cluster template(s) from {cluster_cache.cache_root()}")
-    if reports_dir.exists():
-        shutil.rmtree(reports_dir)
-        report(f"removed {reports_dir}")
+    count = clean_leftovers(settings.storage, report) + clean_containers(report)
+    root = cluster_cache.cache_root(settings.storage)
+    if everything:
+        report(f"removed {cluster_cache.clear(settings.storage)} kept build(s) and results from {root}")
+    else:
+        removed = cluster_cache.forget_project(settings.storage, str(settings.root))
+        report(f"removed {removed} kept build(s) of {settings.root} from {root} "
+               "(dbharness clean --all removes every project's)")
     report(f"clean: {count} leftover server(s) removed")
     return count

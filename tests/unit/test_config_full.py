@@ -94,7 +94,7 @@ def test_the_project_is_found_upwards_as_the_supabase_cli_finds_it(tmp_path, mon
 
 
 def test_the_dbharness_root_variable_names_the_project_for_the_tasks(tmp_path, monkeypatch):
-    from dbharness.tasks.common import settings
+    from dbharness.api import settings
 
     monkeypatch.setenv("DBHARNESS_ROOT", str(tmp_path))
     assert settings().root == tmp_path.resolve()
@@ -132,7 +132,7 @@ def test_supabase_config_toml_gives_the_seed_files_and_major_version(tmp_path):
 def test_project_folders_come_from_the_harness_table(tmp_path):
     s = load(write(tmp_path, '[tool.dbharness]\nrollbacks = "db/down"\ntest_setup = "tests/helpers"\n'
                              "supabase_cli = true\n"))
-    assert (s.rollbacks_dir, s.pgtap_setup_dir, s.supabase_cli) == (
+    assert (s.rollbacks_dir, s.test_helpers_dir, s.supabase_cli) == (
         tmp_path / "db/down", tmp_path / "tests/helpers", True)
     for text, message in (('rollbacks = ""', "rollbacks must be a folder"), ("test_setup = 3", "test_setup must be"),
                           ('supabase_cli = "yes"', "supabase_cli must be true or false"),
@@ -162,11 +162,9 @@ def test_environment_urls_come_from_variables_then_dotenv_and_are_never_shown(tm
 def test_paths_and_default_patterns(tmp_path):
     s = load(write(tmp_path, ""))
     assert (s.rollbacks_dir, s.exercise_dir) == (tmp_path / "supabase/rollbacks", tmp_path / "supabase/rollbacks/exercise")
-    assert (s.seed_files, s.pgtap_dir, s.pgtap_setup_dir) == ([], tmp_path / "pgtap", tmp_path / "pgtap/setup")
-    assert (s.reports_dir, s.cache_dir) == (tmp_path / "reports", tmp_path / ".dbharness-cache")
-    assert s.pgtap_patterns == ("pgtap/**/*.test.sql",)
-    (tmp_path / "supabase" / "tests").mkdir(parents=True)
-    assert s.pgtap_patterns == ("pgtap/**/*.test.sql", "supabase/tests/**/*.sql", "supabase/tests/**/*.pg")
+    assert (s.seed_files, s.test_helpers_dir, s.reports_dir) == ([], None, tmp_path / "reports")
+    assert s.pgtap_patterns == ("supabase/tests/**/*.sql", "supabase/tests/**/*.pg")  # where `supabase test db` looks
+    assert s.seed_unmatched == ["./seed.sql"]  # the CLI's default seed, which this project lacks
     assert (s.seed_after, s.bench, s.rollback_excluded_rules, s.lint_exceptions) == (None, None, (), ())
 
 
@@ -183,9 +181,9 @@ def test_paths_and_default_patterns(tmp_path):
      "[tool.dbharness.lint] exceptions must be a list of tables: "
      'exceptions = [{ rule = "...", target = "...", reason = "..." }]'),
     ("[tool.dbharness]\ntest_paths = [\"a\", \"\"]\n",
-     'test_paths must be a list of globs relative to the project, e.g. test_paths = '
-     '["pgtap/**/*.test.sql", "supabase/tests/**/*.sql"]'),
-    ("[tool.dbharness]\ntest_paths = [1]\n", "test_paths must be a list of globs"),
+     '[tool.dbharness] test_paths must be a list of globs relative to the project, e.g. test_paths = '
+     '["supabase/tests/**/*.sql"]'),
+    ("[tool.dbharness]\ntest_paths = [1]\n", "[tool.dbharness] test_paths must be a list of globs"),
     ("[tool.dbharness.bench]\nafter = \"1\"\nload = 2\n",
      "[tool.dbharness.bench] lacks load, table, write, keys: the lock scenario needs after, load, table, write "
      "and keys, each a string (see README, Performance)"),
@@ -235,7 +233,7 @@ def test_coverage_settings_and_their_defaults(tmp_path):
     assert s.coverage.bar == 95.0
     plain = load(write(tmp_path, "")).coverage
     assert plain == CoverageSettings() and plain.schemas == ("public",) and plain.required is None
-    assert plain.bar == 100.0 and plain.comments is False and plain.helpers == () and plain.exclusions == ()
+    assert plain.bar is None and plain.comments is False and plain.helpers == () and plain.exclusions == ()
     assert load(write(tmp_path, "[tool.dbharness.coverage]\nrequired = 0\n")).coverage.required == 0.0
     assert load(write(tmp_path, "[tool.dbharness.coverage]\nrequired = 100\n")).coverage.bar == 100.0
 

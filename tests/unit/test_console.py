@@ -14,7 +14,7 @@ def test_failed_files_are_recapped_in_run_order_not_finishing_order():
     assert failed_files(results) == [
         "Failed files (2 of 3):",
         "  FAIL a.test.sql  0 passed, 1 failed  (10 ms)",
-        "  FAIL c.test.sql  1 passed  (10 ms)"]
+        "  FAIL c.test.sql  1 passed, 1 failed  (10 ms)"]  # as the closing line counts it: the plan
     assert failed_files(results[1:2]) == []
 
 

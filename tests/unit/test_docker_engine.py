@@ -9,7 +9,7 @@ import pytest
 
 from dbharness import config
 from dbharness.engines import docker as dengine
-from dbharness.engines.choice import choose_engine
+from dbharness.engines.choice import make_engine
 from dbharness.errors import EngineError, PrerequisiteError
 from dbharness.progress import quiet
 
@@ -115,7 +115,7 @@ def test_auto_chooses_docker_only_with_daemon_and_image(tmp_path, monkeypatch):
     assert not ok and f"docker pull {IMAGE}" in why
     ok, why = dengine.docker_usable(IMAGE, lambda: FakeClient(ping_error=OSError("refused")))
     assert not ok and "no Docker daemon answers" in why
-    engine = choose_engine("auto", settings, said.append)  # DOCKER_HOST names a socket nobody serves
+    engine = make_engine("auto", settings, said.append)  # DOCKER_HOST names a socket nobody serves
     assert engine.name == "local"
     assert said[0].startswith(f"engine: local (no Docker daemon answers at unix://{tmp_path}/no-daemon.sock")
 

@@ -6,7 +6,7 @@ from xml.etree import ElementTree
 import pytest
 
 from dbharness.deploy.promote import FileOutcome, PromoteResult
-from dbharness.errors import ConfigError
+from dbharness.errors import ConfigError, PromotionRefused
 from dbharness.lint.checks import Finding, LintReport
 from dbharness.reports import junit
 from dbharness.rollback_check import RollbackCheckResult, Step
@@ -119,7 +119,7 @@ def test_rollback_check_report(tmp_path):
 
 def test_promote_report(tmp_path):
     result = PromoteResult("staging", [FileOutcome("1_a", 0.0456), FileOutcome("2_b", 0.1, "2_b.sql:2: boom")],
-                           error="stopped")
+                           stopped=PromotionRefused("stopped"))
     assert structure(junit.write(tmp_path / "p.xml", [junit.promote_suite(result)])) == [
         ("testsuites", {"errors": "0", "failures": "2", "tests": "3", "time": "0.146"}, ""),
         ("testsuite", {"errors": "0", "failures": "2", "name": "promote-staging", "skipped": "0", "tests": "3",

@@ -13,8 +13,9 @@ PACKAGE = Path(__file__).resolve().parents[2] / "dbharness"
 
 # Bottom first. A module's layer is its subpackage, or its own name for a top-level module.
 LAYERS: list[tuple[str, ...]] = [
-    ("__init__", "errors", "lazy", "paths", "progress", "steps"),
+    ("__init__", "errors", "lazy", "paths", "progress", "steps", "words"),
     ("project_files",),
+    ("config_values",),  # each settings table read and checked
     ("config",),
     ("sql",),  # SQL text: statements, psql scripts, migration files
     ("hosted", "environments"),  # the platform reproduced; where the environments are
@@ -26,9 +27,10 @@ LAYERS: list[tuple[str, ...]] = [
     ("testrun",),
     ("deploy", "watch"),
     ("benchmarks", "tools"),
+    ("api",),  # the public API: one function per verb, used by every edge
     ("reports",),  # console lines and JUnit, made from results at the edge
-    ("tasks",),
-    ("cli",),
+    ("edge",),  # each verb declared once: arguments, one API call, reports, exit code
+    ("tasks", "cli", "pytest_plugin"),  # the invoke tasks, the command, the pytest plugin
     ("__main__",),
 ]
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
