@@ -58,7 +58,8 @@ def watched(settings: Settings) -> State:
     paths = {Path(p) for p in glob.glob(str(settings.supabase_dir / "**" / "*"), recursive=True)}
     paths |= {Path(p) for pattern in settings.pgtap_patterns
               for p in glob.glob(str(settings.root / pattern), recursive=True)}
-    paths |= {Path(p) for p in glob.glob(str(settings.pgtap_setup_dir / "**" / "*"), recursive=True)}
+    helpers = settings.test_helpers_dir
+    paths |= {Path(p) for p in glob.glob(str(helpers / "**" / "*"), recursive=True)} if helpers else set()
     out = {}
     for path in paths:
         try:
@@ -75,7 +76,7 @@ def _classify(settings: Settings, before: State, after: State,
     moved = sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
     tests = set(testfiles.discover(settings.root, settings.pgtap_patterns))
     quick = [p for p in moved if p in tests and p in after and p not in persistent
-             and not p.is_relative_to(settings.pgtap_setup_dir)]
+             and not (settings.test_helpers_dir and p.is_relative_to(settings.test_helpers_dir))]
     return Change(quick, [p for p in moved if p not in quick])
 
 

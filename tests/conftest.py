@@ -55,5 +55,6 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "pgtap").mkdir()
     (tmp_path / "pgtap" / "smoke.test.sql").write_text(
         "begin;\nselect plan(1);\nselect ok(true, 'smoke');\nselect * from finish();\nrollback;\n")
-    (tmp_path / "pyproject.toml").write_text('[tool.dbharness]\ntest_timeout = "2s"\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.dbharness]\ntest_timeout = "2s"\ntest_paths = ["pgtap/**/*.test.sql"]\n'
+                                              'test_setup = "pgtap/setup"\n')
     return tmp_path

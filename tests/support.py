@@ -34,9 +34,15 @@ class DatabaseEngine:
     """A real database on the session's throwaway server, made fresh for each check."""
 
     name = "local"
+    built_from = None  # a database made fresh each time: nothing is kept
+    reused = False
+    notes: tuple[str, ...] = ()
 
     def __init__(self, server: Server) -> None:
         self.server = server
+
+    def check_alive(self) -> None:
+        """The session's server outlives every test."""
 
     @contextmanager
     def running(self, keep: bool = False) -> Iterator[Server]:

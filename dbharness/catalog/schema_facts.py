@@ -26,6 +26,10 @@ class Fact:
     table: str = ""
     columns: tuple[str, ...] = ()
     detail: str = ""
+    # The names the key is made of, unsplit (a policy's name may hold a period): (schema, table,
+    # object) for what belongs to a table, (schema, table) for a table, (schema, function) for a
+    # function, (schema, table, column, role) for a column privilege.
+    parts: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -59,46 +63,51 @@ _POLICIES = "select polname from pg_policy where polrelid = %s order by 1"
 _TRIGGERS = "select tgname from pg_trigger where tgrelid = %s and not tgisinternal order by 1"
 _FUNCTIONS = f"""
   select n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
-         p.prosecdef, coalesce(array_to_string(p.proconfig, ','), '')
+         p.prosecdef, coalesce(array_to_string(p.proconfig, ','), ''), n.nspname, p.proname
   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
   where n.nspname = any(%s) and {NOT_EXTENSION.format(oid='p.oid')} order by 1"""
 KIND_OF_CONSTRAINT = {"c": "check", "f": "foreign_key", "u": "unique", "p": "primary_key"}
 
 
-def _table_facts(conn: psycopg.Connection, name: str, oid: int, rls: bool, comment: str | None,
-                 comments: bool) -> list[Fact]:
-    facts = [Fact("table", name, name), Fact("rls", name, name, detail=str(rls))]
+def _table_facts(conn: psycopg.Connection, nsp: str, rel: str, oid: int, rls: bool,
+                 comment: str | None, comments: bool) -> list[Fact]:
+    name, table = f"{nsp}.{rel}", (nsp, rel)
+    facts = [Fact("table", name, name, parts=table), Fact("rls", name, name, detail=str(rls), parts=table)]
     if comments and comment:
-        facts.append(Fact("comment", name, name, detail=comment))
+        facts.append(Fact("comment", name, name, detail=comment, parts=table))
     for col, typ, notnull, default, col_comment, _has_acl in conn.execute(_COLUMNS, (oid,)).fetchall():
-        key = f"{name}.{col}"
-        facts += [Fact("column", key, name, (col,)), Fact("type", key, name, (col,), typ),
-                  Fact("nullability", key, name, (col,), "not null" if notnull else "null")]
+        key, parts = f"{name}.{col}", (*table, col)
+        facts += [Fact("column", key, name, (col,), parts=parts), Fact("type", key, name, (col,), typ, parts),
+                  Fact("nullability", key, name, (col,), "not null" if notnull else "null", parts)]
         if default is not None:
-            facts.append(Fact("default", key, name, (col,), default))
+            facts.append(Fact("default", key, name, (col,), default, parts))
         if comments and col_comment:
-            facts.append(Fact("comment", key, name, (col,), col_comment))
+            facts.append(Fact("comment", key, name, (col,), col_comment, parts))
     for contype, conname, definition, cols in conn.execute(_CONSTRAINTS, (oid,)).fetchall():
-        facts.append(Fact(KIND_OF_CONSTRAINT[contype], f"{name}.{conname}", name, tuple(cols), definition))
-    schema = name.split(".")[0]
+        facts.append(Fact(KIND_OF_CONSTRAINT[contype], f"{name}.{conname}", name, tuple(cols), definition,
+                          (*table, conname)))
     for idx, definition, unique, cols in conn.execute(_INDEXES, (oid,)).fetchall():
         detail = definition + (" unique" if unique else "")
-        facts.append(Fact("index", f"{schema}.{idx}", name, tuple(cols), detail))
-    facts += [Fact("policy", f"{name}.{p}", name) for (p,) in conn.execute(_POLICIES, (oid,)).fetchall()]
-    facts += [Fact("trigger", f"{name}.{t}", name) for (t,) in conn.execute(_TRIGGERS, (oid,)).fetchall()]
+        facts.append(Fact("index", f"{nsp}.{idx}", name, tuple(cols), detail, (*table, idx)))
+    facts += [Fact("policy", f"{name}.{p}", name, parts=(*table, p))
+              for (p,) in conn.execute(_POLICIES, (oid,)).fetchall()]
+    facts += [Fact("trigger", f"{name}.{t}", name, parts=(*table, t))
+              for (t,) in conn.execute(_TRIGGERS, (oid,)).fetchall()]
     return facts
 
 
-def _privileges(conn: psycopg.Connection, name: str, oid: int) -> list[Fact]:
+def _privileges(conn: psycopg.Connection, nsp: str, rel: str, oid: int) -> list[Fact]:
+    name = f"{nsp}.{rel}"
     facts = []
     for role in API_ROLES:
         if conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone() is None:
             continue
-        facts.append(Fact("privilege", f"{name}:{role}", name, detail=role))
+        facts.append(Fact("privilege", f"{name}:{role}", name, detail=role, parts=(nsp, rel, role)))
         rows = conn.execute(
             "select a.attname from pg_attribute a, aclexplode(a.attacl) x "
             "where a.attrelid = %s and x.grantee = %s::regrole group by a.attname order by 1", (oid, role))
-        facts += [Fact("column_privilege", f"{name}.{col}:{role}", name, (col,), role) for (col,) in rows]
+        facts += [Fact("column_privilege", f"{name}.{col}:{role}", name, (col,), role, (nsp, rel, col, role))
+                  for (col,) in rows]
     return facts
 
 
@@ -106,8 +115,8 @@ def read(conn: psycopg.Connection, schemas: tuple[str, ...], comments: bool) -> 
     """Every fact of the user schemas, in a stable order."""
     facts: list[Fact] = []
     for nsp, rel, oid, rls, comment in conn.execute(_TABLES, (list(schemas),)).fetchall():
-        name = f"{nsp}.{rel}"
-        facts += _table_facts(conn, name, oid, rls, comment, comments) + _privileges(conn, name, oid)
-    for signature, definer, config in conn.execute(_FUNCTIONS, (list(schemas),)).fetchall():
-        facts.append(Fact("function", signature, detail=f"definer={definer} {config}".strip()))
+        facts += _table_facts(conn, nsp, rel, oid, rls, comment, comments) + _privileges(conn, nsp, rel, oid)
+    for signature, definer, config, nsp, fname in conn.execute(_FUNCTIONS, (list(schemas),)).fetchall():
+        facts.append(Fact("function", signature, detail=f"definer={definer} {config}".strip(),
+                          parts=(nsp, fname)))
     return facts

@@ -80,7 +80,7 @@ def _test(args: Args, out: Output) -> int:
         out.wrote(junit.write(path.with_name("coverage.xml"), [junit.coverage_suite(cov)]))
         out.say(*console.coverage_lines(cov, outcome.coverage_bar))
     if outcome.stopped is not None:
-        out.say(console.lint_failure(False, settings.where("lint")))
+        out.error(console.lint_failure(False, settings.where("lint")))
     out.wrote(path)
     out.say(*console.test_summary(outcome))
     return 0 if outcome.ok else CheckFailed.exit_code
@@ -96,7 +96,8 @@ def _watch(args: Args, out: Output) -> int:
                    on_result=lambda r: out.say(*console.file_report(r)),
                    on_verdict=lambda v: out.say(*console.watch_verdict(v)))
     except KeyboardInterrupt:
-        out.say("stopped watching; the server and its databases were removed")
+        out.error("interrupted: stopped watching; the server and its databases were removed")
+        return INTERRUPTED
     return 0
 
 
@@ -127,8 +128,8 @@ def _coverage(args: Args, out: Output) -> int:
     path = junit_path(settings, args["junit"], "coverage")
     out.owns(path)
     result = api.coverage(settings, required=args["required"], report=out.say)
-    out.wrote(junit.write(path, [junit.coverage_suite(result.coverage)]))
     out.say(*console.coverage_report(result.coverage, result.bar, settings.where("coverage")))
+    out.wrote(junit.write(path, [junit.coverage_suite(result.coverage)]))
     return 0 if result.ok else CheckFailed.exit_code
 
 
@@ -163,7 +164,8 @@ def _promote(args: Args, out: Output) -> int:
                                     stubbed=result.gate.stubbed))
     out.wrote(junit.write(path, [junit.promote_suite(result)]))
     if result.exit_code == INTERRUPTED:
-        out.error(f"interrupted: {result.error}")
+        out.error("interrupted: what was applied before the interruption is listed in the report",
+                  f"  {result.error}")
     elif result.exit_code:
         out.error(f"error: {result.error}")
     return result.exit_code

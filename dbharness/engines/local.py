@@ -207,7 +207,7 @@ class LocalEngine:
                  storage: Storage | None = None) -> None:
         self.pg_bindir = pg_bindir
         self.report = report or (lambda _msg: None)
-        self.storage = storage or Storage()
+        self.storage = storage or Storage.from_environment()
         self.cluster: LocalCluster | None = None
         self.base = base  # the project-independent start: compat and pgTAP
         self.project = project  # the project's database, built on top of base and kept too

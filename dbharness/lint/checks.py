@@ -63,6 +63,7 @@ class LintReport:
     shipped: list[Finding] = field(default_factory=list)  # in migrations that already shipped
     gate: str = ""  # which migrations count as shipped, and why
     gate_notes: list[str] = field(default_factory=list)  # environments whose history was not read
+    settings_table: str = "[tool.dbharness.lint]"  # where the project's lint settings are written
 
     def count(self, level: str) -> int:
         """How many findings have this level."""
@@ -248,6 +249,7 @@ def build_report(settings: Settings, file_findings: list[Finding], files: list[s
     report = apply_exceptions(file_findings + with_levels(db_findings, settings), settings.lint_exceptions)
     g = gate.gate(settings)
     report.gate = g.description
+    report.settings_table = settings.where("lint")
     report.gate_notes = list(g.notes)
     report.shipped = [f for f in report.findings if gate.is_shipped(f.target, g)]
     report.findings = [f for f in report.findings if not gate.is_shipped(f.target, g)]

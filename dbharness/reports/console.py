@@ -83,7 +83,7 @@ def lint_lines(report: LintReport, shipped: bool = False) -> list[str]:
         listed = "listed above" if shipped else "dbharness lint --shipped lists them"
         lines.append(f"not gated: {plural(len(report.shipped), 'finding')} in migrations that already "
                      f"shipped ({report.gate}); {listed}; to gate them too, narrow shipped or lint_from "
-                     "in the settings' lint table (README: lint)")
+                     f"in {report.settings_table} (README: lint)")
     return lines
 
 
@@ -154,9 +154,11 @@ def failed_files(results: list[FileResult]) -> list[str]:
 def test_summary(outcome: TestOutcome) -> list[str]:
     """The closing lines of dbharness test: phases, why the suite did not run, the failed files,
     the counts."""
-    stopped = [f"pgTAP suite not run: {outcome.stopped}"] if outcome.stopped else []
-    return [f"phases: {phase_table(outcome.phases.seconds)}", *stopped,
-            *failed_files(outcome.results), *summary(outcome.totals, len(outcome.results), outcome.seconds)]
+    phases = f"phases: {phase_table(outcome.phases.seconds)}"
+    if outcome.stopped:
+        return [phases, f"pgTAP suite not run: {outcome.stopped}"]
+    return [phases, *failed_files(outcome.results),
+            *summary(outcome.totals, len(outcome.results), outcome.seconds)]
 
 
 def coverage_lines(cov: Coverage, bar: float | None) -> list[str]:

@@ -62,7 +62,7 @@ def check(settings: Settings, report: Progress, jobs: int = 2) -> CliCheckResult
     result = CliCheckResult()
     with database.fresh(settings, COMPAT_ONLY, report=report) as ready:
         server = ready.server
-        url = server.url(redact=False) + "?sslmode=disable"
+        url = server.url(redact=False)  # with sslmode=disable: the server has no TLS
         # The cached template has pgTAP; the CLI's reset (run as postgres) drops it, as it drops
         # any extension a project made on Supabase, through the platform's rules in the server.
         report(f"Supabase CLI {supabase_cli.VERSION} on a throwaway server:")

@@ -48,7 +48,7 @@ def test_a_migration_without_tests_fails_naming_each_fact_and_its_scaffold_mends
         assert f"UNPINNED {fact}: no assertion pins it" in before.stdout, fact
     written = run_invoke("scaffold-tests", "20251201000000", root=root)
     assert written.returncode == 0, written.stdout + written.stderr
-    path = root / "pgtap" / "20251201000000_account_notes.test.sql"
+    path = root / "pgtap" / "mt5" / "20251201000000_account_notes.test.sql"  # beside most of the tests
     assert "-- TODO behaviour of public.account_notes.account_notes_body_check" in path.read_text()
     again = run_invoke("scaffold-tests", "20251201000000", root=root)
     assert again.returncode == 2 and "never overwrites" in again.stderr

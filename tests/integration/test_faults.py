@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from dbharness.config import Storage
 from dbharness.engines import cluster_cache
 from dbharness.engines.leftovers import clean_leftovers
 from tests.support import REPO, run_invoke
@@ -52,7 +53,7 @@ def test_misnamed_migrations_are_warned_about(project):
 def test_no_pgtap_file_is_a_failure_not_a_green_run(project):
     (project / "pgtap" / "smoke.test.sql").unlink()
     out = run_invoke("test", "--no-lint", root=project)
-    assert out.returncode == 6 and "no pgTAP file found (searched pgtap/**/*.test.sql" in out.stderr
+    assert out.returncode == 8 and "no pgTAP file found (searched pgtap/**/*.test.sql" in out.stderr
 
 
 def test_a_missing_tmpdir_is_a_one_line_error_and_nothing_is_created(project, tmp_path, monkeypatch):
@@ -64,10 +65,11 @@ def test_a_missing_tmpdir_is_a_one_line_error_and_nothing_is_created(project, tm
     assert not missing.exists() and "Traceback" not in out.stderr
 
 
-def test_sigint_works_when_the_task_started_with_sigint_ignored(project):
+def test_sigint_works_when_the_task_started_with_sigint_ignored(project, own_scratch):
+    """In a scratch folder of its own, so other runs' servers never count."""
     project_with(project, {"supabase/migrations/1_fast.sql": "create table public.t (a int);",
                            "supabase/migrations/2_slow.sql": "select pg_sleep(60);", "pgtap/a.test.sql": PASSING})
-    before = {b for d in cluster_cache.scratch_dirs() for b in d.glob("dbharness-*")}
+    before = {b for d in cluster_cache.scratch_dirs(Storage.from_environment()) for b in d.glob("dbharness-*")}
     env = dict(os.environ, DBHARNESS_ROOT=str(project))
     proc = subprocess.Popen([sys.executable, "-m", "invoke", "test", "--no-lint"], cwd=REPO, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -80,7 +82,7 @@ def test_sigint_works_when_the_task_started_with_sigint_ignored(project):
     proc.send_signal(signal.SIGINT)
     out = proc.stdout.read()
     assert proc.wait(timeout=30) == 130, out
-    assert {b for d in cluster_cache.scratch_dirs() for b in d.glob("dbharness-*")} <= before
+    assert {b for d in cluster_cache.scratch_dirs(Storage.from_environment()) for b in d.glob("dbharness-*")} <= before
 
 
 def test_clean_leaves_other_users_runs_and_never_signals_a_stale_pid(tmp_path, monkeypatch):
@@ -95,7 +97,7 @@ def test_clean_leaves_other_users_runs_and_never_signals_a_stale_pid(tmp_path, m
     try:
         (stale / "data" / "postmaster.pid").write_text(f"{sleeper.pid}\n{stale / 'data'}\n")
         said: list[str] = []
-        assert clean_leftovers(said.append) == 1
+        assert clean_leftovers(Storage.from_environment(), said.append) == 1
         assert other.exists() and not stale.exists()
         assert sleeper.poll() is None  # never signalled
     finally:

@@ -23,7 +23,7 @@ def test_the_project_suite_passes_and_junit_matches(tmp_path):
     assert summary == f"{passed} passed, 0 failed"
     assert "Applying 20251112120200_mt5_sync_logs ... done in" in out.stdout
     again = run_invoke("test", "--no-lint", "--junit", str(tmp_path / "again.xml"), env=cache)
-    assert "Applying" not in again.stdout and "from the migrated template proj-" in again.stdout
+    assert "Applying" not in again.stdout and "from the kept build proj-" in again.stdout
     assert last_line(again.stdout) == summary
     suites = list(JUnitXml.fromfile(str(junit)))
     assert sum(s.tests for s in suites) == passed
@@ -123,17 +123,17 @@ def test_an_existing_supabase_tests_suite_runs_with_no_edits(project):
         "select * from finish();\nrollback;\n")
     (tests / "database" / "other.pg").write_text(
         "begin;\nselect plan(1);\nselect ok(true, 'a .pg file');\nselect * from finish();\nrollback;\n")
+    (project / "pyproject.toml").write_text('[tool.dbharness]\ntest_timeout = "2s"\n')  # the defaults
     out = run_invoke("test", "--no-lint", "--junit", str(project / "r.xml"), root=project)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert last_line(out.stdout) == "4 passed, 0 failed"  # with the fixture's own smoke file
+    assert last_line(out.stdout) == "3 passed, 0 failed"  # not the fixture's pgtap/ smoke file
     assert "ok   supabase/tests/database/other.pg" in out.stdout or "other.pg  1 passed" in out.stdout
 
 
 def test_test_paths_setting_replaces_the_default(project):
     (project / "checks").mkdir()
     (project / "checks" / "a.sql").write_text("begin;\nselect plan(1);\nselect ok(true, 'a');\nselect * from finish();\nrollback;\n")
-    with open(project / "pyproject.toml", "a") as f:
-        f.write('test_paths = ["checks/*.sql"]\n')
+    (project / "pyproject.toml").write_text('[tool.dbharness]\ntest_paths = ["checks/*.sql"]\n')
     out = run_invoke("test", "--no-lint", "--junit", str(project / "r.xml"), root=project)
     assert out.returncode == 0 and last_line(out.stdout) == "1 passed, 0 failed", out.stdout + out.stderr
 

@@ -237,7 +237,7 @@ def test_findings_in_shipped_migrations_are_counted_not_gated(project, monkeypat
     passed = run_invoke("lint", root=root)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "20240101000000_old.sql:3" not in passed.stdout
-    assert ("not gated: 1 findings in migrations that already shipped (older than lint_from "
+    assert ("not gated: 1 finding in migrations that already shipped (older than lint_from "
             "20250101000000); dbharness lint --shipped lists them") in passed.stdout
     listed = run_invoke("lint", "--shipped", root=root)
     assert listed.returncode == 0 and "20240101000000_old.sql:3" in listed.stdout

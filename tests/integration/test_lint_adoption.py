@@ -80,6 +80,8 @@ def promote_staging(root: Path, to: str | None = None) -> list[str]:
     result = deploy_promote.promote(config.load(root), "staging", yes=True, skip_tests=True, to=to,
                                     report=quiet)
     assert result.failed is None, result.failed
+    if result.stopped is not None:
+        raise result.stopped
     return result.applied
 
 
@@ -92,7 +94,7 @@ def test_the_same_file_is_refused_when_the_target_already_has_the_table(project,
     write(project, {"1_orders.sql": SAME_FILE})
     assert promote_staging(project) == ["1_orders"]
     write(project, {"2_later.sql": LATER_INDEX})
-    with pytest.raises(PromotionRefused, match="lint: 1 errors in the pending files"):
+    with pytest.raises(PromotionRefused, match="lint: 1 error in the pending files"):
         promote_staging(project)
 
 
@@ -110,7 +112,7 @@ def test_history_in_the_default_branch_is_listed_not_gated_and_a_new_hazard_is_r
     git(project, "checkout", "-q", "-b", "feature")
     out = run_invoke("lint", root=project)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert ("not gated: 1 findings in migrations that already shipped (unchanged in the git default "
+    assert ("not gated: 1 finding in migrations that already shipped (unchanged in the git default "
             "branch main)") in out.stdout
     assert "narrow shipped or lint_from in [tool.dbharness.lint]" in out.stdout
     write(project, {"2_later.sql": LATER_INDEX + "-- edited on the branch\n"})  # a changed file gates again

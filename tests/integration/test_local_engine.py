@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from dbharness.config import Storage
 from dbharness.engines import cluster_cache
 from dbharness.engines.leftovers import clean_leftovers
 from dbharness.engines.local import LocalEngine
@@ -21,7 +22,7 @@ from tests.support import REPO
 
 
 def leftovers() -> set[Path]:
-    return {b for d in cluster_cache.scratch_dirs() for b in d.glob("dbharness-*")}
+    return {b for d in cluster_cache.scratch_dirs(Storage.from_environment()) for b in d.glob("dbharness-*")}
 
 
 def gone(pid: int) -> bool:
@@ -92,7 +93,7 @@ def test_keep_leaves_the_server_running_until_clean(own_scratch):
     assert "Server kept running: postgresql://postgres@127.0.0.1:" in messages[0]
     with psycopg.connect(srv.conninfo(admin=True)) as conn:
         assert conn.execute("select 1").fetchone() == (1,)
-    assert clean_leftovers(quiet) == 1
+    assert clean_leftovers(Storage.from_environment(), quiet) == 1
     assert not base.exists() and base.parent == tmp_path
     eng.cluster.proc.wait(timeout=10)
 
@@ -101,13 +102,14 @@ def _slow_project(tmp_path: Path) -> Path:
     (tmp_path / "supabase" / "migrations").mkdir(parents=True)
     (tmp_path / "supabase" / "migrations" / "1_fast.sql").write_text("create table public.t (a int);")
     (tmp_path / "supabase" / "migrations" / "2_slow.sql").write_text("select pg_sleep(60);")
-    (tmp_path / "pgtap").mkdir()
-    (tmp_path / "pgtap" / "a.test.sql").write_text("select plan(1);\nselect ok(true);\n")
+    (tmp_path / "supabase" / "tests").mkdir()
+    (tmp_path / "supabase" / "tests" / "a_test.sql").write_text("select plan(1);\nselect ok(true);\n")
     return tmp_path
 
 
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 130)])
-def test_interrupting_invoke_test_stops_and_removes_the_server(tmp_path, sig, code):
+def test_interrupting_invoke_test_stops_and_removes_the_server(tmp_path, sig, code, own_scratch):
+    """In a scratch folder of its own, so other runs' servers never count."""
     before = leftovers()
     env = dict(os.environ, DBHARNESS_ROOT=str(_slow_project(tmp_path)))
     proc = subprocess.Popen([sys.executable, "-m", "invoke", "test", "--no-lint"], cwd=REPO, env=env,

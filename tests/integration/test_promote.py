@@ -12,7 +12,7 @@ import pytest
 
 from dbharness import config
 from dbharness.builder import history
-from dbharness.deploy import guards
+from dbharness.deploy import gates, guards
 from dbharness.deploy import promote as deploy_promote
 from dbharness.deploy import rollback as deploy_rollback
 from dbharness.errors import CheckFailed, PromotionRefused
@@ -65,7 +65,10 @@ def promote(settings, env, lines=None, **kw):
     args = dict(dry_run=False, yes=True, to=None, skip_tests=env == "staging", ask=None,
                 report=(lines.append if lines is not None else quiet), gate=lambda: None)
     args.update(kw)
-    return deploy_promote.promote(settings, env, **args).applied
+    result = deploy_promote.promote(settings, env, **args)
+    if result.stopped is not None:
+        raise result.stopped
+    return result.applied
 
 
 def versions(conninfo: str) -> dict[str, history.HistoryRow]:
@@ -179,7 +182,6 @@ def test_without_the_advisory_lock_the_race_test_fails(envs, monkeypatch):
     """The proof that the test above can fail: the same race with the lock made a no-op."""
     from contextlib import nullcontext
 
-    from dbharness.deploy import guards
 
     settings, _ = envs
     monkeypatch.setattr(guards, "Lock", lambda *_a: nullcontext())
@@ -213,10 +215,10 @@ def test_production_needs_confirmation_and_refuses_skip_tests(envs):
 
 def test_the_tests_gate_runs_for_real_and_blocks_on_failure(envs, server):
     settings, db = envs
-    gate = lambda: guards.tests_gate(settings, "local", quiet, make_engine=lambda *_a, **_k: DatabaseEngine(server))  # noqa: E731
+    gate = lambda: gates.tests_gate(settings, "local", quiet, make_engine=lambda *_a, **_k: DatabaseEngine(server))  # noqa: E731
     assert promote(settings, "staging", skip_tests=False, gate=gate)
-    (settings.pgtap_dir / "broken.test.sql").write_text("select plan(1);\nselect ok(false, 'broken');\n")
-    with pytest.raises(CheckFailed, match=r"dbharness test failed \(1 passed, 1 failed\)"):
+    (settings.root / "pgtap" / "broken.test.sql").write_text("select plan(1);\nselect ok(false, 'broken');\n")
+    with pytest.raises(CheckFailed, match=r"dbharness test failed \(1 passed, 1 failed: pgtap/broken.test.sql\)"):
         promote(settings, "production", gate=gate)
     assert versions(db["production"]) == {}
 

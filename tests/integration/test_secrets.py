@@ -21,7 +21,7 @@ from psycopg import sql
 
 from dbharness import config
 from dbharness.builder import database
-from dbharness.cli import program
+from dbharness.cli import main
 from dbharness.engines.base import Server
 from dbharness.engines.local import LocalEngine
 from dbharness.lint import gate
@@ -75,9 +75,8 @@ def run_task(root: Path, url: str, *argv: str) -> tuple[int, str]:
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                program().run(["dbharness", *argv])
-                code = 0
-            except SystemExit as done:
+                code = main(list(argv))
+            except SystemExit as done:  # argparse refuses the arguments
                 code = int(done.code or 0)
     finally:
         os.environ.clear()

@@ -15,23 +15,17 @@ from dbharness.engines.local import LocalEngine
 from dbharness.errors import EngineError
 
 
-class Killable:
-    """The local engine, remembered so a test can kill its server mid-run."""
+class Killable(LocalEngine):
+    """The local engine (building in each run, keeping no build), remembered so a test can kill
+    its server mid-run."""
 
-    name = "local"
-
-    def __init__(self, *args, **kwargs) -> None:
-        self.engine = LocalEngine(base=kwargs.get("base"))
+    def __init__(self, _name, settings, report=None, base=None, project=None) -> None:
+        super().__init__(settings.pg_bindir, report, base=base, storage=settings.storage)
+        self.engine = self
         made.append(self)
 
-    def running(self, keep: bool = False):
-        return self.engine.running(keep)
-
-    def check_alive(self) -> None:
-        self.engine.check_alive()
-
     def kill(self) -> None:
-        cluster = self.engine.cluster
+        cluster = self.cluster
         assert cluster is not None and cluster.proc is not None
         os.kill(cluster.proc.pid, signal.SIGKILL)
         cluster.proc.wait(timeout=10)
@@ -68,6 +62,7 @@ def test_a_death_before_pgtap_ends_the_run_once_without_a_failure_per_file(suite
         made[0].kill()
 
     with pytest.raises(EngineError, match="the local server died"):
-        testrun.run(settings, jobs=2, on_result=reported.append, lint_hook=kill_then_lint, make_engine=Killable)
+        testrun.run(settings, jobs=2, on_result=reported.append, lint=True, on_lint=kill_then_lint,
+                    make_engine=Killable)
     assert reported == []
     assert not made[0].engine.cluster.base.exists()

@@ -60,6 +60,8 @@ def promote(settings, env: str) -> list[str]:
     result = deploy_promote.promote(settings, env, yes=True, skip_tests=env == "staging", gate=lambda: None,
                                     report=quiet)
     assert result.failed is None, result.failed
+    if result.stopped is not None:
+        raise result.stopped
     return result.applied
 
 
