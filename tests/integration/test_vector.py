@@ -5,16 +5,24 @@ type modifiers, casts, operators, functions and aggregates, checked against valu
 from __future__ import annotations
 
 import random
+import re
+import shutil
 import struct
+import subprocess
 from collections.abc import Iterator
 
 import psycopg
 import pytest
 from psycopg.adapt import Dumper
 
+from dbharness import config
 from dbharness.builder import database
 from dbharness.hosted import compat
+from dbharness.suite import pgtap
 from tests import vector_reference as ref
+from tests.support import REPO
+
+FIXTURE = REPO / "tests" / "platform" / "vector"
 
 
 @pytest.fixture(scope="module")
@@ -384,3 +392,18 @@ def test_binary_receive_checks_what_text_input_checks(conn):
     conn.execute("rollback to savepoint s")
     with pytest.raises(psycopg.Error, match="NaN not allowed in vector"):
         conn.execute("select %b::text", [Raw(struct.pack(">hhf", 1, 0, float("nan")))])
+
+
+def test_the_fixture_projects_tests_get_the_verdict_pg_prove_gives(server):
+    """tests/platform/vector's pgTAP files, on its migrated database: the harness and pg_prove agree."""
+    exe = shutil.which("pg_prove")
+    assert exe, "pg_prove is missing: apt-get install libtap-parser-sourcehandler-pgtap-perl"
+    files = sorted((FIXTURE / "supabase" / "tests").rglob("*.sql"))
+    with database.scratch(server, "vector_fixture", config.load(FIXTURE), database.EVERYTHING) as db:
+        ours = {r.path: (r.passed, len(r.assertions)) for r in pgtap.run_files(db.conninfo(), files, 1, "30s")}
+        for path in files:
+            out = subprocess.run([exe, "--verbose", "-h", db.socket_dir or db.host, "-p", str(db.port),
+                                  "-U", db.user, "-d", db.dbname, str(path)],
+                                 capture_output=True, text=True, timeout=60)
+            count = len(re.findall(r"^(?:not )?ok \d+", out.stdout, re.MULTILINE))
+            assert (out.returncode == 0, count) == ours[str(path)] == (True, 9), out.stdout + out.stderr
