@@ -101,7 +101,7 @@ def preload_settings(bins: PgBinaries) -> dict[str, str]:
     database migrations run in, as on Supabase. Every native module's build must be current."""
     for module in server_module.MODULES:
         if not module.current(libdir(bins)):
-            state = "an older build of" if module.installed(libdir(bins)) else "no"
+            state = "an older build of" if module.installed(libdir(bins)) else "no build of"
             raise PrerequisiteError(
                 f"PostgreSQL {bins.major} has {state} the harness's {module.name} {module.what} "
                 f"({module.purpose}); build and install it with: dbharness setup")
