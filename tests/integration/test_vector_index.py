@@ -314,3 +314,24 @@ def test_settings_show_set_and_refuse_as_pgvectors(conn, name, default, good, ba
 
 def test_the_setting_prefixes_are_reserved(conn):
     assert refused(conn, "set hnsw.ef_serch = 10").diag.message_primary == 'invalid configuration parameter name "hnsw.ef_serch"'
+
+
+@pytest.mark.parametrize("expression, opclass, order", [
+    ("(e::halfvec(8))", "halfvec_l2_ops", "e::halfvec(8) <-> %s::halfvec"),
+    ("(binary_quantize(e)::bit(8))", "bit_hamming_ops", "binary_quantize(e)::bit(8) <~> binary_quantize(%s::vector)"),
+    ("(subvector(e, 1, 3)::vector(3))", "vector_cosine_ops", "subvector(e, 1, 3)::vector(3) <=> subvector(%s::vector, 1, 3)"),
+], ids=["halfvec", "binary-quantize", "subvector"])
+def test_expression_indexes_as_pgvectors_guide_writes_them(conn, expression, opclass, order):
+    fill(conn, "ex", "vector", 120, seed=9)
+    conn.execute(f"create index ex_expr on public.ex using hnsw ({expression} {opclass})")
+    query = ref.literal(dense(random.Random(10), 8, ref.f32))
+    sql = f"select {order}, id from public.ex order by {order} limit 10"
+    conn.execute("set local enable_seqscan = off")
+    assert "Index Scan using ex_expr" in "\n".join(r[0] for r in conn.execute("explain " + sql, [query] * 2))
+    by_index = conn.execute(sql, [query] * 2).fetchall()
+    conn.execute("set local enable_seqscan = on")
+    conn.execute("set local enable_indexscan = off")
+    by_scan = conn.execute(sql, [query] * 2).fetchall()
+    assert [d for d, _ in by_index] == [d for d, _ in by_scan]
+    if len({d for d, _ in by_scan}) == len(by_scan):  # no ties (bit distances tie): the same rows too
+        assert by_index == by_scan
