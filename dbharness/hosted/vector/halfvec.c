@@ -69,8 +69,8 @@ Datum
 halfvec_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			dim = (int16) pq_getmsgint(buf, sizeof(int16));
-	int			unused = (int16) pq_getmsgint(buf, sizeof(int16));
+	int			dim = (int) pq_getmsgint(buf, sizeof(int16));
+	int			unused = (int) pq_getmsgint(buf, sizeof(int16));
 	HalfVector *h;
 
 	check_dims("halfvec", dim, HALFVEC_MAX_DIM);

@@ -77,8 +77,8 @@ Datum
 vector_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			dim = (int16) pq_getmsgint(buf, sizeof(int16));
-	int			unused = (int16) pq_getmsgint(buf, sizeof(int16));
+	int			dim = (int) pq_getmsgint(buf, sizeof(int16));
+	int			unused = (int) pq_getmsgint(buf, sizeof(int16));
 	Vector	   *v;
 
 	check_dims("vector", dim, VECTOR_MAX_DIM);
