@@ -11,30 +11,22 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 
-from dbharness.builder import database
-from dbharness.hosted import compat
 from tests import vector_reference as ref
+from tests.vector_support import refused, rolled_back, vector_database
 
 _names = itertools.count()
 
 
 @pytest.fixture(scope="module")
 def vector_db(server):
-    with database.scratch(server, "vector_index") as db:
-        with psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:
-            compat.install(admin)
-        with psycopg.connect(db.conninfo(), autocommit=True) as conn:
-            conn.execute("create extension vector with schema extensions")
+    with vector_database(server, "vector_index") as db:
         yield db
 
 
 @pytest.fixture
 def conn(vector_db) -> Iterator[psycopg.Connection]:
-    """postgres's connection, with the library loaded (its settings defined); rolled back."""
-    with psycopg.connect(vector_db.conninfo()) as c:
-        c.execute("select '[1]'::vector")
+    with rolled_back(vector_db) as c:
         yield c
-        c.rollback()
 
 
 @pytest.fixture
@@ -45,14 +37,6 @@ def auto(vector_db) -> Iterator[psycopg.Connection]:
         for (name,) in c.execute("select tablename from pg_tables where schemaname = 'public' "
                                  "and tablename like 'dml%'").fetchall():
             c.execute(f"drop table public.{name}")
-
-
-def refused(conn: psycopg.Connection, sql: str) -> psycopg.Error:
-    conn.execute("savepoint s")
-    with pytest.raises(psycopg.Error) as caught:
-        conn.execute(sql)
-    conn.execute("rollback to savepoint s")
-    return caught.value
 
 
 def dense(rng: random.Random, dim: int, rounding: Callable[[float], float]) -> list[float]:
