@@ -98,13 +98,13 @@ def libdir(bins: PgBinaries) -> Path:
 def preload_settings(bins: PgBinaries) -> dict[str, str]:
     """Server settings for the modules that must be preloaded: dbharness_rules (the platform's
     rules for postgres, see supabase/rules.py), and pg_cron where installed, with its jobs in the
-    database migrations run in, as on Supabase."""
-    if not server_module.current(libdir(bins)):
-        state = "an older build of" if server_module.installed(libdir(bins)) else "no"
-        raise PrerequisiteError(
-            f"PostgreSQL {bins.major} has {state} the harness's {server_module.NAME} server module "
-            f"(it applies the Supabase platform's rules for postgres); build and install it with: "
-            "dbharness setup")
+    database migrations run in, as on Supabase. Every native module's build must be current."""
+    for module in server_module.MODULES:
+        if not module.current(libdir(bins)):
+            state = "an older build of" if module.installed(libdir(bins)) else "no build of"
+            raise PrerequisiteError(
+                f"PostgreSQL {bins.major} has {state} the harness's {module.name} {module.what} "
+                f"({module.purpose}); build and install it with: dbharness setup")
     if (libdir(bins) / "pg_cron.so").exists():
         return {"shared_preload_libraries": f"{server_module.NAME},pg_cron",
                 "cron.database_name": "postgres"}

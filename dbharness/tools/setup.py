@@ -171,23 +171,32 @@ def _pgxs(bins: PgBinaries) -> bool:
             and (Path(places[1]) / "postgres.h").exists())
 
 
-def ensure_rules_module(bins: PgBinaries, report: Progress) -> None:
-    """Build and install the dbharness_rules server module when the server lacks this source's
-    build (the platform's rules for postgres live in it)."""
-    target = libdir(bins)
-    if server_module.current(target):
-        report(f"{server_module.NAME} server module: current, in {target}")
+def ensure_native_module(module: server_module.NativeModule, bins: PgBinaries, report: Progress) -> None:
+    """Build and install one native module (the platform's rules for postgres, the offline
+    pgvector) when the server lacks this source's build; the stamp goes in last, so an install
+    that fails part-way leaves a build that is not current."""
+    target, extdir = libdir(bins), extension_dir(bins)
+    label = f"{module.name} {module.what}"
+    if module.current(target, extdir):
+        report(f"{label}: current, in {target}")
         return
     wanted = build_packages(bins)
-    install_or_explain(wanted, f"building the {server_module.NAME} server module needs "
-                               f"{', '.join(wanted)}; ", report)
-    report(f"building the {server_module.NAME} server module for PostgreSQL {bins.major}")
-    with server_module.build_dir() as work:
-        built = server_module.build(bins.bindir / "pg_config", Path(work))
-        install_files(list(built), target, f"the {server_module.NAME} server module",
-                      f"the {server_module.NAME} server module is built but cannot be installed "
-                      f"into {target}; run as root: dbharness setup")
-    report(f"{server_module.NAME} server module: installed in {target}")
+    install_or_explain(wanted, f"building the {label} needs {', '.join(wanted)}; ", report)
+    report(f"building the {label} for PostgreSQL {bins.major}")
+    with module.build_dir() as work:
+        library, stamp = module.build(bins.bindir / "pg_config", Path(work))
+        refusal = f"the {label} is built but cannot be installed into {{}}; run as root: dbharness setup"
+        if module.extension_files:
+            install_files(module.extension_paths(), extdir, f"the {label}", refusal.format(extdir))
+        install_files([library], target, f"the {label}", refusal.format(target))
+        install_files([stamp], target, f"the {label}", refusal.format(target))
+    report(f"{label}: installed in {target}" + (f" and {extdir}" if module.extension_files else ""))
+
+
+def ensure_native_modules(bins: PgBinaries, report: Progress) -> None:
+    """Every native module: dbharness_rules (the platform's rules live in it) and vector."""
+    for module in server_module.MODULES:
+        ensure_native_module(module, bins, report)
 
 
 def compile_harness(report: Progress) -> None:
@@ -280,7 +289,7 @@ def check(pg_bindir: str | None, report: Progress, settings: Settings | None = N
     report(f"server runs as: {owner.name if owner else 'the current user'}")
     ensure_pgtap(bins, report)
     ensure_offline(bins, report)
-    ensure_rules_module(bins, report)
+    ensure_native_modules(bins, report)
     compile_harness(report)
     if settings is not None:
         ensure_extensions(bins, settings.migrations_dir, report, settings.setup_extensions)

@@ -53,6 +53,7 @@ def test_the_wheel_holds_the_package_and_its_data_files_but_no_project(installed
     site = next((installed.parent / "lib").glob("python3*/site-packages"))
     assert (site / "dbharness" / "hosted" / "objects" / "03_auth.sql").is_file()
     assert (site / "dbharness" / "hosted" / "extensions" / "pg_net.control").is_file()
+    assert (site / "dbharness" / "hosted" / "vector" / "vector--0.8.0.sql").is_file()  # setup builds it
     assert not (site / "tests").exists() and not (site / "tasks.py").exists()
 
 

@@ -32,6 +32,7 @@ def copy_fixture(name: str, dest: Path) -> Path:
     ("own_functions_schema", 2),  # webhooks off (the default): the project makes supabase_functions
     ("offline_extensions", 11),   # pgjwt, pg_jsonschema and http, offline: a check, a token, a fetch
     ("atomic_bodies", 4),  # SQL-standard bodies (the CLI keeps each whole in its history)
+    ("vector", 9),         # create extension vector with schema extensions; hnsw cosine; match_documents
 ])
 def test_the_fixture_project_applies_and_its_tests_pass(tmp_path, name, passed):
     root = copy_fixture(name, tmp_path)
