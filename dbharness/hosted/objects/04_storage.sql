@@ -275,8 +275,9 @@ create function storage.get_common_prefix(p_key text, p_prefix text, p_delimiter
 
 -- @provide function storage.list_objects_with_delimiter(text,text,text,integer,text,text,text)
 -- S3's ListObjectsV2: the files directly under prefix_param and one row per folder below it (its
--- name without the trailing delimiter, no id), in byte order, after start_after or next_token
--- (a folder given as the cursor is passed whole).
+-- name without the trailing delimiter, no id), in byte order, from the cursor on (next_token,
+-- else start_after): ascending, the names after it, a folder named as the cursor skipped whole;
+-- descending, the names before it.
 create function storage.list_objects_with_delimiter(
     _bucket_id text, prefix_param text, delimiter_param text, max_keys integer default 100,
     start_after text default '', next_token text default '', sort_order text default 'asc')
@@ -288,18 +289,26 @@ create function storage.list_objects_with_delimiter(
     ascending boolean := lower(coalesce(sort_order, 'asc')) = 'asc';
     cursor_key text := coalesce(nullif(next_token, ''), start_after, '');
     prefix text := coalesce(prefix_param, '');
+    seek text;  -- the first name listed (ascending) or the name listed up to (descending)
   begin
+    if cursor_key = '' then
+      seek := case when ascending then prefix end;
+    elsif exists (select from storage.objects o where o.bucket_id = _bucket_id
+                  and o.name collate "C" like cursor_key || delimiter_param || '%') then
+      seek := cursor_key || case when ascending then chr(ascii(delimiter_param) + 1) else delimiter_param end;
+    else
+      seek := cursor_key || case when ascending then delimiter_param else '' end;
+    end if;
     return query
       with entries as (
-        select storage.get_common_prefix(o.name, prefix, delimiter_param) as folder, o.*
+        select coalesce(storage.get_common_prefix(o.name, prefix, delimiter_param), o.name) as entry_key,
+               storage.get_common_prefix(o.name, prefix, delimiter_param) is not null as is_folder, o.*
         from storage.objects o
         where o.bucket_id = _bucket_id and left(o.name, length(prefix)) = prefix
+          and (seek is null or (ascending and o.name collate "C" >= seek collate "C")
+               or (not ascending and o.name collate "C" < seek collate "C"))
       ), listed as (
-        select distinct on (coalesce(e.folder, e.name) collate "C")
-          coalesce(e.folder, e.name) as entry_key, e.folder is not null as is_folder, e.name,
-          e.id, e.metadata, e.updated_at, e.created_at, e.last_accessed_at
-        from entries e
-        order by coalesce(e.folder, e.name) collate "C"
+        select distinct on (e.entry_key collate "C") e.* from entries e order by e.entry_key collate "C"
       )
       select case when l.is_folder then rtrim(l.entry_key, delimiter_param) else l.name end,
              case when l.is_folder then null else l.id end,
@@ -308,10 +317,6 @@ create function storage.list_objects_with_delimiter(
              case when l.is_folder then null else l.created_at end,
              case when l.is_folder then null else l.last_accessed_at end
       from listed l
-      where cursor_key = ''
-         or (ascending and l.entry_key collate "C" > cursor_key collate "C"
-             and l.entry_key <> cursor_key || delimiter_param)
-         or (not ascending and l.entry_key collate "C" < cursor_key collate "C")
       order by case when ascending then l.entry_key end collate "C" asc,
                case when not ascending then l.entry_key end collate "C" desc
       limit max_keys;
@@ -319,9 +324,10 @@ create function storage.list_objects_with_delimiter(
   $fn$;
 
 -- @provide function storage.search(text,text,integer,integer,integer,text,text,text)
--- What storage-js list() calls: the entries at depth levels of the names starting with prefix
--- (and then search, case-insensitively): folders first as rows without an id, then the files,
--- sorted by sortcolumn (name, updated_at, created_at, last_accessed_at) and paged.
+-- What storage-js list() calls: the entries directly under prefix || search (case-insensitive),
+-- named relative to prefix, folders as rows without an id. By name: files and folders in one
+-- case-insensitive byte order; by updated_at, created_at or last_accessed_at: the folders (by
+-- name) before the files. Then offsets and limits (at most 1500).
 create function storage.search(
     prefix text, bucketname text, limits integer default 100, levels integer default 1,
     offsets integer default 0, search text default '', sortcolumn text default 'name',
@@ -335,24 +341,50 @@ create function storage.search(
                        when 'updated_at' then 'updated_at' when 'created_at' then 'created_at'
                        when 'last_accessed_at' then 'last_accessed_at' else 'name' end;
     direction text := case when lower(coalesce(sortorder, 'asc')) = 'asc' then 'asc' else 'desc' end;
+    base text := coalesce(prefix, '');
+    wanted text := coalesce(prefix, '') || coalesce(search, '');
+    first_level integer := coalesce(array_length(string_to_array(coalesce(prefix, ''), '/'), 1), 1);
+    last_level integer := coalesce(array_length(string_to_array(wanted, '/'), 1), 1);
+    page integer := least(coalesce(limits, 100), 1500);
   begin
-    return query execute format(
-      $q$
-      with matched as (
-        select o.* from storage.objects o
-        where o.bucket_id = $1 and lower(o.name) like lower(coalesce($2, '') || coalesce($3, '')) || '%%'
-      ), folders as (
-        select distinct array_to_string(m.path_tokens[1:$4], '/') as name from matched m
-        where array_length(m.path_tokens, 1) > $4
-      )
-      (select f.name, null::uuid, null::timestamptz, null::timestamptz, null::timestamptz, null::jsonb
-       from folders f order by f.name %2$s)
-      union all
-      (select m.path_tokens[$4], m.id, m.updated_at, m.created_at, m.last_accessed_at, m.metadata
-       from matched m where array_length(m.path_tokens, 1) = $4 order by m.%1$I %2$s)
-      offset $5 limit $6
-      $q$, sort_key, direction)
-      using bucketname, prefix, search, levels, offsets, least(coalesce(limits, 100), 1500);
+    if sort_key = 'name' then
+      return query execute format(
+        $q$
+        with entries as (
+          select coalesce(storage.get_common_prefix(lower(o.name), lower($2), '/'), lower(o.name)) as entry_key,
+                 storage.get_common_prefix(o.name, $2, '/') as folder, o.*
+          from storage.objects o
+          where o.bucket_id = $1 and left(lower(o.name), length($2)) = lower($2)
+        ), listed as (
+          select distinct on (e.entry_key collate "C") e.* from entries e
+          order by e.entry_key collate "C", lower(e.name) collate "C"
+        )
+        select substr(coalesce(rtrim(l.folder, '/'), l.name), length($3) + 1),
+               case when l.folder is null then l.id end, case when l.folder is null then l.updated_at end,
+               case when l.folder is null then l.created_at end,
+               case when l.folder is null then l.last_accessed_at end,
+               case when l.folder is null then l.metadata end
+        from listed l order by l.entry_key collate "C" %s offset $4 limit $5
+        $q$, direction)
+        using bucketname, wanted, base, offsets, page;
+    else
+      return query execute format(
+        $q$
+        with matched as (
+          select o.* from storage.objects o where o.bucket_id = $1 and o.name ilike $2 || '%%'
+        )
+        (select f.folder, null::uuid, null::timestamptz, null::timestamptz, null::timestamptz, null::jsonb
+         from (select distinct array_to_string(m.path_tokens[$3:$4], '/') as folder from matched m
+               where array_length(m.path_tokens, 1) <> $4) f
+         order by f.folder %1$s)
+        union all
+        (select array_to_string(m.path_tokens[$3:$4], '/'), m.id, m.updated_at, m.created_at,
+                m.last_accessed_at, m.metadata
+         from matched m where array_length(m.path_tokens, 1) = $4 order by m.%2$I %1$s)
+        limit $5 offset $6
+        $q$, direction, sort_key)
+        using bucketname, wanted, first_level, last_level, page, offsets;
+    end if;
   end
   $fn$;
 
