@@ -177,3 +177,22 @@ def test_the_newer_auth_tables_take_what_gotrue_writes(fresh_db):
         assert conn.execute("select count(*) from auth.mfa_factors").fetchone() == (0,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):  # GoTrue's alone (postgres reads all)
             conn.execute("insert into auth.schema_migrations values ('1')")
+
+
+def test_the_storage_apis_list_v2_and_multipart_listing(fresh_db):
+    with psycopg.connect(fresh_db) as conn:
+        conn.execute("insert into storage.buckets (id, name) values ('b', 'b')")
+        conn.execute("insert into storage.objects (bucket_id, name, created_at) select 'b', n, "
+                     "'2024-01-01'::timestamptz + i * interval '1 minute' from unnest(array["
+                     "'a/1.png', 'b.txt', 'a/2.png', 'c.txt']) with ordinality t(n, i)")
+        by_name = conn.execute("select key, name from storage.search_v2('', 'b')").fetchall()
+        assert by_name == [("a", "a"), ("b.txt", "b.txt"), ("c.txt", "c.txt")]
+        by_time = conn.execute("select name, created_at::text from storage.search_v2("
+                               "'', 'b', 10, 1, '', 'desc', 'created_at')").fetchall()
+        assert by_time == [("c.txt", "2024-01-01 00:04:00+00"), ("b.txt", "2024-01-01 00:02:00+00"),
+                           ("a", "2024-01-01 00:01:00+00")]  # a folder is as old as its oldest object
+        conn.execute("insert into storage.s3_multipart_uploads (id, upload_signature, bucket_id, key, version) "
+                     "select k, 's', 'b', k, 'v' from unnest(array['x/1', 'x/2', 'y']) k")
+        uploads = conn.execute("select key from storage.list_multipart_uploads_with_delimiter('b', '', '/')"
+                               ).fetchall()
+        assert uploads == [("x/",), ("y",)]

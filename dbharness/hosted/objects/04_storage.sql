@@ -6,8 +6,10 @@
 --   and vector bucket tables, the enum storage.buckettype; the functions projects call
 --   (foldername(), filename(), extension(), get_size_by_bucket(), search(),
 --   list_objects_with_delimiter(), operation(), allow_only_operation(), allow_any_operation(),
---   can_insert_object(), get_common_prefix()) and the triggers: updated_at kept, bucket names of at
---   most 100 characters, and no direct delete from buckets or objects.
+--   can_insert_object(), get_common_prefix(), and the Storage API's search_v2(),
+--   search_by_timestamp() and list_multipart_uploads_with_delimiter()) and the triggers:
+--   updated_at kept, bucket names of at most 100 characters, no direct delete from buckets or
+--   objects.
 -- Why: projects create buckets (insert into storage.buckets) and policies on storage.objects that
 --   read storage.foldername(name), owner_id or storage.allow_only_operation(); a test that deletes
 --   from storage.objects fails on the platform (the Storage API deletes, with
@@ -17,10 +19,9 @@
 --   pass its privileges on buckets and objects on; storage.migrations is the service's alone.
 --   postgres may create and drop policies and drop triggers on these tables although it does not
 --   own them (Supabase's supautils policy_grants; see rules.py), but not alter them.
--- search() and list_objects_with_delimiter() return what the platform's return (folders as rows
---   without an id, names in byte order); they are written for clarity, not the platform's speed.
---   The Storage API's own listing helpers (search_v2(), search_by_timestamp(),
---   list_multipart_uploads_with_delimiter()) are not provided.
+-- The listing functions return what the platform's return (folders as rows without an id, names
+--   in byte order); they are written as plain queries, not for the platform's speed on large
+--   buckets.
 
 -- @provide schema storage
 create schema storage authorization supabase_admin;
@@ -385,6 +386,99 @@ create function storage.search(
         $q$, direction, sort_key)
         using bucketname, wanted, first_level, last_level, page, offsets;
     end if;
+  end
+  $fn$;
+
+-- @provide function storage.search_by_timestamp(text,text,integer,integer,text,text,text,text)
+-- The Storage API's list v2 sorted by a timestamp: the files directly under p_prefix and its
+-- folders (a folder's created_at and updated_at are its oldest object's created_at), ordered by
+-- p_sort_column (to the millisecond, no value first as the epoch) and then name, after the cursor
+-- (p_sort_column_after, p_start_after); key is the name's p_level-th segment.
+create function storage.search_by_timestamp(p_prefix text, p_bucket_id text, p_limit integer, p_level integer,
+                                            p_start_after text, p_sort_order text, p_sort_column text,
+                                            p_sort_column_after text)
+  returns table (key text, name text, id uuid, updated_at timestamptz, created_at timestamptz,
+                 last_accessed_at timestamptz, metadata jsonb)
+  language plpgsql stable
+  as $fn$
+  begin
+    return query execute format(
+      $q$
+      with matched as (
+        select o.*, storage.get_common_prefix(o.name, $1, '/') as folder from storage.objects o
+        where o.bucket_id = $2 and o.name collate "C" like $1 || '%%'
+      ), entries as (
+        select rtrim(m.folder, '/') as name, null::uuid as id, min(m.created_at) as updated_at,
+               min(m.created_at) as created_at, null::timestamptz as last_accessed_at, null::jsonb as metadata
+        from matched m where m.folder is not null group by m.folder
+        union all
+        select m.name, m.id, m.updated_at, m.created_at, m.last_accessed_at, m.metadata
+        from matched m where m.folder is null
+      )
+      select split_part(e.name, '/', $3), e.name, e.id, e.updated_at, e.created_at, e.last_accessed_at, e.metadata
+      from entries e
+      where $5 = '' or (date_trunc('milliseconds', e.%1$I), e.name collate "C")
+                       %2$s (coalesce(nullif($6, '')::timestamptz, 'epoch'::timestamptz), $5)
+      order by coalesce(date_trunc('milliseconds', e.%1$I), 'epoch'::timestamptz) %3$s, e.name collate "C" %3$s
+      limit $4
+      $q$, p_sort_column, case when p_sort_order = 'asc' then '>' else '<' end, p_sort_order)
+      using coalesce(p_prefix, ''), p_bucket_id, p_level, p_limit, p_start_after, p_sort_column_after;
+  end
+  $fn$;
+
+-- @provide function storage.search_v2(text,text,integer,integer,text,text,text,text)
+-- The Storage API's list v2: by name, list_objects_with_delimiter(); by created_at or
+-- updated_at, search_by_timestamp(); at most 1500 rows.
+create function storage.search_v2(prefix text, bucket_name text, limits integer default 100,
+                                  levels integer default 1, start_after text default '',
+                                  sort_order text default 'asc', sort_column text default 'name',
+                                  sort_column_after text default '')
+  returns table (key text, name text, id uuid, updated_at timestamptz, created_at timestamptz,
+                 last_accessed_at timestamptz, metadata jsonb)
+  language plpgsql stable
+  as $fn$
+  declare
+    page integer := least(coalesce(limits, 100), 1500);
+    direction text := case when lower(coalesce(sort_order, 'asc')) = 'desc' then 'desc' else 'asc' end;
+    by_column text := case when lower(coalesce(sort_column, 'name')) in ('updated_at', 'created_at')
+                           then lower(sort_column) else 'name' end;
+  begin
+    if by_column = 'name' then
+      return query
+        select split_part(l.name, '/', levels), l.name, l.id, l.updated_at, l.created_at, l.last_accessed_at,
+               l.metadata
+        from storage.list_objects_with_delimiter(bucket_name, coalesce(prefix, ''), '/', page, start_after, '',
+                                                 direction) l;
+    else
+      return query select * from storage.search_by_timestamp(prefix, bucket_name, page, levels, start_after,
+                                                             direction, by_column, sort_column_after);
+    end if;
+  end
+  $fn$;
+
+-- @provide function storage.list_multipart_uploads_with_delimiter(text,text,text,integer,text,text)
+-- S3's ListMultipartUploads: the uploads under prefix_param (case-insensitive), those below a
+-- delimiter folded into their folder (one row, its oldest upload's id), in byte order of key,
+-- after next_key_token, or after the upload next_upload_token.
+create function storage.list_multipart_uploads_with_delimiter(bucket_id text, prefix_param text,
+                                                              delimiter_param text, max_keys integer default 100,
+                                                              next_key_token text default '',
+                                                              next_upload_token text default '')
+  returns table (key text, id text, created_at timestamptz)
+  language plpgsql
+  as $fn$
+  begin
+    return query
+      select distinct on (e.key collate "C") e.key, e.id, e.created_at
+      from (select coalesce(storage.get_common_prefix(u.key, prefix_param, delimiter_param), u.key) as key,
+                   u.id, u.created_at
+            from storage.s3_multipart_uploads u
+            where u.bucket_id = list_multipart_uploads_with_delimiter.bucket_id
+              and u.key ilike prefix_param || '%') e
+      where (next_upload_token <> '' or next_key_token = '' or e.key collate "C" > next_key_token)
+        and (next_upload_token = '' or e.id collate "C" > next_upload_token)
+      order by e.key collate "C", e.created_at
+      limit max_keys;
   end
   $fn$;
 
