@@ -6,6 +6,7 @@ import psycopg
 import pytest
 
 from dbharness.hosted import compat
+from tests.platform_schemas.facts import facts
 
 SIGNATURE = """
 select
@@ -31,9 +32,46 @@ def signature(conn: psycopg.Connection) -> tuple:
 
 def test_applying_twice_changes_nothing(fresh_db):
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        first = signature(conn)
+        first, first_facts = signature(conn), facts(conn)
         compat.install(conn)
         assert signature(conn) == first
+        assert facts(conn) == first_facts  # auth, storage and realtime, object by object
+
+
+# The bare supabase/postgres image before GoTrue's migrations, as tests/docker/init.sql stands it in:
+# an older auth.users and auth.uid() reading request.jwt.claim.sub only.
+BARE_IMAGE_AUTH = [
+    "create schema auth authorization supabase_admin",
+    "create table auth.users (instance_id uuid, id uuid not null primary key, email varchar(255) unique, "
+    "confirmed_at timestamptz, email_change_token varchar(255), raw_app_meta_data jsonb)",
+    "create function auth.uid() returns uuid language sql stable "
+    "as $$ select nullif(current_setting('request.jwt.claim.sub', true), '')::uuid $$",
+    "alter table auth.users owner to supabase_auth_admin",
+    "alter function auth.uid() owner to supabase_auth_admin",
+]
+
+
+def test_on_the_bare_image_compat_adds_the_newer_auth_tables_and_keeps_what_is_there(server):
+    from dbharness.builder import database
+
+    with database.scratch(server, "bareimage") as db, \
+            psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:
+        for statement in BARE_IMAGE_AUTH:
+            admin.execute(statement)
+        uid_source = admin.execute("select prosrc from pg_proc where oid = 'auth.uid()'::regprocedure").fetchone()
+        compat.install(admin)
+        cols = [r[0] for r in admin.execute(
+            "select attname from pg_attribute where attrelid = 'auth.users'::regclass and attnum > 0 order by attnum")]
+        assert cols == ["instance_id", "id", "email", "confirmed_at", "email_change_token", "raw_app_meta_data"]
+        assert admin.execute("select prosrc from pg_proc where oid = 'auth.uid()'::regprocedure"
+                             ).fetchone() == uid_source
+        owners = dict(admin.execute(
+            "select c.relname, pg_get_userbyid(c.relowner) from pg_class c where c.relnamespace = 'auth'::regnamespace "
+            "and c.relname in ('saml_relay_states', 'mfa_factors', 'sessions', 'one_time_tokens')").fetchall())
+        assert set(owners.values()) == {"supabase_auth_admin"} and len(owners) == 4
+        again = facts(admin)
+        compat.install(admin)
+        assert facts(admin) == again
 
 
 def test_roles_as_on_supabase(fresh_db):

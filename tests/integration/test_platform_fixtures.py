@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import psycopg
@@ -20,9 +22,10 @@ def copy_fixture(name: str, dest: Path) -> Path:
 
 
 @pytest.mark.parametrize("name, passed", [
-    ("storage", 6),        # a bucket, policies on storage.objects with storage.foldername()
+    ("storage", 12),       # buckets with limits, policies with storage.foldername() and owner_id, no direct delete
     ("auth_trigger", 4),   # handle_new_user on auth.users; a seed that makes a user and its identity
-    ("realtime", 2),       # alter publication supabase_realtime; a policy on realtime.messages
+    ("realtime", 10),      # the publication; Broadcast policies; realtime.send, broadcast_changes in a trigger
+    ("auth_dump", 11),     # a pulled schema's grants, keys and trigger on GoTrue's newer tables
     ("cron", 2),           # create extension pg_cron; cron.schedule
     ("webhooks", 5),       # webhooks = true: net.http_post in a trigger; supabase_functions.http_request
     ("vault", 3),          # vault.create_secret; a function reading vault.decrypted_secrets
@@ -48,6 +51,38 @@ def test_a_migration_that_needs_superuser_fails_as_on_supabase(tmp_path):
     assert out.returncode != 0
     assert ("20240101000000_tuning.sql:6: permission denied for language c (SQLSTATE 42501)"
             in out.stderr), out.stdout + out.stderr
+
+
+def test_altering_a_gotrue_table_fails_as_on_supabase_not_for_a_missing_table(tmp_path):
+    """The table is there (as on a new project), and only GoTrue may alter it."""
+    root = copy_fixture("auth_dump_alter", tmp_path)
+    out = run_invoke("test", root=root)
+    assert out.returncode != 0
+    assert ("20240101000000_remote_schema.sql:5: must be owner of table saml_relay_states (SQLSTATE 42501)"
+            in out.stderr), out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("name", ["realtime", "storage", "auth_dump", "auth_trigger"])
+def test_pg_prove_gives_the_fixture_tests_the_same_verdicts(server, name):
+    """pg_prove on a database built from the fixture project, and the harness on another."""
+    from dbharness import config
+    from dbharness.builder import database
+    from dbharness.suite import pgtap
+
+    root = FIXTURES / name
+    settings = config.load(root)
+    files = sorted((root / "supabase" / "tests").glob("*.sql"))
+    exe = shutil.which("pg_prove")
+    assert exe, "pg_prove is missing: apt-get install pgtap"
+    with database.scratch(server, f"prove_{name}", settings, database.EVERYTHING) as db:
+        prove = subprocess.run([exe, "--verbose", "-h", server.socket_dir or server.host, "-p", str(server.port),
+                                "-U", server.user, "-d", db.dbname, *map(str, files)],
+                               cwd=root, capture_output=True, text=True, timeout=120)
+    passed = re.findall(r"^ok \d+", prove.stdout, re.MULTILINE)
+    assert prove.returncode == 0 and not re.search(r"^not ok", prove.stdout, re.MULTILINE), prove.stdout
+    with database.scratch(server, f"ours_{name}", settings, database.EVERYTHING) as db:
+        results = pgtap.run_files(db.conninfo(), files, 1, "30s", root=root)
+    assert [(r.passed, len(r.assertions)) for r in results] == [(True, len(passed))]
 
 
 def test_a_stubbed_extension_is_said_in_the_output_and_skipped_in_junit(tmp_path):

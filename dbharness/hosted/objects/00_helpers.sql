@@ -1,8 +1,9 @@
 -- Helpers for the sections that follow, for this session only (pg_temp): nothing is left behind.
 --
--- What: pg_temp.hand_over(schema, role) gives role the ownership of every table, view and
---   function of schema that whoever runs compat just made there (the services own their objects
---   on the platform: supabase_auth_admin the auth tables, supabase_storage_admin storage's, ...).
+-- What: pg_temp.hand_over(schema, role) gives role the ownership of every table, view, function,
+--   enum and composite type of schema that whoever runs compat just made there (the services own
+--   their objects on the platform: supabase_auth_admin the auth tables, supabase_storage_admin
+--   storage's, ...).
 -- Why: one definition for the three schemas that need it.
 
 -- @provide session-helpers
@@ -22,6 +23,13 @@ create or replace function pg_temp.hand_over(target text, new_owner text) return
                where p.pronamespace = target::regnamespace and p.proowner = current_user::regrole
     loop
       execute format('alter function %s owner to %I', obj.name, new_owner);
+    end loop;
+    for obj in select t.oid::regtype as name from pg_catalog.pg_type t
+               left join pg_catalog.pg_class c on c.oid = t.typrelid
+               where t.typnamespace = target::regnamespace and t.typowner = current_user::regrole
+                 and (t.typtype = 'e' or c.relkind = 'c')
+    loop
+      execute format('alter type %s owner to %I', obj.name, new_owner);
     end loop;
   end
   $fn$;
