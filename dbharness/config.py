@@ -96,6 +96,7 @@ class Settings:
     major_version: int | None = None  # supabase/config.toml [db] major_version
     supabase_cli: bool = False  # setup also installs the pinned Supabase CLI (for cli-check)
     webhooks: bool = False  # database webhooks enabled: supabase_functions and pg_net, as on the platform
+    loosen_timeouts: tuple[str, ...] = ()  # versions whose files may turn off or loosen the timeouts
     # The URL of each environment that has one (its variable, else .env), never shown.
     urls: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     dotenv_error: str | None = None  # why .env could not be read, said when a URL is needed
@@ -331,6 +332,8 @@ def load(root: Path | str, variables: Mapping[str, str] | None = None, **overrid
                                        'stub_extensions = ["pg_graphql"]')
     values["setup_extensions"] = _names(raw, "setup_extensions", "[tool.dbharness] setup_extensions",
                                         'setup_extensions = ["pg_cron"]')
+    values["loosen_timeouts"] = _names(raw, "loosen_timeouts", "[tool.dbharness] loosen_timeouts",
+                                       'loosen_timeouts = ["20240101000000"]')
     values.update(_lint_choices(raw.get("lint", {})))
     lint_from = raw.get("lint", {}).get("lint_from")
     if lint_from is not None:
