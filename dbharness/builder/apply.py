@@ -98,6 +98,11 @@ class _FileRun:
         else:
             self._alone(self.mf.statements[self.at])
 
+    def drop_built(self, patient: bool) -> None:
+        """After a failure outside an index build: drop what the file's earlier builds made."""
+        if self.built and not self.cleanup:
+            self.cleanup = index_builds.undo(self.conn, set(), None, self.built, patient=patient)
+
     def _batch(self, part: Part) -> None:
         statements = [self.mf.statements[i] for i in part.statements]
         items: list[batch.Item] = [(s.sql, None) for s in statements]
@@ -165,9 +170,11 @@ def _send_all(run: _FileRun, timeouts: Timeouts) -> None:
             run.send(part)
     except failures.Failed as failed:
         _after_failure(run.conn)
+        run.drop_built(patient=True)
         raise failures.error(run.mf, failed, run.cleanup, run.conn, run.direction) from failed.error
     except KeyboardInterrupt:
         _after_failure(run.conn)
+        run.drop_built(patient=False)
         raise ApplyInterrupted(failures.interrupted(run.mf, run.at, run.cleanup, run.conn,
                                                     run.direction)) from None
 
