@@ -122,8 +122,7 @@ def _sentence(notes: list[str]) -> str:
 def _tail(mf: MigrationFile, at: int, cleanup: list[str], direction: str) -> str:
     left = _left(mf, at, bool(cleanup))
     if not left and not cleanup:
-        return "Nothing of this file was applied." if direction == "up" else \
-            "Nothing of this file was run; the version is still recorded."
+        return "Nothing of this file was applied."
     unrecorded = "the file was not recorded as applied" if direction == "up" else \
         "the version is still recorded"
     return _sentence([*cleanup, *([left] if left else []), unrecorded])
