@@ -92,7 +92,8 @@ class _FileRun:
             self._batch(part)
         elif part.history:
             try:
-                self.conn.execute(*history.row_change(self.mf, self.direction))
+                sql, params = history.row_change(self.mf, self.direction)
+                self.conn.execute(sql, params, prepare=False)  # unnamed, as the CLI sends it
             except psycopg.Error as exc:
                 raise failures.Failed(self.at, exc) from exc
         else:
@@ -118,11 +119,13 @@ class _FileRun:
         table = index_builds.table_of(stmt)
         before = index_builds.indexes_on(self.conn, table)
         try:
-            execute(self.conn, stmt, self.mf.shown, self.report)
-        except psycopg.Error as exc:
+            rules.execute(self.conn, stmt.sql, failures.stub_reporter(self.mf, stmt, self.report))
+        except (psycopg.Error, rules.ExtensionUnavailable) as exc:
             _end_transaction(self.conn)  # the CLI sends ROLLBACK after a failed statement
             self.cleanup = index_builds.undo(self.conn, before, table, self.built)
-            raise failures.Failed(self.at, exc) from exc
+            if isinstance(exc, psycopg.Error):
+                raise failures.Failed(self.at, exc) from exc
+            raise failures.Failed(self.at, None, str(exc)) from None
         except KeyboardInterrupt:
             _end_transaction(self.conn)
             self.cleanup = index_builds.undo(self.conn, before, table, self.built, patient=False)

@@ -62,6 +62,14 @@ def stub_listener(mf: MigrationFile, statements: list[Statement],
     return heard
 
 
+def stub_reporter(mf: MigrationFile, stmt: Statement, report: Progress) -> Callable[[str], None]:
+    """What rules.execute calls for a stubbed extension the server skipped in one statement."""
+    def skipped(name: str) -> None:
+        report(f"{mf.shown}:{stmt.line}: create extension {name} skipped: stubbed "
+               "(stub_extensions in [tool.dbharness])")
+    return skipped
+
+
 def skipped_invalid(conn: psycopg.Connection, stmt: Statement, before: set[int]) -> str:
     """Why a CREATE INDEX CONCURRENTLY IF NOT EXISTS that met an INVALID index of that name (an
     earlier run's unfinished build) must not count as done; '' when it built or met a valid one."""
