@@ -16,6 +16,7 @@ ast = lazy.Module("pglast.ast")
 enums = lazy.Module("pglast.enums")
 
 TIMEOUTS = ("lock_timeout", "statement_timeout")
+SHOWN = 6  # lines named in a message; the rest are counted
 Found = tuple[str, str, str, str, str]  # level, rule, target (file:line), message, fix
 
 HOW = {
@@ -54,7 +55,8 @@ def _part_way(mf: MigrationFile, plan: cli_batches.SendPlan) -> list[Found]:
     if not points:
         return []
     lines = sorted({mf.statements[p].line for p in points})
-    where = ", ".join(str(n) for n in lines)
+    where = ", ".join(str(n) for n in lines[:SHOWN]) + (f" and {len(lines) - SHOWN} more"
+                                                       if len(lines) > SHOWN else "")
     return [("warn", "commits-part-way", f"{mf.shown}:{lines[0]}",
              f"{HOW[plan.way]}; so it commits after line {where} before its end: a failure further "
              "on leaves what came before applied and the version unrecorded (with the Supabase CLI "
@@ -107,9 +109,8 @@ def _sets(stmt: Statement) -> list[tuple[str, float | None]]:
 def _loosened(settings: Settings, mf: MigrationFile) -> list[Found]:
     project = {"lock_timeout": settings.lock_timeout, "statement_timeout": settings.statement_timeout}
     found: list[Found] = []
-    for i, stmt in enumerate(mf.statements):
-        if not any(cli_batches.effective(s) for s in mf.statements[i + 1:]):
-            break  # a change at the end of the file bounds nothing
+    last = max((i for i, s in enumerate(mf.statements) if cli_batches.effective(s)), default=-1)
+    for stmt in mf.statements[:last]:  # a change after the file's last effective statement bounds nothing
         for name, seconds in _sets(stmt):
             limit = duration_seconds(project[name])
             if limit == 0 or (seconds is not None and 0 < seconds <= limit):

@@ -22,7 +22,7 @@ the same tests, so a file is cut where the CLI cuts it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dbharness.errors import MigrationError
 from dbharness.sql.statements import Statement
@@ -143,6 +143,7 @@ class _Walk:
     committed: list[int]
     block: list[int | tuple[str, int]]  # statements of the open transaction; savepoints as (name, at)
     opened: int | None = None  # the BEGIN of the open transaction
+    points: list[int] = field(default_factory=list)  # the statements after which more was committed
 
 
 def _walk(statements: list[Statement], upto: int) -> _Walk:
@@ -156,9 +157,11 @@ def _walk(statements: list[Statement], upto: int) -> _Walk:
                 state.opened, state.block = i, []
             elif kind is None and effective(stmt):
                 state.committed.append(i)
+                state.points.append(i)
         elif kind in ("commit", "rollback", "prepare"):  # a prepared transaction is not committed
-            if kind == "commit":
-                state.committed += [x for x in state.block if isinstance(x, int)]
+            kept = [x for x in state.block if isinstance(x, int)] if kind == "commit" else []
+            state.committed += kept
+            state.points += [i] if kept else []
             chained = bool(getattr(stmt.node, "chain", False))  # AND CHAIN opens the next one
             state.opened, state.block = (i, []) if chained else (None, [])
         elif kind == "savepoint":
@@ -194,10 +197,12 @@ def left_committed(plan: SendPlan, statements: list[Statement], failed: int) -> 
 def commit_points(plan: SendPlan, statements: list[Statement]) -> list[int]:
     """The statements after which the file has committed something while more of it is still to
     run: where a failure further on leaves part of the file applied and the version unrecorded."""
-    points = []
-    end = len(statements)
-    for upto in range(1, end):
-        before = left_committed(plan, statements, upto)
-        if before and before != left_committed(plan, statements, upto - 1):
-            points.append(upto - 1)
-    return [p for p in points if any(effective(s) for s in statements[p + 1:end])]
+    if plan.way != BATCHES:
+        points = _walk(statements, len(statements)).points
+    else:
+        points = [p.statements[-1] for p in plan.parts
+                  if not p.history and any(effective(statements[i]) for i in p.statements)]
+    later = [False] * (len(statements) + 1)  # later[i]: an effective statement at i or after
+    for i in range(len(statements) - 1, -1, -1):
+        later[i] = later[i + 1] or effective(statements[i])
+    return [p for p in points if later[p + 1]]
