@@ -22,8 +22,6 @@ from dbharness.sql.cli_batches import Part
 from dbharness.sql.migrations import MigrationFile
 from dbharness.sql.statements import Statement, read_sql, split_statements
 
-statement_error = failures.statement_error  # where run_script and older callers find it
-
 
 class ApplyInterrupted(KeyboardInterrupt):
     """Ctrl-C or SIGTERM while a file ran; notes say what it left applied, what its index builds
@@ -71,7 +69,7 @@ def _execute_all(conn: psycopg.Connection, statements: list[Statement], shown: s
         try:
             execute(conn, stmt, shown, report)
         except psycopg.Error as exc:
-            raise statement_error(shown, stmt, exc, "Nothing of this file was applied.") from exc
+            raise failures.statement_error(shown, stmt, exc, "Nothing of this file was applied.") from exc
 
 
 @dataclass
