@@ -79,6 +79,7 @@ class Settings:
     major_version: int | None = None  # supabase/config.toml [db] major_version
     supabase_cli: bool = False  # setup also installs the pinned Supabase CLI (for cli-check)
     webhooks: bool = False  # database webhooks enabled: supabase_functions and pg_net, as on the platform
+    loosen_timeouts: tuple[str, ...] = ()  # versions whose files may turn off or loosen the timeouts
     storage: Storage = field(default_factory=Storage, compare=False)
     # The URL of each environment that has one (its variable, else .env), never shown.
     urls: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -181,6 +182,8 @@ def _read(raw: dict[str, Any], source: SettingsSource) -> dict[str, Any]:
                                                 'stub_extensions = ["pg_graphql"]')
     values["setup_extensions"] = values_of.names(raw, "setup_extensions", f"{where} setup_extensions",
                                                  'setup_extensions = ["pg_cron"]')
+    values["loosen_timeouts"] = values_of.names(raw, "loosen_timeouts", f"{where} loosen_timeouts",
+                                                'loosen_timeouts = ["20240101000000"]')
     paths = values_of.globs(raw, where)
     if paths is not None:
         values["test_paths"] = paths

@@ -1,27 +1,31 @@
-"""Run up or down files on a connection: one transaction per file, timeouts, errors with file and line."""
+"""Run up or down files on a connection as the Supabase CLI sends them (sql/cli_batches): the same
+batches, the same statements on their own, the history row where the CLI writes it; with the
+harness's timeouts around every file, errors with file and line that say what a failure left
+applied, and the CONCURRENTLY cleanup (index_builds)."""
 
 from __future__ import annotations
 
 import time
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 from psycopg import sql as psql
 
-from dbharness.builder import history, index_builds
+from dbharness.builder import batch, failures, history, index_builds
 from dbharness.errors import MigrationError
 from dbharness.hosted import rules
 from dbharness.paths import shown
 from dbharness.progress import Progress, quiet
+from dbharness.sql.cli_batches import Part
 from dbharness.sql.migrations import MigrationFile
 from dbharness.sql.statements import Statement, read_sql, split_statements
 
 
 class ApplyInterrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM while a file ran outside a transaction; notes say what its index builds
-    left and how it was cleaned up (or the statement that finishes the job)."""
+    """Ctrl-C or SIGTERM while a file ran; notes say what it left applied, what its index builds
+    left and how they were cleaned up (or the statement that finishes the job)."""
 
     def __init__(self, notes: list[str]) -> None:
         super().__init__("; ".join(notes))
@@ -36,20 +40,6 @@ class Timeouts:
     statement: str
 
 
-def statement_error(shown: str, stmt: Statement, exc: psycopg.Error, note: str) -> MigrationError:
-    """A MigrationError naming file, line, the statement's first line and PostgreSQL's message."""
-    line = stmt.line
-    position = getattr(exc.diag, "statement_position", None)
-    if position and position.isdigit():
-        line += stmt.sql[: int(position) - 1].count("\n")
-    state = f" (SQLSTATE {exc.sqlstate})" if exc.sqlstate else ""
-    message = (exc.diag.message_primary or str(exc)).strip()
-    detail = f"\n  detail: {exc.diag.message_detail}" if exc.diag.message_detail else ""
-    return MigrationError(
-        f"{shown}:{line}: {message}{state}{detail}\n"
-        f"  statement: {stmt.first_line}\n  {note}")
-
-
 def _set_timeouts(conn: psycopg.Connection, timeouts: Timeouts, local: bool) -> None:
     scope = psql.SQL("set local" if local else "set")
     for name, value in (("lock_timeout", timeouts.lock), ("statement_timeout", timeouts.statement)):
@@ -58,8 +48,8 @@ def _set_timeouts(conn: psycopg.Connection, timeouts: Timeouts, local: bool) -> 
 
 
 def execute(conn: psycopg.Connection, stmt: Statement, shown: str, report: Progress = quiet) -> None:
-    """One statement of the file named shown; the server applies the platform's rules (see
-    rules.py). A stubbed extension it skipped is reported; errors name file:line."""
+    """One statement of the file named shown, on its own; the server applies the platform's rules
+    (see rules.py). A stubbed extension it skipped is reported; errors name file:line."""
     where = f"{shown}:{stmt.line}"
 
     def skipped(name: str) -> None:
@@ -79,72 +69,129 @@ def _execute_all(conn: psycopg.Connection, statements: list[Statement], shown: s
         try:
             execute(conn, stmt, shown, report)
         except psycopg.Error as exc:
-            raise statement_error(shown, stmt, exc, "Nothing of this file was applied.") from exc
+            raise failures.statement_error(shown, stmt, exc, "Nothing of this file was applied.") from exc
 
 
-def _update_history(conn: psycopg.Connection, mf: MigrationFile, direction: str) -> None:
-    """Up records the file's history row; down deletes it (inside the caller's transaction)."""
-    if direction == "up":
-        history.record(conn, mf)
-    else:
-        history.forget(conn, mf.version)
+@dataclass
+class _FileRun:
+    """One file being sent part by part; what its CONCURRENTLY statements built, for the cleanup."""
 
+    conn: psycopg.Connection
+    mf: MigrationFile
+    direction: str
+    report: Progress
+    built: list[int] = field(default_factory=list)
+    at: int = 0  # the statement (or len(statements): the history row) being sent
+    cleanup: list[str] = field(default_factory=list)
 
-def _run_in_transaction(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
-                        direction: str, report: Progress) -> None:
-    with conn.transaction():
-        _set_timeouts(conn, timeouts, local=True)
-        _execute_all(conn, mf.body, mf.shown, report)
-        _update_history(conn, mf, direction)
+    def send(self, part: Part) -> None:
+        self.at = part.statements[0] if part.statements else len(self.mf.statements)
+        if part.batch:
+            self._batch(part)
+        elif part.history:
+            try:
+                sql, params = history.row_change(self.mf, self.direction)
+                self.conn.execute(sql, params, prepare=False)  # unnamed, as the CLI sends it
+            except psycopg.Error as exc:
+                raise failures.Failed(self.at, exc) from exc
+        else:
+            self._alone(self.mf.statements[self.at])
 
+    def drop_built(self, patient: bool) -> None:
+        """After a failure outside an index build: drop what the file's earlier builds made."""
+        if self.built and not self.cleanup:
+            self.cleanup = index_builds.undo(self.conn, set(), None, self.built, patient=patient)
 
-def _run_outside_transaction(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
-                             direction: str, report: Progress) -> None:
-    """Statement by statement; a failure or an interruption drops the indexes this file built."""
-    _set_timeouts(conn, timeouts, local=False)
-    built: list[int] = []
-    for stmt in mf.body:
-        table = index_builds.table_of(stmt)
-        before = index_builds.indexes_on(conn, table)
+    def _batch(self, part: Part) -> None:
+        statements = [self.mf.statements[i] for i in part.statements]
+        items: list[batch.Item] = [(s.sql, None) for s in statements]
+        if part.history:
+            items.append(history.row_change(self.mf, self.direction))
         try:
-            execute(conn, stmt, mf.shown, report)
-        except psycopg.Error as exc:
-            notes = index_builds.undo(conn, before, table, built)
-            raise statement_error(mf.shown, stmt, exc, _sentence(notes)) from exc
+            batch.send(self.conn, items, failures.stub_listener(self.mf, statements, self.report))
+        except batch.BatchFailed as exc:
+            at = part.statements[exc.at] if exc.at < len(statements) else len(self.mf.statements)
+            raise failures.Failed(at, exc.error) from exc
+
+    def _alone(self, stmt: Statement) -> None:
+        table = index_builds.table_of(stmt)
+        before = index_builds.indexes_on(self.conn, table)
+        try:
+            rules.execute(self.conn, stmt.sql, failures.stub_reporter(self.mf, stmt, self.report))
+        except (psycopg.Error, rules.ExtensionUnavailable) as exc:
+            _end_transaction(self.conn)  # the CLI sends ROLLBACK after a failed statement
+            self.cleanup = index_builds.undo(self.conn, before, table, self.built)
+            if isinstance(exc, psycopg.Error):
+                raise failures.Failed(self.at, exc) from exc
+            raise failures.Failed(self.at, None, str(exc)) from None
         except KeyboardInterrupt:
-            raise ApplyInterrupted(index_builds.undo(conn, before, table, built, patient=False)) from None
-        built += sorted(index_builds.indexes_on(conn, table) - before)
-    with conn.transaction():
-        _update_history(conn, mf, direction)
+            _end_transaction(self.conn)
+            self.cleanup = index_builds.undo(self.conn, before, table, self.built, patient=False)
+            raise
+        self.built += sorted(index_builds.indexes_on(self.conn, table) - before)
+        leftover = failures.skipped_invalid(self.conn, stmt, before)
+        if leftover:
+            self.cleanup = index_builds.undo(self.conn, before, table, self.built)
+            raise failures.Failed(self.at, None, leftover)
 
 
-def _sentence(notes: list[str]) -> str:
-    text = "; ".join([*notes, "the file was not recorded as applied"])
-    return text[0].upper() + text[1:] + "."
+def _end_transaction(conn: psycopg.Connection) -> None:
+    """Roll back a transaction a failed or interrupted file left open (the CLI sends ROLLBACK, or
+    disconnects, which rolls back too)."""
+    if not conn.closed and conn.info.transaction_status in (psycopg.pq.TransactionStatus.INTRANS,
+                                                            psycopg.pq.TransactionStatus.INERROR):
+        with suppress(psycopg.Error):
+            conn.execute("rollback")
+
+
+def _after_failure(conn: psycopg.Connection) -> None:
+    """The CLI ends its run at a failure; this connection goes on (the lock, the report), so it
+    drops the transaction and the role (which RESET ALL keeps) that the failed file left."""
+    _end_transaction(conn)
+    with suppress(psycopg.Error):
+        conn.execute("reset role")
 
 
 def _reset_session(conn: psycopg.Connection) -> None:
     """Undo what a file SET for the session (a plain SET outlives its transaction), so the next
-    file starts from the server defaults plus the harness's own timeouts, never the last file's."""
+    file starts from the server defaults plus the harness's own timeouts, never the last file's;
+    the CLI runs RESET ALL before every file too."""
     if conn.closed or conn.broken:
         return
     with suppress(psycopg.Error):  # a dead server is reported by the error already on its way
+        _end_transaction(conn)
         conn.execute("reset all")
+
+
+def _send_all(run: _FileRun, timeouts: Timeouts) -> None:
+    _reset_session(run.conn)
+    _set_timeouts(run.conn, timeouts, local=False)
+    try:
+        for part in run.mf.plan.parts:
+            run.send(part)
+    except failures.Failed as failed:
+        _after_failure(run.conn)
+        run.drop_built(patient=True)
+        raise failures.error(run.mf, failed, run.cleanup, run.conn, run.direction) from failed.error
+    except KeyboardInterrupt:
+        _after_failure(run.conn)
+        run.drop_built(patient=False)
+        raise ApplyInterrupted(failures.interrupted(run.mf, run.at, run.cleanup, run.conn,
+                                                    run.direction)) from None
 
 
 def apply_file(conn: psycopg.Connection, mf: MigrationFile, timeouts: Timeouts,
                direction: str = "up", report: Progress = quiet) -> float:
-    """Apply one file (up records history, down forgets it); returns milliseconds taken."""
+    """Apply one file as the Supabase CLI does (up records history, down forgets it); returns
+    milliseconds taken. A failure names file:line and what it left applied."""
     if not conn.autocommit:
         raise MigrationError("apply_file needs an autocommit connection")
-    mode = "" if mf.transactional else " (outside a transaction)"
+    plan = mf.plan  # a file the CLI would lose is refused before anything of it runs
+    mode = "" if plan.one_transaction else f" ({plan.describe().removesuffix(' (CONCURRENTLY)')})"
     verb = "Applying" if direction == "up" else "Rolling back"
     started = time.perf_counter()
     try:
-        if mf.transactional:
-            _run_in_transaction(conn, mf, timeouts, direction, report)
-        else:
-            _run_outside_transaction(conn, mf, timeouts, direction, report)
+        _send_all(_FileRun(conn, mf, direction, report), timeouts)
     except MigrationError:
         report(f"{verb} {mf.stem}{mode} ... FAILED")
         raise

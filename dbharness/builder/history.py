@@ -91,13 +91,33 @@ def same_statements(recorded: list[str] | None, mf: MigrationFile) -> bool:
     return normalized(recorded) == normalized(statements_of(mf))
 
 
+INSERT_SQL = ("insert into supabase_migrations.schema_migrations (version, name, statements) "
+              "values (%s, %s, %s)")
+DELETE_SQL = "delete from supabase_migrations.schema_migrations where version = %s"
+
+
+def row_change(mf: MigrationFile, direction: str) -> tuple[str, tuple[object, ...]]:
+    """The statement and parameters that record an applied file (up) or forget it (down), for the
+    caller to send where the Supabase CLI sends its insert: at the end of the file's last batch."""
+    if direction == "up":
+        return INSERT_SQL, (mf.version, mf.name, statements_of(mf))
+    return DELETE_SQL, (mf.version,)
+
+
 def record(conn: psycopg.Connection, mf: MigrationFile) -> None:
     """Insert the history row of an applied file (inside the caller's transaction)."""
-    conn.execute(
-        "insert into supabase_migrations.schema_migrations (version, name, statements) "
-        "values (%s, %s, %s)", (mf.version, mf.name, statements_of(mf)))
+    conn.execute(*row_change(mf, "up"))
 
 
 def forget(conn: psycopg.Connection, version: str) -> None:
     """Delete the history row of a rolled-back version (inside the caller's transaction)."""
-    conn.execute("delete from supabase_migrations.schema_migrations where version = %s", (version,))
+    conn.execute(DELETE_SQL, (version,))
+
+
+def recorded(conn: psycopg.Connection, version: str) -> bool:
+    """True when the version has a history row (read-only; no table means no row)."""
+    if not exists(conn):
+        return False
+    row = conn.execute("select exists (select 1 from supabase_migrations.schema_migrations "
+                       "where version = %s)", (version,)).fetchone()
+    return bool(row and row[0])

@@ -34,6 +34,24 @@ def table_of(stmt: Statement) -> str | None:
     return ".".join(psql.Identifier(p).as_string(None) for p in parts)
 
 
+def built_name(stmt: Statement) -> tuple[str, str] | None:
+    """(table, index name) of a CREATE INDEX that names its index, else None; the index goes in
+    the table's schema."""
+    table = table_of(stmt)
+    name = getattr(stmt.node, "idxname", None)
+    return (table, name) if table and name else None
+
+
+def named_index(conn: psycopg.Connection, table: str, name: str) -> tuple[int, str, bool] | None:
+    """(oid, qualified name, valid) of the index called name in table's schema, or None."""
+    row = conn.execute(
+        "select c.oid::int, format('%%I.%%I', n.nspname, c.relname), x.indisvalid from pg_class c "
+        "join pg_namespace n on n.oid = c.relnamespace join pg_index x on x.indexrelid = c.oid "
+        "where c.relname = %s and c.relnamespace = "
+        "(select relnamespace from pg_class where oid = to_regclass(%s))", (name, table)).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
 def indexes_on(conn: psycopg.Connection, table: str | None) -> set[int]:
     """The oids of the indexes on a table (none when there is no such table)."""
     if table is None:

@@ -82,8 +82,7 @@ def plan_lines(plan: Plan) -> list[str]:
         return [f"{plan.target}: up to date, nothing to apply"]
     lines = [f"Plan for {plan.target}:"]
     for f in plan.pending:
-        mode = "in a transaction" if f.transactional else "outside a transaction (CONCURRENTLY)"
-        lines.append(f"  {f.stem}  [{mode}]")
+        lines.append(f"  {f.stem}  [{f.plan.describe()}]")
     return lines
 
 

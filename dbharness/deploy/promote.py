@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from dbharness.builder import database, history
+from dbharness.builder import database, history, killed_runs
 from dbharness.builder.apply import apply_file
 from dbharness.config import Settings
 from dbharness.deploy import gates, guards, targets
@@ -104,6 +104,7 @@ def _promote(settings: Settings, target: Target, result: PromoteResult, *, to: s
         for line in plan_lines(plan):
             report(line)
         plan.refusals += gates.lint_refusals(settings, plan, report)
+        plan.refusals += killed_runs.refusals(settings, conn, plan.pending)  # what a killed run left
         if plan.refusals:
             raise PromotionRefused(f"promotion to {target} refused:\n  - " + "\n  - ".join(plan.refusals))
         if result.dry_run or not plan.pending:

@@ -17,7 +17,7 @@ import psycopg
 from dbharness.builder import inputs, memo
 from dbharness.config import LintException, Settings, Storage
 from dbharness.errors import ConfigError, PrerequisiteError
-from dbharness.lint import gate, new_tables, plpgsql_check, security
+from dbharness.lint import gate, new_tables, plpgsql_check, security, transactions
 from dbharness.paths import shown
 from dbharness.sql.migrations import MigrationFile, discover
 
@@ -173,7 +173,7 @@ def lint_files(settings: Settings,
     of = memo.key(inputs.harness(), f"{squawk}:{seen.st_size}:{seen.st_mtime_ns}",
                   memo.files_key([settings.root / ".squawk.toml", *(mf.path for mf in ups + downs)],
                                  settings.root),
-                  repr((settings.rollback_excluded_rules, settings.lint_levels)),
+                  repr((settings.rollback_excluded_rules, settings.lint_levels)), transactions.key(settings),
                   repr([mf.stem for mf in new_from or []]))
     return memo.remembered(settings.storage, "lint-files", of,
                            lambda: _lint_files(settings, ups, downs, new_from))
@@ -184,6 +184,7 @@ def _lint_files(settings: Settings, ups: list[MigrationFile], downs: list[Migrat
     findings: list[Finding] = []
     for mf in ups + downs:
         findings.extend(_ignore_without_reason(mf))
+    findings.extend(Finding(*found) for found in transactions.run(settings, ups + downs))
     for group, exclude in ((ups, excluded_rules(settings, False)),
                            (downs, excluded_rules(settings, True))):
         for in_tx in (True, False):

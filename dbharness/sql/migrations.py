@@ -1,4 +1,4 @@
-"""Pure: find and order migration and rollback files, and decide how each one must run."""
+"""Pure: find and order migration and rollback files, and how each one is sent (see cli_batches)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from dbharness.errors import ConfigError, MigrationError
+from dbharness.errors import ConfigError
 from dbharness.paths import shown
-from dbharness.sql.statements import Statement, is_concurrent, read_sql, split_statements, transaction_kind
+from dbharness.sql.cli_batches import SendPlan, send_plan
+from dbharness.sql.statements import Statement, read_sql, split_statements
 
 # The Supabase CLI's own pattern (migrateFilePattern): any name, spaces and all; the CLI records
 # the name as this group matches it.
@@ -44,22 +45,27 @@ class MigrationFile:
     def statements(self) -> list[Statement]:
         return split_statements(self.text, str(self.path))
 
-    @cached_property
+    @property
     def body(self) -> list[Statement]:
-        """The statements the harness executes: a `begin; ... commit;` wrapper is the file's own
-        transaction, which the harness provides, so it is left out; any other statement that
-        would end or start a transaction part-way through the file is refused."""
-        return executable_body(self.statements, self.path)
+        """The statements the harness executes: all of them, in order, as the Supabase CLI sends
+        them (a file's own BEGIN, COMMIT and ROLLBACK included; see cli_batches)."""
+        return self.statements
 
     @property
     def wrapped(self) -> bool:
         """True when the file is wrapped in its own BEGIN ... COMMIT."""
-        return len(self.body) != len(self.statements)
+        kinds = [s.transaction for s in self.statements]
+        return len(kinds) >= 2 and kinds[0] == "begin" and kinds[-1] == "commit"
 
     @cached_property
+    def plan(self) -> SendPlan:
+        """How the file is sent, as the Supabase CLI sends it; a BEGIN it never commits is refused."""
+        return send_plan(self.text, self.statements, str(self.path))
+
+    @property
     def transactional(self) -> bool:
-        """False when every statement must run outside a transaction; refuses mixed files."""
-        return run_mode(self.body, self.path)
+        """True when the whole file and its history row are one transaction (refuses, as plan)."""
+        return self.plan.one_transaction
 
     @property
     def rollback_none_reason(self) -> str | None:
@@ -109,42 +115,6 @@ def discover(directory: Path, root: Path | None = None) -> list[MigrationFile]:
                               f"and {f.path.name}; give one of them a new version")
         seen[f.version] = f
     return files
-
-
-ENDS_OR_STARTS = {"begin", "commit", "rollback", "prepare", "commit_prepared", "rollback_prepared"}
-
-
-def executable_body(statements: list[Statement], path: Path) -> list[Statement]:
-    """statements without a whole-file begin/commit wrapper; transaction control that would
-    commit or abandon part of the file is a MigrationError naming its line."""
-    body = statements
-    if (len(body) >= 2 and transaction_kind(body[0]) == "begin"
-            and transaction_kind(body[-1]) == "commit"):
-        body = body[1:-1]
-    for stmt in body:
-        if transaction_kind(stmt) in ENDS_OR_STARTS:
-            raise MigrationError(
-                f"{path}:{stmt.line}: {stmt.first_line} would commit or abandon part of this file "
-                "(the harness, like the Supabase CLI, runs a migration file in one transaction). "
-                "Remove it, wrap the whole file in begin; ... commit;, or split the file in two.")
-    return body
-
-
-def run_mode(statements: list[Statement], path: Path) -> bool:
-    """True when the file runs in one transaction; False when it must run statement by statement."""
-    concurrent = [s for s in statements if is_concurrent(s)]
-    if not concurrent:
-        return True
-    others = [s for s in statements if not is_concurrent(s) and s.kind != "VariableSetStmt"]
-    if others:
-        first = others[0]
-        raise MigrationError(
-            f"{path}:{first.line}: this file mixes statements that cannot run in a transaction "
-            f"(line {concurrent[0].line}: {concurrent[0].first_line}) with ones that should "
-            f"(line {first.line}: {first.first_line}). Split it: put the CONCURRENTLY/VACUUM "
-            "statements in a migration file of their own."
-        )
-    return False
 
 
 @dataclass(frozen=True)

@@ -140,25 +140,140 @@ def test_each_file_starts_from_a_fresh_session(fresh_db, tmp_path):
 def test_a_begin_commit_wrapper_is_the_files_own_transaction(fresh_db, tmp_path):
     f = mig(tmp_path, "1_w.sql", "begin;\ncreate table public.w (x int);\nsavepoint s;\n"
                                  "insert into public.w values (1);\nrollback to savepoint s;\ncommit;\n")
-    bad = mig(tmp_path, "2_bad.sql", "create table public.w2 (x int);\ncommit;\ncreate table public.w3 (x int);\n")
+    bad = mig(tmp_path, "2_bad.sql", "begin;\ncreate table public.w2 (x int);\nselect 1/0;\ncommit;\n")
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         apply_files(conn, [f], LIMITS)
         assert table_exists(conn, "public.w") and conn.execute("select count(*) from public.w").fetchone() == (0,)
         assert history.read(conn)["1"].statements[0] == "begin" and history.read(conn)["1"].statements[-1] == "commit"
-        with pytest.raises(MigrationError, match=r"2_bad.sql:2: commit would commit or abandon part of this file"):
+        with pytest.raises(MigrationError) as err:
             apply_file(conn, bad, LIMITS)
         assert not table_exists(conn, "public.w2") and "2" not in history.read(conn)
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    assert "2_bad.sql:3: division by zero" in str(err.value)
+    assert str(err.value).endswith("Nothing of this file was applied.")
 
 
-@pytest.mark.parametrize("sql", ["begin;\ncreate table public.p (x int);\n",
-                                 "create table public.p (x int);\nrollback;\n",
-                                 "begin;\ncreate table public.p (x int);\ncommit;\nbegin;\nselect 1;\ncommit;\n"])
-def test_transaction_control_that_splits_a_file_is_refused_before_anything_runs(fresh_db, tmp_path, sql):
-    f = mig(tmp_path, "1_p.sql", sql)
+ENUM = ("create type public.r as enum ('a'); create table public.m (role public.r);\n"
+        "begin; alter type public.r add value 'b'; commit;\n"
+        "begin; create index m_b on public.m (role) where role = 'b'; commit;\n")
+
+
+def test_a_commit_part_way_is_applied_as_the_cli_applies_it_with_the_same_history_row(fresh_db, tmp_path):
+    """A new enum value cannot be used in the transaction that added it: projects commit part-way."""
+    f = mig(tmp_path, "1_enum.sql", ENUM)
+    lines: list[str] = []
     with psycopg.connect(fresh_db, autocommit=True) as conn:
-        with pytest.raises(MigrationError, match="would commit or abandon part of this file"):
+        apply_files(conn, [f], LIMITS, report=lines.append)
+        assert table_exists(conn, "public.m_b")
+        assert history.read(conn)["1"].statements == [
+            "create type public.r as enum ('a')", "create table public.m (role public.r)", "begin",
+            "alter type public.r add value 'b'", "commit", "begin",
+            "create index m_b on public.m (role) where role = 'b'", "commit"]
+    assert lines[0].startswith("Applying 1_enum (statement by statement, in the transactions it opens and "
+                               "commits itself) ... done in ")
+
+
+def test_a_failure_after_a_commit_says_exactly_what_it_left_applied(fresh_db, tmp_path):
+    f = mig(tmp_path, "1_half.sql", "create table public.a (x int);\nbegin;\ncreate table public.b (x int);\n"
+                                    "commit;\nbegin;\ncreate table public.c (x int);\n"
+                                    "insert into public.c select 1/0;\ncommit;\n")
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        history.ensure_table(conn)
+        with pytest.raises(MigrationError) as err:
+            apply_file(conn, f, LIMITS)
+        assert [table_exists(conn, f"public.{t}") for t in "abc"] == [True, True, False]
+        assert history.read(conn) == {}
+    assert str(err.value) == (
+        f"{f.path}:7: division by zero (SQLSTATE 22012)\n  statement: insert into public.c select 1/0\n"
+        "  Left applied, as the Supabase CLI leaves them (each was committed before the failure): line 1: "
+        "create table public.a (x int), line 3: create table public.b (x int); the file was not recorded "
+        "as applied.")
+
+
+def test_a_file_that_changes_the_role_and_commits_is_recorded_as_the_cli_records_it(fresh_db, tmp_path):
+    """The CLI writes the row after the file's COMMIT, where the role set with set_config(..., true)
+    is over; a role still set where the row is written fails as it fails the CLI, with no traceback."""
+    ok = mig(tmp_path, "1_role.sql", "begin; create table public.t (id int); "
+                                     "select set_config('role', 'authenticated', true); commit;")
+    stays = mig(tmp_path, "2_role.sql", "create table public.u (id int);\n"
+                                        "select set_config('role', 'authenticated', true);")
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        apply_files(conn, [ok], LIMITS)
+        assert list(history.read(conn)) == ["1"] and table_exists(conn, "public.t")
+        with pytest.raises(MigrationError) as err:
+            apply_file(conn, stays, LIMITS)
+        assert not table_exists(conn, "public.u") and list(history.read(conn)) == ["1"]
+        assert conn.execute("select current_user").fetchone() == ("postgres",)
+    assert str(err.value).startswith(
+        f"{stays.path}: the history row could not be written: permission denied for schema "
+        "supabase_migrations (SQLSTATE 42501)\n  it is written as the Supabase CLI does it, at the end of "
+        "the file's last batch, in its transaction, with the session the file left")
+    assert str(err.value).endswith("Nothing of this file was applied.")
+
+
+def test_concurrently_after_other_statements_runs_on_its_own_as_the_cli_sends_it(fresh_db, tmp_path):
+    f = mig(tmp_path, "1_mixed.sql", "create table public.k (a int);\ncreate index concurrently k_a on public.k (a);\n"
+                                     "create table public.k2 (a int);\ninsert into public.k2 select 1/0;\n")
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        history.ensure_table(conn)
+        with pytest.raises(MigrationError) as err:
+            apply_file(conn, f, LIMITS)
+        assert table_exists(conn, "public.k") and not table_exists(conn, "public.k2")
+        assert not table_exists(conn, "public.k_a"), "the index this file built concurrently is dropped"
+    assert ("Dropped the index public.k_a that this file built; left applied, as the Supabase CLI leaves "
+            "them (each was committed before the failure): line 1: create table public.k (a int); the file "
+            "was not recorded as applied.") in str(err.value)
+
+
+def test_a_begin_never_committed_is_refused_before_anything_runs(fresh_db, tmp_path):
+    f = mig(tmp_path, "1_p.sql", "create table public.p (x int);\nbegin;\ncreate table public.q (x int);\n")
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        with pytest.raises(MigrationError, match=r"1_p.sql:2: begin is never committed"):
             apply_file(conn, f, LIMITS)
         assert not table_exists(conn, "public.p")
+
+
+def test_a_missing_opt_in_part_is_named_with_its_setting(fresh_db, tmp_path):
+    f = mig(tmp_path, "1_hook.sql", "create table public.h (id int);\n"
+                                    "create trigger h_hook after insert on public.h for each row\n"
+                                    "  execute function supabase_functions.http_request('https://x', 'POST');\n")
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        history.ensure_table(conn)
+        with pytest.raises(MigrationError) as err:
+            apply_file(conn, f, LIMITS)
+    assert ('hint: supabase_functions is provided by the opt-in \'webhooks\' (dbharness/hosted/objects/'
+            "06_functions.sql): the throwaway database has it when [tool.dbharness] sets webhooks = true, "
+            "a Supabase project when webhooks is turned on for it") in str(err.value)
+
+
+def _invalid_index(conn: psycopg.Connection, table: str, index: str) -> None:
+    """An INVALID index, as a CREATE INDEX CONCURRENTLY that failed (or was killed) leaves it."""
+    conn.execute(f"create table {table} (a int); insert into {table} values (1), (1)")
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute(f"create unique index concurrently {index} on {table} (a)")
+    conn.execute(f"delete from {table} where ctid = (select min(ctid) from {table})")
+
+
+def test_an_invalid_index_of_an_earlier_run_is_never_recorded_as_built(fresh_db, tmp_path):
+    skip = mig(tmp_path, "1_ine.sql", "create unique index concurrently if not exists fa_id on public.fa (a);")
+    again = mig(tmp_path, "2_again.sql", "create unique index concurrently fb_id on public.fb (a);")
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        history.ensure_table(conn)
+        _invalid_index(conn, "public.fa", "fa_id")
+        _invalid_index(conn, "public.fb", "fb_id")
+        with pytest.raises(MigrationError) as skipped:
+            apply_file(conn, skip, LIMITS)
+        with pytest.raises(MigrationError) as exists:
+            apply_file(conn, again, LIMITS)
+        assert history.read(conn) == {}
+        assert table_exists(conn, "public.fa_id"), "not provably this run's: named, never dropped"
+    assert str(skipped.value) == (
+        f"{skip.path}:1: public.fa_id is there already, INVALID: a CREATE INDEX CONCURRENTLY that an earlier "
+        "run started and never finished (a killed or failed run); IF NOT EXISTS skipped it, so the version is "
+        "not recorded. Drop it with: drop index concurrently if exists public.fa_id; and run again\n"
+        "  Nothing of this file was applied.")
+    assert ("hint: public.fb_id is an INVALID index: a CREATE INDEX CONCURRENTLY that an earlier run started "
+            "and never finished; drop it with: drop index concurrently if exists public.fb_id;") in str(exists.value)
 
 
 def test_ctrl_c_during_a_concurrent_build_drops_the_invalid_index(fresh_db, tmp_path):
@@ -184,3 +299,40 @@ def test_ctrl_c_during_a_concurrent_build_drops_the_invalid_index(fresh_db, tmp_
             release.join()
         assert not table_exists(conn, "public.g_idx")
         assert history.read(conn) == {}
+
+
+def _interrupted(conn: psycopg.Connection, f, holder: psycopg.Connection) -> list[str]:
+    """Apply f while holder keeps public.busy locked, and press Ctrl-C while f waits for it."""
+    import _thread
+    import threading
+
+    from dbharness.builder.apply import ApplyInterrupted
+
+    interrupt = threading.Timer(0.5, _thread.interrupt_main)
+    interrupt.start()
+    try:
+        with pytest.raises(ApplyInterrupted) as err:
+            apply_file(conn, f, Timeouts("5min", "5min"))
+    finally:
+        interrupt.cancel()
+        holder.rollback()
+    return err.value.notes
+
+
+@pytest.mark.parametrize("sql, left", [
+    ("create table public.z (a int);\nalter table public.busy add column b int;\n", []),
+    ("create table public.z (a int);\ncommit;\nbegin;\nalter table public.busy add column b int;\ncommit;\n",
+     ["left applied, as the Supabase CLI leaves them (each was committed before the interruption): line 1: "
+      "create table public.z (a int)"]),
+])
+def test_ctrl_c_while_a_file_waits_says_what_it_left_and_leaves_the_connection_usable(fresh_db, tmp_path,
+                                                                                      sql, left):
+    f = mig(tmp_path, "1_wait.sql", sql)
+    with psycopg.connect(fresh_db, autocommit=True) as conn, psycopg.connect(fresh_db) as holder:
+        history.ensure_table(conn)
+        conn.execute("create table public.busy (a int)")
+        holder.execute("lock table public.busy in access share mode")
+        assert _interrupted(conn, f, holder) == left
+        assert table_exists(conn, "public.z") is bool(left) and history.read(conn) == {}
+        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        assert conn.execute("select 1").fetchone() == (1,)

@@ -141,3 +141,23 @@ def test_lint_finds_what_supabase_db_lint_finds(envs):
     found, _ = json.JSONDecoder().raw_decode(report[report.index("["):])
     theirs = {(plpgsql_check.LEVELS[i["level"]], f["function"], i["message"]) for f in found for i in f["issues"]}
     assert ours == theirs and ("error", "public.broken", 'relation "public.nope" does not exist') in ours
+
+
+ENUM_COMMITS = ("create type public.mt5_role as enum ('reader');\n"
+                "create table public.mt5_members (role public.mt5_role);\n"
+                "alter table public.mt5_members enable row level security;\n"
+                "begin;\nalter type public.mt5_role add value 'writer' after 'reader';\ncommit;\n"
+                "begin;\ncreate index mt5_members_writers on public.mt5_members (role) where role = 'writer';\n"
+                "commit;\n")
+
+
+def test_a_file_that_commits_part_way_mixes_both_ways(envs):
+    """A new enum value cannot be used in the transaction that added it, so projects commit part-way:
+    the CLI pushes such a file, the harness takes it on, and each records what the other does."""
+    settings, urls = envs
+    (settings.migrations_dir / "20251201000000_enum_commits.sql").write_text(ENUM_COMMITS)
+    cli(settings, "db", "push", "--yes", url=urls["staging"])
+    assert "20251201000000_enum_commits" in promote(settings, "production")
+    staging, production = rows(urls["staging"]), rows(urls["production"])
+    assert staging["20251201000000"] == production["20251201000000"]
+    assert "Remote database is up to date" in cli(settings, "db", "push", "--yes", url=urls["production"]).output

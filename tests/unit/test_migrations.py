@@ -76,15 +76,12 @@ def test_concurrent_only_file_runs_outside_a_transaction(tmp_path):
     assert parse_name(write(tmp_path, "1_a.sql", sql)).transactional is False
 
 
-def test_mixed_file_is_refused_with_both_lines_and_advice(tmp_path):
+def test_a_file_mixing_concurrently_with_other_statements_is_sent_in_parts_as_the_cli_sends_it(tmp_path):
     sql = "create table t (a int);\n\ncreate index concurrently i on t (a);"
     mf = parse_name(write(tmp_path, "1_a.sql", sql))
-    with pytest.raises(MigrationError) as err:
-        _ = mf.transactional
-    text = str(err.value)
-    assert "line 3: create index concurrently" in text
-    assert "line 1: create table t" in text
-    assert "Split it" in text
+    assert mf.transactional is False
+    assert [(p.statements, p.batch, p.history) for p in mf.plan.parts] == [
+        ((0,), True, False), ((1,), False, False), ((), True, True)]
 
 
 def test_rollbacks_pair_by_version_and_report_gaps(tmp_path):
@@ -134,47 +131,43 @@ def test_exact_words_of_discovery_and_naming(tmp_path):
     assert str(err.value) == "version 1 is used twice: 1_a.sql and 1_b.sql; give one of them a new version"
 
 
-def test_the_mixed_file_message_in_full(tmp_path):
-    mf = parse_name(write(tmp_path, "1_a.sql", "create table t (a int);\n\ncreate index concurrently i on t (a);"))
+@pytest.mark.parametrize("sql, wrapped", [
+    ("begin;\nselect 1;\ncommit;", True),
+    ("begin;\ncommit;", True),
+    ("start transaction;\nselect 1;\nend;", True),
+    ("select 1;\nselect 2;", False),
+    ("begin;\nselect 1;\ncommit;\nselect 2;", False),
+    ("savepoint a;\nselect 1;\nrelease a;", False),
+])
+def test_the_body_is_every_statement_and_wrapped_says_whether_the_file_wraps_itself(tmp_path, sql, wrapped):
+    mf = parse_name(write(tmp_path, "1_a.sql", sql))
+    assert mf.body == mf.statements  # the file's own BEGIN and COMMIT run, as the CLI runs them
+    assert mf.wrapped is wrapped  # lint shows squawk the file's own wrapper
+
+
+@pytest.mark.parametrize("sql, line", [
+    ("begin;\nselect 1;", 1),
+    ("select 1;\nbegin;\nselect 2;\ncommit;\nbegin;\nselect 3;", 5),
+    ("begin;\nselect 1;\ncommit and chain;\nselect 2;", 3),
+])
+def test_a_begin_never_committed_is_refused_with_its_line_before_anything_runs(tmp_path, sql, line):
+    mf = parse_name(write(tmp_path, "1_a.sql", sql))
     with pytest.raises(MigrationError) as err:
         _ = mf.transactional
+    first = mf.statements[[s.line for s in mf.statements].index(line)].first_line
     assert str(err.value) == (
-        f"{mf.path}:1: this file mixes statements that cannot run in a transaction (line 3: create index "
-        "concurrently i on t (a)) with ones that should (line 1: create table t (a int)). Split it: put the "
-        "CONCURRENTLY/VACUUM statements in a migration file of their own.")
+        f"{mf.path}:{line}: {first} is never committed: the Supabase CLI would leave its transaction "
+        "open, write the history row inside it, report success and lose this file (and every later one) "
+        "when it disconnects. End the transaction with commit;")
 
 
-@pytest.mark.parametrize("sql, body", [
-    ("begin;\nselect 1;\ncommit;", ["select 1"]),
-    ("begin;\ncommit;", []),
-    ("start transaction;\nselect 1;\nend;", ["select 1"]),
-    ("select 1;\nselect 2;", ["select 1", "select 2"]),
-    ("savepoint a;\nselect 1;\nrelease a;", ["savepoint a", "select 1", "release a"]),
-    ("begin;\nsavepoint a;\nrollback to a;\ncommit;", ["savepoint a", "rollback to a"]),
-])
-def test_a_begin_commit_wrapper_is_left_out_of_the_body(tmp_path, sql, body):
+@pytest.mark.parametrize("sql", ["select 1;\ncommit;", "commit;", "begin;\nselect 1;\nrollback;",
+                                 "begin;\ncommit;\nbegin;\ncommit;", "begin;\nprepare transaction 'x';",
+                                 "select 1;\nrollback;\nselect 2;"])
+def test_transaction_control_part_way_is_sent_statement_by_statement(tmp_path, sql):
     mf = parse_name(write(tmp_path, "1_a.sql", sql))
-    assert [s.sql for s in mf.body] == body
-    assert mf.wrapped is (sql.startswith(("begin", "start")))  # lint shows squawk the file's own wrapper
-
-
-@pytest.mark.parametrize("sql, line, first", [
-    ("begin;\nselect 1;", 1, "begin"),
-    ("select 1;\ncommit;", 2, "commit"),
-    ("commit;", 1, "commit"),
-    ("begin;\nselect 1;\nrollback;", 1, "begin"),
-    ("select 1;\nbegin;\nselect 2;\ncommit;", 2, "begin"),
-    ("begin;\ncommit;\nbegin;\ncommit;", 2, "commit"),
-    ("begin;\nprepare transaction 'x';\ncommit;", 2, "prepare transaction 'x'"),
-])
-def test_transaction_control_part_way_is_refused_with_its_line(tmp_path, sql, line, first):
-    mf = parse_name(write(tmp_path, "1_a.sql", sql))
-    with pytest.raises(MigrationError) as err:
-        _ = mf.body
-    assert str(err.value) == (
-        f"{mf.path}:{line}: {first} would commit or abandon part of this file (the harness, like the Supabase "
-        "CLI, runs a migration file in one transaction). Remove it, wrap the whole file in begin; ... commit;, "
-        "or split the file in two.")
+    assert mf.plan.way == "each" and mf.transactional is False
+    assert [p.statements for p in mf.plan.parts] == [(i,) for i in range(len(mf.statements))] + [()]
 
 
 def test_orphans_are_sorted_by_version_and_range_messages_list_known_versions(tmp_path):
