@@ -6,7 +6,8 @@ barrier (`create database ... template`): base k holds what the first k persiste
 edited isolated test file re-runs alone on a fresh copy of the base before it in name order, so it
 sees what the persistent files before it made, nothing of those after it, and no other run's
 writes; an edited migration, seed, test helper or persistent file rebuilds (from the migrated
-template cache when nothing it depends on changed) and re-runs the whole suite. Ctrl-C stops it; the server and everything it made are removed.
+template cache when nothing it depends on changed) and re-runs the whole suite. Ctrl-C stops it;
+the server and everything it made are removed.
 """
 
 from __future__ import annotations

@@ -94,6 +94,7 @@ class Lexer:
         self.state, self.tag, self.depth, self.paren, self.begin, self.count = "", "", 0, 0, 0, 0
 
     def emit(self, text: str, line: int) -> None:
+        """Add text to the query buffer (line: where it came from)."""
         if not self.query:
             self.line = line
         self.query += text

@@ -28,6 +28,7 @@ class Live:
         self.sends = program.sends
 
     def send(self, query: Query) -> Rows | None:
+        """Run the query's statements; for \\gset and \\gexec, the last one's rows."""
         key = (str(query.path), query.line, query.text)
         known = key in self.sends
         statements = self.sends[key] if known else split_for_run(query.text, query.line)
@@ -47,9 +48,11 @@ class Live:
         return rows
 
     def echo(self, unit: Echo) -> None:
+        """What psql prints joins the file's output."""
         self.run.output.echo(unit)
 
     def said(self, unit: Said) -> None:
+        """psql's messages join the file's notices."""
         self.run.output.said(unit)
 
 

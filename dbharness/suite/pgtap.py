@@ -49,10 +49,10 @@ def prepare(conn: psycopg.Connection, setup_dir: Path, root: Path | None = None)
         test_file = load(helper, root=root)
         if test_file.error:
             raise ConfigError(test_file.error)
-        with conn.transaction():
+        with conn.transaction():  # a helper that fails leaves nothing behind
             stopped = _play(FileRun(conn, test_file, "0", Output(root), as_written=True))
-        if stopped:
-            raise ConfigError(stopped[0])
+            if stopped:
+                raise ConfigError(f"test helper {stopped[0]}")
 
 
 def _play(run: FileRun) -> Stopped | None:
@@ -263,7 +263,15 @@ def _parallel(conninfo: str, files: list[TestFile], indexes: list[int], jobs: in
         finally:
             worker.close()
 
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(max(1, min(jobs, len(indexes))))]
+    count = max(1, min(jobs, len(indexes)))
+    _join([threading.Thread(target=work, daemon=True) for _ in range(count)], stopped)
+    if death:
+        raise death[0]
+    return results
+
+
+def _join(threads: list[threading.Thread], stopped: threading.Event) -> None:
+    """Start the workers and wait for them; Ctrl-C or SIGTERM tells them to stop."""
     try:
         for t in threads:
             t.start()
@@ -272,6 +280,3 @@ def _parallel(conninfo: str, files: list[TestFile], indexes: list[int], jobs: in
     except BaseException:
         stopped.set()
         raise
-    if death:
-        raise death[0]
-    return results

@@ -84,7 +84,6 @@ class TestFile:
     steps: list[Step] = field(default_factory=list)
     persistent: bool = False
     error: str | None = None
-    echoed: list[str] = field(default_factory=list)
     sources: tuple[Path, ...] = ()  # every file read to load it: the file and what it includes
     program: Program | None = None  # set when its queries depend on results: run it again
     environ: tuple[tuple[str, str | None], ...] = ()  # environment variables \getenv read
@@ -144,17 +143,20 @@ class Recorder:
         self.dynamic = False
 
     def send(self, query: Query) -> Rows | None:
+        """Split the query into steps; no result (\\gset sets nothing, \\gexec runs nothing)."""
         statements = split_for_run(query.text, query.line)
         self.sends[(str(query.path), query.line, query.text)] = statements
         named = shown(query.path, self.root)
         self.steps += [Located(s, query.path, named) for s in statements]
         self.dynamic = self.dynamic or query.mode != "plain"
-        return None  # no result at load time: \gset sets nothing, \gexec runs nothing
+        return None
 
     def echo(self, unit: Echo) -> None:
+        """Keep what psql prints, in order."""
         self.steps.append(unit)
 
     def said(self, unit: Said) -> None:
+        """Keep psql's messages, in order."""
         self.steps.append(unit)
 
 
@@ -167,7 +169,7 @@ def without_trees(test_file: TestFile) -> TestFile:
     if program is not None:
         bare = {key: [s.without_tree() for s in statements] for key, statements in program.sends.items()}
         program = replace(program, sends=bare)
-    return replace(test_file, steps=steps, program=program, echoed=list(test_file.echoed))
+    return replace(test_file, steps=steps, program=program)
 
 
 def load(path: Path, variables: dict[str, str] | None = None, root: Path | None = None) -> TestFile:
