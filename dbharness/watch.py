@@ -1,15 +1,18 @@
 """dbharness test --watch: the suite, then a verdict on every save.
 
-One throwaway server stays up. After the build, the files with persistent effects run on the
-database, which is then kept as a base (`create database ... template`). An edited isolated test
-file re-runs alone on a fresh copy of that base, so no run sees another's writes; an edited
-migration, seed, test helper or persistent file rebuilds (from the migrated template cache when
-nothing it depends on changed) and re-runs the whole suite. Ctrl-C stops it; the server and
-everything it made are removed.
+One throwaway server stays up. After the build the whole suite runs in name order (files with
+persistent effects as barriers, see suite/pgtap.py), and the database is kept as a base at each
+barrier (`create database ... template`): base k holds what the first k persistent files made. An
+edited isolated test file re-runs alone on a fresh copy of the base before it in name order, so it
+sees what the persistent files before it made, nothing of those after it, and no other run's
+writes; an edited migration, seed, test helper or persistent file rebuilds (from the migrated
+template cache when nothing it depends on changed) and re-runs the whole suite. Ctrl-C stops it;
+the server and everything it made are removed.
 """
 
 from __future__ import annotations
 
+import bisect
 import glob
 import time
 from collections.abc import Callable, Iterator
@@ -126,37 +129,61 @@ def _session(settings: Settings, report: Progress, make: Callable[..., object] |
         yield ready.server
 
 
+def base(k: int) -> str:
+    """The database that holds what the first k persistent files made."""
+    return f"{BASE}_{k}"
+
+
 class Copies:
-    """Fresh copies of the base, one made ahead, so a save waits only for its file to run."""
+    """Fresh copies of the bases, one made ahead for each base in use, so a save waits only for
+    its file to run."""
 
     def __init__(self, server: object) -> None:
         self.server = server
         self.ids = count(1)
-        self.ready: str | None = None
+        self.ready: dict[int, str] = {}
 
-    def _make(self) -> str:
+    def snapshot(self, k: int) -> None:
+        """Keep the database as it is now as base k (no connection of the run is open)."""
+        _copy(self.server, self.server.dbname, base(k))  # type: ignore[attr-defined]
+
+    def _make(self, k: int) -> str:
         name = f"dbharness_watch_{next(self.ids)}"
-        _copy(self.server, BASE, name)
+        _copy(self.server, base(k), name)
         return name
 
-    def take(self) -> str:
-        """A copy no round has used: the one made ahead, else a new one."""
-        name, self.ready = self.ready or self._make(), None
-        return name
+    def take(self, k: int) -> str:
+        """A copy of base k no round has used: the one made ahead, else a new one."""
+        return self.ready.pop(k, None) or self._make(k)
 
-    def done(self, name: str) -> None:
-        """Drop a used copy and make the next one ahead (after the verdict was given)."""
+    def done(self, name: str, k: int) -> None:
+        """Drop a used copy and make the next one of base k ahead (after the verdict was given)."""
         with _admin(self.server) as admin:
             admin.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
-        self.ready = self._make()
+        self.ahead(k)
+
+    def ahead(self, k: int) -> None:
+        """Make a copy of base k ready, unless one is."""
+        if k not in self.ready:
+            self.ready[k] = self._make(k)
 
 
-def _round(settings: Settings, copies: Copies, files: list[testfiles.TestFile], jobs: int,
-           on_result: Callable[[FileResult], None] | None) -> tuple[list[FileResult], str]:
-    """Run files on a fresh copy of the base; returns the results and the copy used."""
-    name = copies.take()
-    conninfo = copies.server.conninfo(name)  # type: ignore[attr-defined]
-    return pgtap.run_loaded(conninfo, files, jobs, settings.test_timeout, on_result), name
+def _before(test_file: testfiles.TestFile, barriers: list[Path]) -> int:
+    """How many persistent files come before this one in name order: the base it runs on."""
+    return bisect.bisect_left(barriers, test_file.path)
+
+
+def _rounds(settings: Settings, copies: Copies, files: list[testfiles.TestFile], barriers: list[Path],
+            jobs: int, on_result: Callable[[FileResult], None] | None) -> list[FileResult]:
+    """Run each file on a fresh copy of the base before it; the copies are dropped after."""
+    results: list[FileResult] = []
+    for k in sorted({_before(f, barriers) for f in files}):
+        name = copies.take(k)
+        conninfo = copies.server.conninfo(name)  # type: ignore[attr-defined]
+        group = [f for f in files if _before(f, barriers) == k]
+        results += pgtap.run_loaded(conninfo, group, jobs, settings.test_timeout, on_result)
+        copies.done(name, k)
+    return results
 
 
 def loop(settings: Settings, *, jobs: int, report: Progress,
@@ -187,18 +214,15 @@ def _suite(settings: Settings, state: State, jobs: int, report: Progress,
     with _session(settings, report, make) as server:
         loaded = [testfiles.load(p, root=settings.root)
                   for p in testfiles.discover(settings.root, settings.pgtap_patterns)]
-        first = [f for f in loaded if f.persistent]
-        conninfo = server.conninfo()  # type: ignore[attr-defined]
-        results = pgtap.run_loaded(conninfo, first, jobs, settings.test_timeout, on_result)
-        _copy(server, server.dbname, BASE)  # type: ignore[attr-defined]
         copies = Copies(server)
-        rest, used = _round(settings, copies, [f for f in loaded if not f.persistent], jobs, on_result)
-        results += rest
+        results = pgtap.run_loaded(server.conninfo(), loaded, jobs, settings.test_timeout,  # type: ignore[attr-defined]
+                                   on_result, checkpoint=copies.snapshot)
         on_verdict(Verdict(changed, results, totals(results), time.perf_counter() - started))
-        copies.done(used)
-        persistent = {f.path for f in first}
+        barriers = sorted(f.path for f in loaded if f.persistent)
+        for k in sorted({_before(f, barriers) for f in loaded if not f.persistent}):
+            copies.ahead(k)
         while True:
-            change, state = wait_for_change(settings, state, persistent, stopped)
+            change, state = wait_for_change(settings, state, set(barriers), stopped)
             started = time.perf_counter()
             changed = [shown(p, settings.root) for p in change.rebuild + change.tests]
             report(f"changed: {', '.join(changed)}")
@@ -206,6 +230,5 @@ def _suite(settings: Settings, state: State, jobs: int, report: Progress,
                 report("rebuilding, then the whole suite ...")
                 return state, changed
             again = [testfiles.load(p, root=settings.root) for p in change.tests]
-            results, used = _round(settings, copies, again, jobs, on_result)
+            results = _rounds(settings, copies, again, barriers, jobs, on_result)
             on_verdict(Verdict(changed, results, totals(results), time.perf_counter() - started))
-            copies.done(used)

@@ -1,7 +1,9 @@
-"""pgTAP files loaded once per content: expanding a file's psql script, splitting it with the
-parser and classifying it is kept, keyed by the file, its variables, the working directory (psql's
-\\i is relative to it) and the harness, and reused only while every file it read (includes too) is
-byte for byte what it was. DBHARNESS_NO_CACHE=1 turns it off with the other caches."""
+"""pgTAP files loaded once per content: reading a file's psql script, splitting its queries with
+the parser and classifying it is kept, keyed by the file, its variables, the working directory
+(psql's \\i is relative to it) and the harness, and reused only while every file it read (includes
+too) is byte for byte what it was and every environment variable it read (\\getenv) has the value
+it had. A file with \\gset or \\gexec keeps its program too: its queries that depend on results
+are the only ones parsed when it runs. DBHARNESS_NO_CACHE=1 turns it off with the other caches."""
 
 from __future__ import annotations
 
@@ -37,6 +39,8 @@ def _kept(storage: Storage, of: str, root: Path | None) -> testfiles.TestFile | 
         return None
     sources, kept = found
     if any(_digest(name) != digest for name, digest in sources):
+        return None
+    if any(os.environ.get(name) != value for name, value in kept.environ):
         return None
     kept.root = root
     return kept

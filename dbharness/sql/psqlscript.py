@@ -1,242 +1,187 @@
-"""psql's script language as pg_prove meets it: variables, includes, echo and quit, nothing skipped.
+"""psql's script language as pg_prove runs it: psql 15's main loop (src/bin/psql/mainloop.c)
+over a file and what it includes.
 
-A pgTAP file is a psql script. This expands one into SQL chunks (each with its file and first
-line) and echoed text, the way psql would run it: `\\set`/`\\unset` and `:var`, `:'var'`,
-`:"var"` with psql's quoting, `\\i`/`\\include` (relative to the working directory, as psql) and
-`\\ir`/`\\include_relative` (relative to the including file), `\\echo`/`\\qecho`, `\\quit`.
-Display-only commands are accepted and ignored; any other meta-command is an error naming it.
+Each line is read by psql's lexer (psqlscan.py); a query is sent at a semicolon outside quotes,
+comments and parentheses, or by \\g, \\gset, \\gexec; a meta-command may stand anywhere on a
+line (psqlslash.py reads it, psqlcommands.py runs it). What psql would send and print goes to an
+Executor: at load time one that records it (suite/testfiles.py), at run time one that runs it
+(suite/live.py). psql's errors in meta-commands raise MetaError with file and line.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+import os
 from pathlib import Path
 
 from dbharness.errors import ScriptError
-from dbharness.sql.statements import quoted_end, read_sql
+from dbharness.sql import psqlslash
+from dbharness.sql.psqlcommands import Commands
+from dbharness.sql.psqlscan import Cursor, Lexer, quote_ident, quote_literal
+from dbharness.sql.psqltypes import Branch, Echo, Executor, MetaError, Query, Rows, Said, parse_bool
+from dbharness.sql.statements import read_sql
 
-IGNORED = {"pset", "timing", "x", "a", "t", "encoding", "pager", "C", "f", "H", "T", "conninfo",
-           "setenv", "errverbose"}
-INCLUDES = {"i": False, "include": False, "ir": True, "include_relative": True}
-NAME = re.compile(r"[A-Za-z0-9_]+")
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """SQL lines of one file between meta-commands: the text (variables substituted), where it starts."""
-
-    path: Path
-    line: int
-    text: str
+__all__ = ["Echo", "Executor", "MetaError", "Query", "Rows", "Said", "ScriptError", "Session",
+           "parse_bool", "quote_ident", "quote_literal"]
 
 
-@dataclass(frozen=True)
-class Echo:
-    """Text that \\echo or \\qecho printed (it joins the file's output, as under pg_prove)."""
+class Session:
+    """One psql run: its variables, environment and the files it reads, over every file."""
 
-    text: str
-    path: Path
-    line: int
-
-
-@dataclass
-class Script:
-    """A file expanded: its chunks and echoes in order."""
-
-    units: list[Chunk | Echo] = field(default_factory=list)
-    variables: dict[str, str] = field(default_factory=dict)
-    quit: bool = False
-    read: list[Path] = field(default_factory=list)  # every file expanded, includes too
-
-
-def quote_literal(value: str) -> str:
-    """A string literal as psql's :'var' makes it."""
-    escaped = value.replace("'", "''")
-    if "\\" in escaped:
-        return "E'" + escaped.replace("\\", "\\\\") + "'"
-    return f"'{escaped}'"
-
-
-def quote_ident(value: str) -> str:
-    """An identifier as psql's :"var" makes it."""
-    return '"' + value.replace('"', '""') + '"'
-
-
-def substitute(sql: str, variables: dict[str, str]) -> str:
-    """:var, :'var' and :"var" replaced outside literals, identifiers, comments and dollar quotes;
-    undefined variables and :: casts are left as they are, as psql leaves them."""
-    out: list[str] = []
-    i = 0
-    while i < len(sql):
-        end, _ = quoted_end(sql, i)
-        if end > i:
-            out.append(sql[i:end])
-            i = end
-            continue
-        if sql.startswith("::", i):
-            out.append("::")
-            i += 2
-            continue
-        if sql[i] == ":":
-            replaced = _variable_at(sql, i, variables)
-            if replaced is not None:
-                out.append(replaced[0])
-                i = replaced[1]
-                continue
-        out.append(sql[i])
-        i += 1
-    return "".join(out)
-
-
-def _variable_at(sql: str, i: int, variables: dict[str, str]) -> tuple[str, int] | None:
-    rest = sql[i + 1:]
-    for quote, make in (("'", quote_literal), ('"', quote_ident)):
-        match = re.match(quote + r"([A-Za-z0-9_]+)" + quote, rest)
-        if match and match.group(1) in variables:
-            return make(variables[match.group(1)]), i + 1 + match.end()
-    match = NAME.match(rest)
-    if match and match.group(0) in variables:
-        return variables[match.group(0)], i + 1 + match.end()
-    return None
-
-
-ESCAPES = {"n": "\n", "t": "\t", "b": "\b", "r": "\r", "f": "\f"}
-
-
-def _single_quoted(text: str, i: int) -> tuple[str, int]:
-    """A '...' argument from text[i] (the quote): '' is a quote, backslash escapes as in psql."""
-    out, j = [], i + 1
-    while j < len(text):
-        c = text[j]
-        if c == "'" and text.startswith("''", j):
-            out.append("'")
-            j += 2
-        elif c == "'":
-            return "".join(out), j + 1
-        elif c == "\\" and j + 1 < len(text):
-            out.append(ESCAPES.get(text[j + 1], text[j + 1]))
-            j += 2
-        else:
-            out.append(c)
-            j += 1
-    raise ScriptError("unterminated quoted string in the arguments")
-
-
-def _arguments(text: str, variables: dict[str, str]) -> list[str]:
-    """A meta-command's arguments as psql splits them: whitespace separates, '...' is a quoted
-    string, "..." is kept with its quotes, :var and its quoted forms are substituted."""
-    words: list[str] = []
-    current: list[str] | None = None
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if c.isspace():
-            if current is not None:
-                words.append("".join(current))
-            current, i = None, i + 1
-            continue
-        current = current if current is not None else []
-        if c == "'":
-            piece, i = _single_quoted(text, i)
-        elif c == '"':
-            end = text.find('"', i + 1)
-            if end < 0:
-                raise ScriptError("unterminated quoted identifier in the arguments")
-            piece, i = text[i:end + 1], end + 1
-        elif c == "`":
-            raise ScriptError("backquoted shell commands in meta-command arguments are not supported")
-        elif c == ":" and (found := _variable_at(text, i, variables)) is not None:
-            piece, i = found
-        else:
-            piece, i = c, i + 1
-        current.append(piece)
-    if current is not None:
-        words.append("".join(current))
-    return words
-
-
-class Expander:
-    """Expands one file and its includes into a Script."""
-
-    def __init__(self, variables: dict[str, str] | None = None, cwd: Path | None = None) -> None:
-        self.script = Script(variables=dict(variables or {}))
+    def __init__(self, executor: Executor, variables: dict[str, str] | None = None,
+                 cwd: Path | None = None, texts: dict[str, str] | None = None) -> None:
+        self.executor = executor
+        self.variables = dict(variables or {})
         self.cwd = cwd or Path.cwd()
+        self.texts = dict(texts or {})  # every file read, by the name it was read under
+        self.environ: dict[str, str | None] = {}  # what \setenv changed
+        self.env_read: dict[str, str | None] = {}  # what \getenv read of the process's environment
+        self.read: list[Path] = []
         self.stack: list[Path] = []
 
-    def expand(self, path: Path) -> Script:
-        """The whole file, includes followed, as psql would run it."""
-        resolved = path.resolve()
+    def run(self, path: Path) -> None:
+        """The file as psql -f runs it; ScriptError when it cannot be read, MetaError for psql's
+        errors, and whatever the executor raises."""
+        self.read.append(path)
+        self._file(path, self._text(path, None))
+
+    def getenv(self, name: str) -> str | None:
+        """An environment variable, as \\setenv left it."""
+        if name in self.environ:
+            return self.environ[name]
+        self.env_read.setdefault(name, os.environ.get(name))
+        return self.env_read[name]
+
+    def include(self, path: Path, at: tuple[Path, int]) -> None:
+        """\\i or \\ir of path, from the line at."""
+        resolved = (self.cwd / path).resolve()
         if resolved in self.stack:
             chain = " -> ".join(str(p) for p in [*self.stack, resolved])
-            raise ScriptError(f"{path}: included in a cycle ({chain})")
-        self.stack.append(resolved)
-        self.script.read.append(path)
+            raise MetaError(f"{path}: included in a cycle ({chain})", *at)
+        self.read.append(path)
+        self._file(path, self._text(path, at))
+
+    def _text(self, path: Path, at: tuple[Path, int] | None) -> str:
+        key = str(path)
+        if key not in self.texts:
+            full = path if path.is_absolute() else self.cwd / path
+            if at is not None and not full.is_file():
+                raise MetaError(f"{path}: No such file or directory", *at)
+            try:
+                self.texts[key] = read_sql(full)
+            except ScriptError as exc:
+                if at is None:
+                    raise
+                raise MetaError(str(exc), *at) from None
+        return self.texts[key]
+
+    def _file(self, path: Path, text: str) -> None:
+        self.stack.append((self.cwd / path).resolve())
         try:
-            self._lines(path, read_sql(path).split("\n"))
+            FileLoop(self, path).run(_lines(text))
         finally:
             self.stack.pop()
-        return self.script
 
-    def _lines(self, path: Path, lines: list[str]) -> None:
-        pending: list[str] = []
-        start = 1
-        for number, line in enumerate(lines, start=1):
-            if self.script.quit:
+
+def _lines(text: str) -> list[str]:
+    """The lines psql reads: a final newline ends the last line; a UTF-8 byte-order mark is
+    dropped."""
+    lines = text.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
+    if lines and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]
+    return lines
+
+
+class FileLoop(Commands):
+    """psql's MainLoop for one file: its own query buffer, previous query and \\if stack."""
+
+    def __init__(self, session: Session, path: Path) -> None:
+        self.session, self.path = session, path
+        self.lexer = Lexer()
+        self.stack: list[Branch] = []
+        self.previous: tuple[str, int] = ("", 0)
+        self.quit = False
+        self.number = 0
+        self.added = -1  # where the newline between lines went, when the buffer had text
+        self.cur = Cursor("")
+
+    def run(self, lines: list[str]) -> None:
+        """Every line, then the query left without a semicolon, then the \\if check."""
+        for number, text in enumerate(lines, start=1):
+            self.number = number
+            if text == "" and not self.lexer.state:
+                continue  # psql skips an empty line outside quotes
+            self.added = -1
+            if self.lexer.query:
+                self.lexer.query += "\n"
+                self.added = len(self.lexer.query)
+            self._line(Cursor(text))
+            if self.quit:
+                break
+        if self.lexer.query and self.active:
+            self._send(*self._take(), "plain", "")
+        if self.stack and not self.quit:
+            raise self.error("reached EOF without finding closing \\endif(s)")
+
+    def _line(self, cur: Cursor) -> None:
+        while not self.quit:
+            event = self.lexer.scan(cur, self.number, self.lookup, self.warn)
+            if event == "eol":
                 return
-            if not line.lstrip().startswith("\\") or _in_open_quote("\n".join(pending)):
-                if not pending:
-                    start = number
-                pending.append(line)
-                continue
-            self._flush(path, start, pending)
-            pending = []
-            try:
-                self._meta(path, number, line.lstrip()[1:])
-            except ScriptError as exc:
-                raise ScriptError(f"{path}:{number}: {exc}") from None
-        self._flush(path, start, pending)
+            if event == "semi":
+                self.added = -1
+                if self.active:  # in a skipped branch the text stays until \endif drops it
+                    self._send(*self._take(), "plain", "")
+            else:
+                self._slash(cur)
 
-    def _flush(self, path: Path, start: int, pending: list[str]) -> None:
-        text = "\n".join(pending)
-        if text.strip():
-            self.script.units.append(Chunk(path, start, substitute(text, self.script.variables)))
+    def _slash(self, cur: Cursor) -> None:
+        if len(self.lexer.query) == self.added:  # a line of only a meta-command adds no newline
+            self.lexer.query = self.lexer.query[:-1]
+        self.added = -1
+        self.cur = cur
+        name = psqlslash.command_name(cur)
+        try:
+            sends = self.command(name)
+        except MetaError:
+            cur.pos = len(cur.text)  # psql throws away the rest of the line
+            raise
+        active = self.active
+        for extra in self._extra():
+            if active:
+                self.warn(f'\\{name}: extra argument "{extra}" ignored')
+        psqlslash.end_of_command(cur)
+        if sends is not None:
+            text, line = self._take() if self.lexer.query else self.previous
+            self.lexer.reset()  # psql forgets parentheses after a send it was told to do
+            if text:
+                self._send(text, line, *sends)
 
-    def _meta(self, path: Path, number: int, text: str) -> None:
-        command, _, rest = text.partition(" ")
-        command = command.strip()
-        args = _arguments(rest, self.script.variables)
-        if command == "set":
-            if args:
-                self.script.variables[args[0]] = "".join(args[1:])
-        elif command == "unset":
-            for name in args[:1]:
-                self.script.variables.pop(name, None)
-        elif command in ("echo", "qecho"):
-            self.script.units.append(Echo(" ".join(args), path, number))
-        elif command in ("q", "quit"):
-            self.script.quit = True
-        elif command in INCLUDES:
-            if not args:
-                raise ScriptError(f"\\{command} needs a file name")
-            base = path.parent if INCLUDES[command] else self.cwd
-            self.expand(Path(args[0]) if Path(args[0]).is_absolute() else base / args[0])
-        elif command not in IGNORED:
-            raise ScriptError(f"psql meta-command \\{command} is not supported")
+    def _extra(self) -> list[str]:
+        """Arguments left after a command, read as psql does: nothing substituted."""
+        self.stack.append(Branch("ignored"))
+        try:
+            return self.drain()
+        finally:
+            self.stack.pop()
 
+    def _take(self) -> tuple[str, int]:
+        text, line = self.lexer.query, self.lexer.line
+        self.lexer.query = ""
+        return text, line
 
-def _in_open_quote(text: str) -> bool:
-    """True when text ends inside a literal, identifier, block comment or dollar quote, where a
-    backslash at the start of the next line is data, not a meta-command."""
-    i = 0
-    while i < len(text):
-        end, closed = quoted_end(text, i)
-        if not closed:
-            return True
-        i = end if end > i else i + 1
-    return False
+    def _send(self, text: str, line: int, mode: str, prefix: str) -> None:
+        self.previous = (text, line)
+        rows = self.session.executor.send(Query(text, self.path, line, mode, prefix))
+        if mode == "gset":
+            self.store(rows, prefix)
+        elif mode == "gexec":
+            self.each(rows)
 
-
-def expand(path: Path, variables: dict[str, str] | None = None, cwd: Path | None = None) -> Script:
-    """The file at path as psql would run it (see the module's docstring)."""
-    return Expander(variables, cwd).expand(path)
+    def include(self, name: str, relative: bool) -> None:
+        """\\i (relative to the working directory, as psql) or \\ir (to this file's folder)."""
+        target = Path(name)
+        if relative and not target.is_absolute():
+            target = self.path.parent / target
+        self.session.include(target, (self.path, self.number))

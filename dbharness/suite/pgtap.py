@@ -1,8 +1,9 @@
 """Run pgTAP files as pg_prove would, statement by statement, and collect their TAP.
 
-An isolated file (see testfiles.py) runs in a transaction the harness rolls back, in parallel
-with the others. A file with persistent effects runs first, serially, in name order, on a
-connection of its own, exactly as written, and its effects persist.
+Files run in name order, as pg_prove runs them. A file with persistent effects (see
+testfiles.py) is a barrier: it runs alone, on a session of its own, exactly as written, once
+every file before it has finished, and its effects persist for the files after it. The isolated
+files between two barriers run in parallel (jobs), each in a transaction the harness rolls back.
 """
 
 from __future__ import annotations
@@ -10,20 +11,19 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 from psycopg import sql as psql
 
 from dbharness.config import duration_seconds
-from dbharness.errors import ConfigError, HarnessError, PrerequisiteError
-from dbharness.hosted import compat, rules
-from dbharness.paths import shown
-from dbharness.sql import psqlscript
-from dbharness.sql.statements import is_transaction_control
-from dbharness.suite.tapresults import ASSERTION_LINE, Emitted, FileResult, parse_emitted
-from dbharness.suite.testfiles import Located, TestFile, load
+from dbharness.errors import ConfigError, PrerequisiteError
+from dbharness.hosted import compat
+from dbharness.suite import live
+from dbharness.suite.filerun import FileRun, Output, Stopped
+from dbharness.suite.tapresults import FileResult, parse_emitted
+from dbharness.suite.testfiles import TestFile, load
 from dbharness.suite.watchdog import Watchdog
 
 INSTALL_HINT = ("install pgTAP for this PostgreSQL: apt-get install postgresql-{major}-pgtap "
@@ -44,87 +44,37 @@ def ensure_extension(admin: psycopg.Connection, major: int) -> None:
 
 def prepare(conn: psycopg.Connection, setup_dir: Path, root: Path | None = None) -> None:
     """Run the project's SQL test helpers (setup_dir/*.sql, e.g. pgtap/setup), as the project's
-    role."""
+    role, each as written in one transaction."""
     for helper in sorted(setup_dir.glob("*.sql")) if setup_dir.is_dir() else []:
         test_file = load(helper, root=root)
         if test_file.error:
             raise ConfigError(test_file.error)
-        with conn.transaction():
-            for step in test_file.steps:
-                if isinstance(step, Located):
-                    _execute(conn, step, "0")
+        with conn.transaction():  # a helper that fails leaves nothing behind
+            stopped = _play(FileRun(conn, test_file, "0", Output(root), as_written=True))
+            if stopped:
+                raise ConfigError(f"test helper {stopped[0]}")
 
 
-class StatementFailed(HarnessError):
-    """A statement of a pgTAP file failed; the message names its file and line."""
+def _play(run: FileRun) -> Stopped | None:
+    return live.interpret(run) if run.test_file.program is not None else run.steps()
 
 
-def _execute(conn: psycopg.Connection, step: Located, timeout: str,
-             guard: Watchdog | None = None) -> list[str]:
-    if guard:
-        guard.arm()
-    try:
-        cur = rules.execute(conn, step.statement.sql)
-    except psycopg.Error as exc:
-        raise StatementFailed(_describe_error(step, exc, timeout)) from exc
-    except rules.ExtensionUnavailable as exc:
-        raise StatementFailed(f"{step.shown}:{step.statement.line}: {exc}") from None
-    finally:
-        if guard:
-            guard.disarm()
-    if cur is None or cur.description is None:
-        return []
-    return [line for row in cur.fetchall() if row and row[0] is not None for line in str(row[0]).split("\n")]
-
-
-def _describe_error(step: Located, exc: psycopg.Error, timeout: str) -> str:
-    if exc.sqlstate == "57014":
-        what = f"timed out: a statement ran longer than the test timeout ({timeout})"
-    else:
-        what = f"SQL error: {(exc.diag.message_primary or str(exc)).strip()} (SQLSTATE {exc.sqlstate})"
-    where = f"{step.shown}:{step.statement.line}"
-    return f"{where}: {what}\n  statement: {step.statement.first_line}"
-
-
-Failure = tuple[str, str]  # (message, file:line of the failing statement)
-
-
-def _run_steps(conn: psycopg.Connection, test_file: TestFile, timeout: str,
-               out: list[Emitted], notices: list[str]) -> Failure | None:
-    """Run every step, appending TAP and echoed lines to out and the server's NOTICEs (and other
-    messages) to notices; the first error ends the file.
+def run_steps(conn: psycopg.Connection, test_file: TestFile, timeout: str, output: Output) -> Stopped | None:
+    """Run the file (its steps, or its program when it has \\gset or \\gexec), appending what it
+    prints and the server's NOTICEs (and other messages) to output; the first error ends it.
 
     Each statement also has a client-side deadline (test_timeout), which cancels it even when
     the test switched statement_timeout off or loops in PL/pgSQL."""
     def heard(diag: psycopg.errors.Diagnostic) -> None:
-        notices.append(f"{diag.severity}:  {diag.message_primary}")
+        output.notices.append(f"{diag.severity}:  {diag.message_primary}")
 
     conn.add_notice_handler(heard)
     try:
         with Watchdog(conn, duration_seconds(timeout)) as guard:
-            return _run_each(conn, test_file, timeout, out, guard)
+            return _play(FileRun(conn, test_file, timeout, output, guard))
     finally:
         conn.remove_notice_handler(heard)
-
-
-def _run_each(conn: psycopg.Connection, test_file: TestFile, timeout: str, out: list[Emitted],
-              guard: Watchdog) -> Failure | None:
-    for step in test_file.steps:
-        if isinstance(step, psqlscript.Echo):
-            out.append(Emitted(step.text, f"{shown(step.path, test_file.root)}:{step.line}"))
-            test_file.echoed.append(step.text)
-            continue
-        if not test_file.persistent and is_transaction_control(step.statement):
-            continue
-        where = f"{step.shown}:{step.statement.line}"
-        started = time.perf_counter()
-        try:
-            lines = _execute(conn, step, timeout, guard)
-        except StatementFailed as exc:
-            return str(exc), where
-        share = (time.perf_counter() - started) / max(1, sum(1 for x in lines if ASSERTION_LINE.match(x)))
-        out.extend(Emitted(line, where, share) for line in lines)
-    return None
+        output.printed_rest()
 
 
 def _set_timeout(conn: psycopg.Connection, timeout: str, local: bool) -> None:
@@ -132,15 +82,15 @@ def _set_timeout(conn: psycopg.Connection, timeout: str, local: bool) -> None:
     conn.execute(psql.SQL("{} statement_timeout = {}").format(scope, psql.Literal(timeout)))
 
 
-def _finish(test_file: TestFile, tap: list[Emitted], failure: Failure | str | None,
-            started: float, notices: list[str]) -> FileResult:
-    result = parse_emitted(tap, FileResult(test_file.shown, persistent=test_file.persistent))
+def _finish(test_file: TestFile, output: Output, failure: Stopped | str | None,
+            started: float) -> FileResult:
+    result = parse_emitted(output.lines, FileResult(test_file.shown, persistent=test_file.persistent))
     if isinstance(failure, tuple):
         result.error, result.error_at = failure
     else:
         result.error = failure
-    result.echoed = list(test_file.echoed)
-    result.notices = notices
+    result.echoed = list(output.echoed)
+    result.notices = output.notices
     result.seconds = time.perf_counter() - started
     return result
 
@@ -148,17 +98,16 @@ def _finish(test_file: TestFile, tap: list[Emitted], failure: Failure | str | No
 def run_persistent(conninfo: str, test_file: TestFile, timeout: str) -> FileResult:
     """A file with persistent effects: its own session, statements as written, effects kept."""
     started = time.perf_counter()
-    tap: list[Emitted] = []
-    notices: list[str] = []
-    error: Failure | str | None = test_file.error
+    output = Output(test_file.root)
+    error: Stopped | str | None = test_file.error
     if error is None:
         try:
             with psycopg.connect(conninfo, autocommit=True) as conn:
                 _set_timeout(conn, timeout, local=False)
-                error = _run_steps(conn, test_file, timeout, tap, notices)
+                error = run_steps(conn, test_file, timeout, output)
         except psycopg.Error as exc:
             error = f"{test_file.shown}: cannot run: {str(exc).strip()}"
-    return _finish(test_file, tap, error, started, notices)
+    return _finish(test_file, output, error, started)
 
 
 class Worker:
@@ -190,18 +139,17 @@ class Worker:
     def run(self, test_file: TestFile, timeout: str) -> FileResult:
         """Run one isolated file inside a transaction that is always rolled back."""
         started = time.perf_counter()
-        tap: list[Emitted] = []
-        notices: list[str] = []
-        error: Failure | str | None = test_file.error
+        output = Output(test_file.root)
+        error: Stopped | str | None = test_file.error
         if error is None:
             try:
                 conn = self._connection()
                 _set_timeout(conn, timeout, local=True)
-                error = _run_steps(conn, test_file, timeout, tap, notices)
+                error = run_steps(conn, test_file, timeout, output)
             except psycopg.Error as exc:
                 error = f"{test_file.shown}: cannot run: {str(exc).strip()}"
         self._reset()
-        return _finish(test_file, tap, error, started, notices)
+        return _finish(test_file, output, error, started)
 
     @property
     def lost(self) -> bool:
@@ -234,28 +182,60 @@ def run_files(conninfo: str, paths: list[Path], jobs: int, timeout: str,
     return run_loaded(conninfo, [load(p, root=root) for p in paths], jobs, timeout, on_result)
 
 
-def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
-               on_result: Callable[[FileResult], None] | None = None,
-               alive: Callable[[], None] | None = None) -> list[FileResult]:
-    """Files with persistent effects first, serially, in the given order; then the isolated ones
-    on `jobs` reused connections in parallel. Each result is reported (on_result) as its file
-    finishes; results come back in the order of files.
-
-    alive raises when the server has died: a file that failed on a lost connection asks it, and
-    then the run stops with that one error instead of one failure per file left."""
-    results: dict[int, FileResult] = {}
+def segments(files: list[TestFile]) -> Iterator[list[int]]:
+    """The files' indexes in runs that may overlap: each persistent file alone, and each stretch
+    of isolated files between two of them together, in the given (name) order."""
+    batch: list[int] = []
     for index, test_file in enumerate(files):
         if test_file.persistent:
-            results[index] = run_persistent(conninfo, test_file, timeout)
-            if alive and not results[index].passed:
+            if batch:
+                yield batch
+            batch = []
+            yield [index]
+        else:
+            batch.append(index)
+    if batch:
+        yield batch
+
+
+def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
+               on_result: Callable[[FileResult], None] | None = None,
+               alive: Callable[[], None] | None = None,
+               checkpoint: Callable[[int], None] | None = None) -> list[FileResult]:
+    """The files in the given order, persistent ones as barriers, the isolated ones between two
+    barriers on `jobs` reused connections in parallel. Each result is reported (on_result) as
+    its file finishes; results come back in the order of files.
+
+    alive raises when the server has died: a file that failed on a lost connection asks it, and
+    then the run stops with that one error instead of one failure per file left. checkpoint(k)
+    is called before anything after the k-th persistent file runs (k = 0 first), while no
+    connection of the run is open."""
+    results: dict[int, FileResult] = {}
+    done = 0
+    if checkpoint:
+        checkpoint(0)
+    for part in segments(files):
+        if files[part[0]].persistent:
+            result = results[part[0]] = run_persistent(conninfo, files[part[0]], timeout)
+            if alive and not result.passed:
                 alive()
             if on_result:
-                on_result(results[index])
-    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-    for index, test_file in enumerate(files):
-        if not test_file.persistent:
-            todo.put(index)
+                on_result(result)
+            done += 1
+            if checkpoint:
+                checkpoint(done)
+        else:
+            results.update(_parallel(conninfo, files, part, jobs, timeout, on_result, alive))
+    return [results[i] for i in range(len(files))]
 
+
+def _parallel(conninfo: str, files: list[TestFile], indexes: list[int], jobs: int, timeout: str,
+              on_result: Callable[[FileResult], None] | None,
+              alive: Callable[[], None] | None) -> dict[int, FileResult]:
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in indexes:
+        todo.put(index)
+    results: dict[int, FileResult] = {}
     stopped = threading.Event()  # Ctrl-C or SIGTERM: files cut off are interrupted, not failed
     death: list[BaseException] = []  # the server died: the one error the run ends with
 
@@ -283,8 +263,15 @@ def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
         finally:
             worker.close()
 
-    threads = [threading.Thread(target=work, daemon=True)
-               for _ in range(max(1, min(jobs, len(files) - len(results))))]
+    count = max(1, min(jobs, len(indexes)))
+    _join([threading.Thread(target=work, daemon=True) for _ in range(count)], stopped)
+    if death:
+        raise death[0]
+    return results
+
+
+def _join(threads: list[threading.Thread], stopped: threading.Event) -> None:
+    """Start the workers and wait for them; Ctrl-C or SIGTERM tells them to stop."""
     try:
         for t in threads:
             t.start()
@@ -293,6 +280,3 @@ def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
     except BaseException:
         stopped.set()
         raise
-    if death:
-        raise death[0]
-    return [results[i] for i in range(len(files))]

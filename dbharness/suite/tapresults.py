@@ -43,7 +43,7 @@ class FileResult:
     notes: list[str] = field(default_factory=list)
     output: list[str] = field(default_factory=list)  # lines that are not TAP (rows, echoes)
     error_at: str | None = None  # file:line of the statement whose error ended the file
-    persistent: bool = False  # ran first, with effects kept (see pgtap.py)
+    persistent: bool = False  # a barrier: ran alone, in name order, effects kept (see pgtap.py)
     echoed: list[str] = field(default_factory=list)  # what \echo printed
     notices: list[str] = field(default_factory=list)  # the server's NOTICEs etc., "SEVERITY:  text"
 

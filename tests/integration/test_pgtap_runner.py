@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
@@ -108,3 +111,98 @@ def test_a_test_cannot_switch_the_timeout_off(pgtap_db, tmp_path, body):
     r = pgtap.run_file(pgtap_db, path, "500ms")
     assert time.monotonic() - started < 10
     assert "timed out" in r.file_failure and "hang.test.sql:4" in r.file_failure
+
+
+ORDER = {
+    "0000-setup.sql": "create schema run_order;\ncreate function run_order.helper() returns int language sql "
+                      "as 'select 7';\nselect plan(1);\nselect pass('setup');\n",
+    "0001-uses.sql": "begin;\nselect plan(1);\nselect is(run_order.helper(), 7, 'uses');\nselect * from finish();\n"
+                     "rollback;\n",
+    "0002-uses-too.sql": "begin;\nselect plan(1);\nselect has_schema('run_order', 'uses too');\n"
+                         "select * from finish();\nrollback;\n",
+    "9999-teardown.sql": "drop schema run_order cascade;\nselect plan(1);\nselect pass('teardown');\n",
+    "zz-after.sql": "begin;\nselect plan(1);\nselect hasnt_schema('run_order', 'after the teardown');\n"
+                    "select * from finish();\nrollback;\n",
+}
+
+
+@pytest.mark.parametrize("jobs", [1, 4])
+def test_files_run_in_name_order_with_persistent_files_as_barriers(pgtap_db, tmp_path, jobs):
+    for name, sql in ORDER.items():
+        (tmp_path / name).write_text(sql)
+    finished: list[str] = []
+    results = pgtap.run_files(pgtap_db, sorted(tmp_path.glob("*.sql")), jobs, "30s",
+                              on_result=lambda r: finished.append(Path(r.path).name))
+    assert [(Path(r.path).name, r.passed) for r in results] == [(name, True) for name in sorted(ORDER)]
+    assert finished.index("0000-setup.sql") < min(finished.index("0001-uses.sql"), finished.index("0002-uses-too.sql"))
+    assert max(finished.index("0001-uses.sql"), finished.index("0002-uses-too.sql")) < finished.index("9999-teardown.sql")
+    assert finished.index("9999-teardown.sql") < finished.index("zz-after.sql")
+
+
+def test_gset_gexec_and_if_run_with_the_results_of_the_queries_before_them(pgtap_db, tmp_path):
+    path = tmp_path / "live.test.sql"
+    path.write_text("begin;\nselect plan(5);\nselect 21 * 2 as answer, null as gone \\gset\n"
+                    "select is(:answer, 42, 'gset');\nselect is(:{?gone}, false, 'a NULL unsets');\n"
+                    "select format('select ok(true, %L)', 'gexec ' || n) from generate_series(1, 2) as n \\gexec\n"
+                    "select count(*) > 0 as any from pg_catalog.pg_class \\gset\n"
+                    "\\if :any\nselect pass('a branch a query chose');\n\\else\nselect fail('the other');\n\\endif\n"
+                    "select * from finish();\nrollback;\n")
+    r = pgtap.run_file(pgtap_db, path, "30s")
+    assert r.passed and [a.description for a in r.assertions] == [
+        "gset", "a NULL unsets", "gexec 1", "gexec 2", "a branch a query chose"]
+    path.write_text("begin;\nselect plan(2);\nselect pass('before');\nselect 1 where false \\gset\n"
+                    "select pass('never');\nrollback;\n")
+    r = pgtap.run_file(pgtap_db, path, "30s")
+    assert r.count("passed") == 1 and r.file_failure.endswith("/live.test.sql:4: no rows returned for \\gset")
+
+
+def test_a_transaction_statement_made_at_run_time_in_an_isolated_file_is_refused(pgtap_db, tmp_path):
+    path = tmp_path / "commit.test.sql"
+    path.write_text("begin;\nselect plan(1);\nselect 'commit' \\gexec\nselect pass('never');\nrollback;\n")
+    r = pgtap.run_file(pgtap_db, path, "30s")
+    assert "commit.test.sql:3: commit: a transaction statement made at run time" in r.file_failure
+
+
+def test_echo_n_leaves_the_line_open_for_what_comes_next(pgtap_db, tmp_path):
+    path = tmp_path / "echo.test.sql"
+    path.write_text("select plan(1);\n\\echo -n 'ok 1 - '\nselect 'made of two pieces';\n")
+    r = pgtap.run_file(pgtap_db, path, "30s")
+    assert r.passed and [a.description for a in r.assertions] == ["made of two pieces"]
+
+
+WARM = """
+import sys
+from pathlib import Path
+from dbharness.builder import loaded
+from dbharness.config import Storage
+from dbharness.suite import pgtap
+files = [loaded.load(Storage.from_environment(), Path(p)) for p in sys.argv[2:]]
+results = pgtap.run_loaded(sys.argv[1], files, 1, "30s")
+print([(r.passed, len(r.assertions)) for r in results], [f.program is not None for f in files],
+      "pglast" in sys.modules)
+"""
+
+
+def test_a_warm_run_parses_nothing_and_never_imports_the_parser(pgtap_db, tmp_path):
+    static = tmp_path / "static.test.sql"
+    static.write_text("\\set n 2\nbegin;\nselect plan(1);\nselect is(1 + 1, :n, 'static');\nselect * from finish();\n"
+                      "rollback;\n")
+    dynamic = tmp_path / "dynamic.test.sql"
+    dynamic.write_text("begin;\nselect plan(1);\nselect 1 as unused \\gset\nselect pass('no query uses the value');\n"
+                       "select * from finish();\nrollback;\n")
+    env = dict(os.environ, DBHARNESS_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("DBHARNESS_NO_TEMPLATE", None)
+
+    def run(*paths: Path) -> str:
+        out = subprocess.run([sys.executable, "-c", WARM, pgtap_db, *map(str, paths)], env=env, cwd=REPO,
+                             capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip()
+
+    assert run(static, dynamic) == "[(True, 1), (True, 1)] [False, True] True"  # the first run parses and keeps
+    assert run(static, dynamic) == "[(True, 1), (True, 1)] [False, True] False"
+    gset = tmp_path / "gset.test.sql"
+    gset.write_text("begin;\nselect plan(1);\nselect 42 as answer \\gset\nselect is(:answer, 42, 'gset');\n"
+                    "select * from finish();\nrollback;\n")
+    run(gset)
+    assert run(gset) == "[(True, 1)] [True] True"  # only the query that holds a \gset value is parsed

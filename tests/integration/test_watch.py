@@ -1,5 +1,6 @@
 """dbharness test --watch: a verdict on every save, each round on a fresh copy of the built
-database, rebuilds on a migration edit, errors that wait for the fix, nothing left after Ctrl-C."""
+database as the persistent files before the saved file in name order left it, rebuilds on a
+migration edit, errors that wait for the fix, nothing left after Ctrl-C."""
 
 from __future__ import annotations
 
@@ -29,12 +30,16 @@ def wait(condition, seconds: float = 30.0) -> None:
         time.sleep(0.02)
 
 
-@pytest.fixture
-def watching(project: Path):
-    (project / "supabase" / "migrations" / "1_items.sql").write_text(
-        "create table public.items (id int primary key);\nalter table public.items enable row level security;\n")
-    (project / "pgtap" / "writes.test.sql").write_text(WRITES)  # no transaction: its writes persist
-    (project / "pgtap" / "a.test.sql").write_text(PASS.format(name="a"))
+SETUP = ("create schema w_order;\ncreate table w_order.marks (n int);\ninsert into w_order.marks values (1);\n"
+         "select plan(1);\nselect pass('setup');\n")
+USES = ("begin;\nselect plan(1);\nselect is((select count(*)::int from w_order.marks), {n}, '{name}');\n"
+        "select * from finish();\nrollback;\n")
+TEARDOWN = "drop schema w_order cascade;\nselect plan(1);\nselect pass('teardown');\n"
+AFTER = "begin;\nselect plan(1);\nselect hasnt_schema('w_order', '{name}');\nselect * from finish();\nrollback;\n"
+
+
+def start(project: Path):
+    """The watch loop on project, in a thread; (verdicts, what it said, stop)."""
     verdicts: list[watch.Verdict] = []
     said: list[str] = []
     stop = threading.Event()
@@ -51,11 +56,59 @@ def watching(project: Path):
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    wait(lambda: verdicts)
+    wait(lambda: verdicts or failure)
+
+    def stopped() -> None:
+        stop.set()
+        thread.join(timeout=30)
+        assert not thread.is_alive() and not failure, failure
+
+    return verdicts, said, stopped
+
+
+@pytest.fixture
+def ordered(project: Path):
+    """A setup, a test that needs it, a teardown that drops it and a test after the teardown."""
+    pgtap = project / "pgtap"
+    (pgtap / "0000-setup.test.sql").write_text(SETUP)
+    (pgtap / "0001-uses.test.sql").write_text(USES.format(n=1, name="uses"))
+    (pgtap / "9999-teardown.test.sql").write_text(TEARDOWN)
+    (pgtap / "zz-after.test.sql").write_text(AFTER.format(name="after"))
+    verdicts, said, stopped = start(project)
     yield project, verdicts, said
-    stop.set()
-    thread.join(timeout=30)
-    assert not thread.is_alive() and not failure, failure
+    stopped()
+
+
+def test_files_run_in_name_order_and_a_saved_file_sees_only_the_persistent_files_before_it(ordered):
+    project, verdicts, _ = ordered
+    first = verdicts[0]
+    assert first.error is None and first.totals.ok, [r.file_failure for r in first.results]
+    assert [r.path for r in first.results] == ["pgtap/0000-setup.test.sql", "pgtap/0001-uses.test.sql",
+                                               "pgtap/9999-teardown.test.sql", "pgtap/smoke.test.sql",
+                                               "pgtap/zz-after.test.sql"]
+    (project / "pgtap" / "0001-uses.test.sql").write_text(USES.format(n=1, name="uses, saved"))
+    wait(lambda: len(verdicts) == 2)
+    assert [r.path for r in verdicts[-1].results] == ["pgtap/0001-uses.test.sql"] and verdicts[-1].totals.ok
+    (project / "pgtap" / "zz-after.test.sql").write_text(AFTER.format(name="after, saved"))
+    wait(lambda: len(verdicts) == 3)
+    assert [r.path for r in verdicts[-1].results] == ["pgtap/zz-after.test.sql"] and verdicts[-1].totals.ok
+    (project / "pgtap" / "0002-new.test.sql").write_text(USES.format(n=1, name="a new file between"))
+    wait(lambda: len(verdicts) == 4)
+    assert [r.path for r in verdicts[-1].results] == ["pgtap/0002-new.test.sql"] and verdicts[-1].totals.ok
+    (project / "pgtap" / "0001-uses.test.sql").write_text(USES.format(n=2, name="uses, wrong count"))
+    wait(lambda: len(verdicts) == 5)
+    assert [(r.path, r.count("failed")) for r in verdicts[-1].results] == [("pgtap/0001-uses.test.sql", 1)]
+
+
+@pytest.fixture
+def watching(project: Path):
+    (project / "supabase" / "migrations" / "1_items.sql").write_text(
+        "create table public.items (id int primary key);\nalter table public.items enable row level security;\n")
+    (project / "pgtap" / "writes.test.sql").write_text(WRITES)  # no transaction: its writes persist
+    (project / "pgtap" / "a.test.sql").write_text(PASS.format(name="a"))
+    verdicts, said, stopped = start(project)
+    yield project, verdicts, said
+    stopped()
 
 
 def test_an_edited_test_file_runs_alone_and_fast_on_a_fresh_copy(watching):

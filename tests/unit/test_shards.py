@@ -30,3 +30,23 @@ def test_durations_are_read_from_reports(tmp_path):
     (tmp_path / "a.xml").write_text('<testsuites><testsuite name="x.sql" tests="1" time="0.250"/></testsuites>')
     (tmp_path / "b.xml").write_text("not xml")
     assert shards.durations([tmp_path / "a.xml", tmp_path / "b.xml", tmp_path / "none.xml"]) == {"x.sql": 0.25}
+
+
+def test_every_shard_keeps_name_order_with_the_persistent_files_as_barriers(tmp_path):
+    from dbharness import config, testrun
+    from dbharness.suite import pgtap
+    from dbharness.suite.testfiles import TestFile
+
+    kinds = {"0000-setup.sql": True, "0001-a.sql": False, "0002-b.sql": False, "0003-c.sql": False,
+             "5000-middle.sql": True, "6000-d.sql": False, "9999-teardown.sql": True, "zz-e.sql": False}
+    files = [TestFile(tmp_path / name, tmp_path, persistent=p) for name, p in kinds.items()]
+    isolated: list[str] = []
+    for k in (1, 2):
+        mine = testrun.select_shard(config.load(tmp_path), files, (k, 2))
+        names = [f.shown for f in mine]
+        assert names == sorted(names) and {n for n in names if kinds[n]} == {n for n, p in kinds.items() if p}
+        runs = [[mine[i].shown for i in part] for part in pgtap.segments(mine)]
+        assert [r for r in runs if kinds[r[0]]] == [["0000-setup.sql"], ["5000-middle.sql"], ["9999-teardown.sql"]]
+        assert all(len(r) == 1 for r in runs if kinds[r[0]]) and sum(runs, []) == names
+        isolated += [n for n in names if not kinds[n]]
+    assert sorted(isolated) == sorted(n for n, p in kinds.items() if not p)  # each in exactly one shard
