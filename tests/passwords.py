@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 RESERVED = "@:/?#[]%= \"'\\"  # what a URL reserves, spaces and quotes, and the keyword string's escape
 DISTINCT = "QXZKWJV"  # letters the harness never prints in a run of its own words
+OWN_WORDS = ("JUnit",)  # the only words of the harness's output that hold one of them
 OTHER = "éß€漢"
 PERCENT = ["%40", "%zz", "%C3%A9", "%cd", "%2", "%%", "%2F", "%3A"]
 ROLE = "secret_user"
@@ -72,5 +73,8 @@ def leaks(password: str, text: str) -> list[str]:
 
 
 def letters(text: str) -> set[str]:
-    """The password's own letters found in text (the harness never prints them in words of its own)."""
+    """The password's own letters found in text (the harness never prints them in words of its
+    own, but for the few in OWN_WORDS)."""
+    for word in OWN_WORDS:
+        text = text.replace(word, "")
     return set(DISTINCT) & set(text)
