@@ -23,6 +23,7 @@ from dbharness.errors import ConfigError, PromotionRefused
 
 HIDDEN = "***"
 KEEP = "*"  # left unquoted in a redacted URL, so the hidden password reads as ***
+QUERY_KEEP = KEEP + "/"  # a socket directory in the query stays readable
 URL_IN_TEXT = re.compile(r"postgres(?:ql)?://[^\s'\"]+")
 NOT_URL_END = ").,:;]}>"  # punctuation after a URL in a sentence, never the end of the URL itself
 QUOTED_ANY = re.compile(r"\"[^\"]*\"|'[^']*'")
@@ -57,6 +58,12 @@ NOT_A_HOST = "its host is not a host name, an IP address or a socket directory"
 NOT_A_PORT = "its port is not a number"
 
 
+def _after_scheme(url: str) -> tuple[str, str]:
+    """A URL's scheme, and all that follows its first '://' (a value in its query may hold one)."""
+    scheme, _, rest = url.partition("://")
+    return scheme, rest
+
+
 def is_url(text: str) -> bool:
     """libpq's test: a URL starts with its scheme; anything else is a keyword string (whose values
     may hold '://')."""
@@ -85,10 +92,12 @@ def parse(url: str) -> dict[str, str]:
 def _libpq_reason(exc: Exception) -> str:
     """libpq's reason for refusing a string, cut before the first value it quotes (a value may hold
     a quote itself, so no quote of it can be trusted to end it); its own quoted tokens kept."""
+    # pragma: no mutate start (libpq always says why, so the empty case never happens)
     reason = (str(exc).strip().splitlines() or [""])[0]
+    # pragma: no mutate end
     for token, kept in LIBPQ_TOKENS.items():
         reason = reason.replace(token, kept)
-    return reason.split('"', 1)[0].rstrip() + (' "***"' if '"' in reason else "")
+    return reason.partition('"')[0].rstrip() + (' "***"' if '"' in reason else "")
 
 
 def misread(url: str, params: dict[str, str]) -> str | None:
@@ -96,19 +105,22 @@ def misread(url: str, params: dict[str, str]) -> str | None:
     before the '@', a port that is not a number: almost surely a password that needed
     percent-encoding (or, in a keyword string, quoting), which libpq split into other parts."""
     if is_url(url):
-        rest = url.split("://", 1)[1]
+        rest = _after_scheme(url)[1]
         if rest.count("@") > 1:
             return MORE_THAN_ONE_AT
-        if "@" in rest and "/" in rest[:rest.index("@")]:
+        userinfo, at, _ = rest.partition("@")  # pragma: no mutate (one '@' at most: rpartition alike)
+        if at and "/" in userinfo:
             return AT_AFTER_SLASH
-        if "@" in rest and not URL_USER.fullmatch(re.split("[:@]", rest, maxsplit=1)[0]):
+        if at and not URL_USER.fullmatch(userinfo.partition(":")[0]):
             return NOT_A_USER
     else:
         keys = [m.group(1).lower() for m in KEYWORD.finditer(url)]
         twice = sorted({k for k in keys if keys.count(k) > 1} & OPTION_NAMES)
         if twice:
             return f"the keyword {twice[0]} is given twice (libpq takes the last)"
+    # pragma: no mutate start (an absent host is none to check: any other default that is a host is alike)
     if any(not HOST.fullmatch(h) for h in params.get("host", "").split(",") if h):
+        # pragma: no mutate end
         return NOT_A_HOST
     if any(not ADDRESS.fullmatch(a) for a in params.get("hostaddr", "").split(",") if a):
         return NOT_A_HOST
@@ -122,9 +134,8 @@ def unread(url: str) -> str:
     (a keyword string: that it is one), nothing else."""
     if not is_url(url):
         return "the keyword string"
-    scheme, rest = url.split("://", 1)
-    user = re.match(r"[^:@/]*", rest)
-    name = user.group(0) if user else ""
+    scheme, rest = _after_scheme(url)
+    name = re.split("[:@/]", rest)[0]
     after = rest[len(name):len(name) + 1]
     if after not in (":", "@") or "@" not in rest:
         return f"{scheme}://{HIDDEN}"
@@ -146,7 +157,9 @@ def _hosts(host: str, port: str | None) -> str:
     ports = ports * len(hosts) if len(ports) == 1 else ports
     if len(ports) != len(hosts):  # libpq refuses it when connecting; show it as it was given
         return ",".join(hosts) + f":{port}"
+    # pragma: no mutate start (the lengths are equal here: strict cannot be observed)
     return ",".join(h + (f":{p}" if p else "") for h, p in zip(hosts, ports, strict=True))
+    # pragma: no mutate end
 
 
 def redact(url: str) -> str:
@@ -161,7 +174,7 @@ def redact(url: str) -> str:
     socket = host.startswith("/")  # a Unix socket directory goes in the query
     auth = quote(params.get("user", ""), safe=KEEP) + (":" + HIDDEN if "password" in params else "")
     netloc = (auth + "@" if auth else "") + ("" if socket else _hosts(host, params.get("port")))
-    query = "&".join(f"{k}={quote(v, safe=KEEP + '/')}" for k, v in params.items()
+    query = "&".join(f"{k}={quote(v, safe=QUERY_KEEP)}" for k, v in params.items()
                      if k not in ("user", "password", "port", "dbname") and (k != "host" or socket))
     path = quote(params.get("dbname", ""), safe=KEEP)
     return f"postgresql://{netloc}/{path}" + (f"?{query}" if query else "")
@@ -184,17 +197,15 @@ def secret_text(url: str) -> list[str]:
     the first, so an unencoded '@' leaves the rest in the host); in a keyword string, the text
     after password= up to the next keyword; and what libpq reads as the password. Used only as a
     last guard on messages that quote what they were given."""
-    found = set()
+    found: set[str] = set()
     if is_url(url):
-        rest = url.split("://", 1)[1]
-        userinfo = rest[:rest.rfind("@")] if "@" in rest else ""
-        region = userinfo.split(":", 1)[1] if ":" in userinfo else ""
-        found |= {region, unquote(region, errors="replace")}
+        region = _after_scheme(url)[1].rpartition("@")[0].partition(":")[2]
+        found = {region, unquote(region)}  # undecodable escapes as U+FFFD
     elif key := PASSWORD_KEY.search(url):
         value = url[key.end():]
         following = NEXT_KEY.search(value)
         value = value[:following.start()] if following else value
-        found |= {value, value.strip("'")}
+        found = {value, value.strip("'")}
     with contextlib.suppress(ConfigError):  # unreadable or refused: the regions above are all there is
         found.add(parse(url).get("password", ""))
     found |= {quote(text, safe="") for text in found}

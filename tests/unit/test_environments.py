@@ -330,3 +330,30 @@ def test_libpq_reasons_are_cut_before_the_first_value_they_quote():
         with pytest.raises(ConfigError) as err:
             parse(url)
         assert str(err.value).startswith(f"not a connection string libpq accepts ({reason}); "), (url, str(err.value))
+
+
+def test_the_edges_of_the_grammar_that_redaction_and_the_last_guard_follow():
+    from dbharness.environments import QUOTE, _after_scheme, _mask_fragments, _mask_quoted, secret_text
+
+    assert _after_scheme("postgresql://u@h/d?application_name=a://b") == ("postgresql", "u@h/d?application_name=a://b")
+    assert redact("postgresql://u:p@h,h2/d?port=1,2,3") == "postgresql://u:***@h,h2:1,2,3/d"  # as given
+    assert redact("postgresql://a%2Ab%2Fc:p@h/x%2Fy%2Az") == "postgresql://a*b%2Fc:***@h/x%2Fy*z"
+    assert _mask_fragments("x FGH y", ["ABCDEFGH"]) == "x FGH y"  # the last three characters say nothing
+    assert _mask_quoted('"pw" "h"', "postgresql://u:pw@h/d") == '"***" "h"'  # the password is never safe
+    assert secret_text("host=h password=a/bcde") == ["a%2Fbcde", "a/bcde"]  # encoded with its '/'
+    assert secret_text("host=h password='QX ZKX") == ["%27QX%20ZKX", "'QX ZKX", "QX ZKX", "QX%20ZKX"]  # regions only
+    assert secret_text("postgresql://u@h") == []
+    with pytest.raises(ConfigError) as err:
+        parse("host=h password='QX")
+    assert str(err.value).endswith(QUOTE)
+
+
+@pytest.mark.parametrize("url, reason", [
+    ("postgresql://u:p@h/d?application_name=a://b@c", "MORE_THAN_ONE_AT"),  # the first '://' starts it
+    ("postgresql://u:a@b@h/d?application_name=x://y", "MORE_THAN_ONE_AT"),
+])
+def test_a_url_is_read_from_its_first_scheme_separator(url, reason):
+    from dbharness import environments
+
+    assert environments.misread(url, environments.conninfo_to_dict(url)) == getattr(environments, reason)
+    assert environments.unread(url) == "postgresql://u:***@***"
