@@ -1,11 +1,9 @@
 """Named environments: their URL from an environment variable (or .env), always shown redacted.
 
-Redaction follows libpq's own parsing (psycopg's conninfo tools): what libpq takes as the
-password is never printed, whatever characters it holds, and messages are scrubbed by structure
-(connection strings found in them are parsed and redacted), never by searching for the password.
-A string whose parts cannot be what libpq reads them as (a second '@', a port that is not a
+Redaction follows libpq's own parsing (psycopg's conninfo tools): the password is never printed,
+and a string whose parts cannot be what libpq reads them as (a second '@', a port that is not a
 number: a password that needed percent-encoding) is refused unread, so no part of a password is
-ever taken for a host, a port or a user and printed as one.
+printed as a host, a port or a user. Messages are scrubbed by structure, never by searching.
 """
 
 from __future__ import annotations
@@ -130,8 +128,7 @@ def misread(url: str, params: dict[str, str]) -> str | None:
 
 
 def unread(url: str) -> str:
-    """A connection string shown without reading it: the scheme and a user name that is plainly one
-    (a keyword string: that it is one), nothing else."""
+    """A string shown unread: a URL's scheme and a user name that is plainly one, nothing else."""
     if not is_url(url):
         return "the keyword string"
     scheme, rest = _after_scheme(url)
@@ -143,15 +140,8 @@ def unread(url: str) -> str:
     return f"{scheme}://{shown}" + (":" + HIDDEN if after == ":" else "") + "@" + HIDDEN
 
 
-def _shown(key: str, value: str) -> str:
-    """A parsed value as it may be printed: the password never. (A value that could hold part of a
-    mistyped password was refused by parse, so the others are what they claim to be.)"""
-    return HIDDEN if key == "password" else value
-
-
 def _hosts(host: str, port: str | None) -> str:
-    """The hosts and ports of a URL's authority, as libpq pairs them (one port serves every host);
-    an IPv6 address in brackets."""
+    """A URL's hosts and ports as libpq pairs them (one port serves all), IPv6 in brackets."""
     hosts = [f"[{h}]" if ":" in h else h for h in host.split(",")]
     ports = (port or "").split(",")
     ports = ports * len(hosts) if len(ports) == 1 else ports
@@ -163,9 +153,10 @@ def _hosts(host: str, port: str | None) -> str:
 
 
 def redact(url: str) -> str:
-    """The connection string as libpq reads it, password hidden: a URL stays a URL."""
+    """The connection string as libpq reads it, password hidden (parse refused any other part that
+    could hold some of it): a URL stays a URL."""
     try:
-        params = {k: _shown(k, v) for k, v in parse(url).items()}
+        params = {k: HIDDEN if k == "password" else v for k, v in parse(url).items()}
     except ConfigError:
         return unread(url) if is_url(url) else "(a connection string libpq cannot parse)"
     if not is_url(url):
@@ -184,7 +175,7 @@ def _mask_quoted(text: str, url: str) -> str:
     """libpq and the resolver quote the values they complain about ("..." or '...'); keep only
     those that may be shown."""
     try:
-        safe = {v for k, v in parse(url).items() if _shown(k, v) == v} | OPTION_NAMES
+        safe = {v for k, v in parse(url).items() if k != "password"} | OPTION_NAMES
     except ConfigError:
         safe = set(OPTION_NAMES)
     return QUOTED_ANY.sub(lambda m: m.group(0) if m.group(0)[1:-1] in safe else m.group(0)[0] + HIDDEN
@@ -192,11 +183,9 @@ def _mask_quoted(text: str, url: str) -> str:
 
 
 def secret_text(url: str) -> list[str]:
-    """What of url may be a password, however it was typed, raw, percent-decoded and
-    percent-encoded: in a URL, everything between the user's ':' and the last '@' (libpq splits at
-    the first, so an unencoded '@' leaves the rest in the host); in a keyword string, the text
-    after password= up to the next keyword; and what libpq reads as the password. Used only as a
-    last guard on messages that quote what they were given."""
+    """What of url may be a password, raw, percent-decoded and percent-encoded (the last guard on
+    messages): in a URL, all between the user's ':' and the last '@'; in a keyword string, the text
+    after password= up to the next keyword; and what libpq reads as the password."""
     found: set[str] = set()
     if is_url(url):
         region = _after_scheme(url)[1].rpartition("@")[0].partition(":")[2]
