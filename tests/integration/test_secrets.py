@@ -1,8 +1,10 @@
-"""No password is ever printed: passwords made of every character a URL treats specially, typed
-encoded and not, in URL and keyword form, against an unreachable server, a reachable one with the
-wrong password and one with the right password, through status, promote, rollback and lint's
-read of the environments' history. Output and every file under reports/ are searched for any run
-of four characters of the password; no run may end in a traceback."""
+"""No password is ever printed: passwords made of every character a URL or a keyword string
+reserves, at every place (tests/passwords.py), typed encoded and not, in URL and keyword form,
+against an unreachable server, a reachable one with the wrong password and one with the right
+password, through status, promote, rollback and lint's read of the environments' history. Output
+and every file under reports/ are searched for any run of four characters of the password (raw,
+percent-encoded, percent-decoded) and for its letters; no run may end in a traceback. A string
+that is refused is refused before anything connects."""
 
 from __future__ import annotations
 
@@ -11,12 +13,10 @@ import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
 from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
 from psycopg import sql
 
 from dbharness import config
@@ -25,12 +25,10 @@ from dbharness.cli import main
 from dbharness.engines.base import Server
 from dbharness.engines.local import LocalEngine
 from dbharness.lint import gate
+from tests.passwords import ROLE, forms, leaks, letters, passwords
 
-SPECIAL = "@:/?#[]%+&= "
-DISTINCT = "QXZKWJV"  # letters the harness never prints in a run of its own words
-PERCENT = ["%40", "%zz", "%C3%A9", "%cd", "%2", "%%", "%2F"]
 EXIT_CODES = {0, 1, 2, 7}  # done; a check failed; a usage error; a connection refused
-ROLE = "secret_user"
+ONCE_LEAKED = ["@=Q:Q", "ab@cd:ef"]  # the passwords a Debian 12 run printed parts of
 
 
 @pytest.fixture(scope="module")
@@ -51,20 +49,6 @@ def scram_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def set_password(server: Server, password: str) -> None:
     with psycopg.connect(server.conninfo(admin=True), autocommit=True) as admin:
         admin.execute(sql.SQL("alter role {} password {}").format(sql.Identifier(ROLE), sql.Literal(password)))
-
-
-def forms(password: str, port: int) -> list[str]:
-    """The password in a URL (encoded and as typed) and in a keyword string (quoted and as typed)."""
-    quoted = password.replace("\\", "\\\\").replace("'", "\\'")
-    where = f"host=127.0.0.1 port={port} user={ROLE} dbname=secretdb"
-    return [f"postgresql://{ROLE}:{quote(password, safe='')}@127.0.0.1:{port}/secretdb",
-            f"postgresql://{ROLE}:{password}@127.0.0.1:{port}/secretdb",
-            f"{where} password='{quoted}'",
-            f"{where} password={password}"]
-
-
-def leaks(password: str, text: str) -> list[str]:
-    return sorted({password[i:i + 4] for i in range(len(password) - 3) if password[i:i + 4] in text})
 
 
 def run_task(root: Path, url: str, *argv: str) -> tuple[int, str]:
@@ -89,15 +73,6 @@ def reports_text(root: Path) -> str:
     return "".join(p.read_text(errors="replace") for p in folder.rglob("*") if p.is_file()) if folder.exists() else ""
 
 
-def passwords() -> st.SearchStrategy[str]:
-    """Runs of up to three characters of any class, each followed by a letter the harness never
-    prints in a run of its own words: so every run of four holds one, and a match is a leak."""
-    piece = st.one_of(st.text(alphabet=SPECIAL + DISTINCT + "éß€漢", min_size=1, max_size=3),
-                      st.sampled_from([p for p in PERCENT if len(p) <= 3]))
-    return st.lists(st.tuples(piece, st.sampled_from(DISTINCT)), min_size=2, max_size=6).map(
-        lambda parts: "".join(a + b for a, b in parts))
-
-
 @pytest.fixture(scope="module")
 def secret_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("secret-project")
@@ -109,32 +84,69 @@ def secret_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+COMMANDS = (("status", "--env", "staging"), ("promote", "--env", "staging", "--skip-tests", "--yes"),
+            ("rollback", "--env", "staging", "--to", "1", "--yes"))
+
+
+def refused(url: str) -> bool:
+    """Whether the harness refuses url before connecting (libpq cannot read it, or misreads it)."""
+    from dbharness.environments import parse
+    from dbharness.errors import ConfigError
+
+    try:
+        parse(url)
+    except ConfigError:
+        return True
+    return False
+
+
+def check_every_command(root: Path, password: str, url: str) -> None:
+    """status, promote and rollback with url, and lint's read of the history: nothing of the
+    password printed or written, no traceback; a refused url is refused by every one of them."""
+    for argv in COMMANDS:
+        code, said = run_task(root, url, *argv)
+        shown = said + reports_text(root)
+        assert not leaks(password, shown) and not letters(shown), (argv, url, said)
+        assert "Traceback" not in said and code in EXIT_CODES, (argv, code, said)
+        if refused(url):
+            assert code == 2 and "cannot connect" not in said, (argv, url, said)
+    os.environ["STAGING_DATABASE_URL"] = url
+    try:
+        notes = " ".join(gate.gate(config.load(root)).notes)
+    finally:
+        os.environ.pop("STAGING_DATABASE_URL")
+    assert not leaks(password, notes) and not letters(notes), notes
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(password=passwords())
+@example(password="@=Q:Q")  # led by '@': libpq took '=Q' for the host, printed in the URL and the resolver's words
+@example(password="QX@ZK:WQ")  # '@' then ':': the host and the port were parts of the password
 @example(password="QZ@XKQW@JVQ")  # an unencoded '@': the resolver quoted the password's tail
+@example(password="QX/ZK@WJ")  # a '/': libpq took the user for a host and a part of the password for a port
 @example(password="QX%cdZKWJ")  # a percent-escape that is not UTF-8: a traceback from psycopg
+@example(password='%QX"ZKW')  # a quote inside a value libpq quotes in its own error
 @example(password="QXZ)K:WJV")  # ')' and ':' in the password, next to the URL in messages
 @example(password="QX ZK=WJ'V")  # a space and a quote in a keyword string
-def test_no_run_of_four_characters_of_a_password_is_ever_printed(scram_server, secret_project, password):
-    assert all(any(c in DISTINCT or ord(c) > 127 for c in password[i:i + 4]) for i in range(len(password) - 3))
+@example(password=" QX#Z?K[W]J")  # led by a space; '#', '?', '[' and ']' that libpq takes as they are
+def test_no_part_of_a_password_is_ever_printed(scram_server, secret_project, password):
+    assert all(letters(password[i:i + 4]) for i in range(len(password) - 3))
     for right in (False, True):
         try:
-            set_password(scram_server, password if right else "QXZ-not-the-password")
+            set_password(scram_server, password if right else "qxz-not-the-password")
         except (psycopg.Error, ValueError):
             continue  # not a password PostgreSQL can hold (not UTF-8 once decoded)
         for port in ((scram_server.port,) if right else (1, scram_server.port)):
-            for url in forms(password, port):
-                for argv in (("status", "--env", "staging"),
-                             ("promote", "--env", "staging", "--skip-tests", "--yes"),
-                             ("rollback", "--env", "staging", "--to", "1", "--yes")):
-                    code, said = run_task(secret_project, url, *argv)
-                    shown = said + reports_text(secret_project)
-                    assert not leaks(password, shown), (argv, url, said)
-                    assert "Traceback" not in said and code in EXIT_CODES, (argv, code, said)
-                os.environ["STAGING_DATABASE_URL"] = url
-                try:
-                    notes = " ".join(gate.gate(config.load(secret_project)).notes)
-                finally:
-                    os.environ.pop("STAGING_DATABASE_URL")
-                assert not leaks(password, notes), notes
+            for url in forms(password, port).values():
+                check_every_command(secret_project, password, url)
+
+
+def test_the_passwords_that_once_leaked_are_refused_before_connecting(scram_server, secret_project):
+    for password in ONCE_LEAKED:
+        set_password(scram_server, password)
+        url = forms(password, scram_server.port)["url as typed"]
+        code, said = run_task(secret_project, url, "status", "--env", "staging")
+        assert code == 2 and said.startswith("error: STAGING_DATABASE_URL: postgresql://secret_user:***@*** is "
+                                             "refused before connecting: it holds more than one '@'"), said
+        check_every_command(secret_project, password, url)
