@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 
+from dbharness.config import Storage
 from dbharness.engines import cluster_cache
 from dbharness.engines.base import Server
 from dbharness.engines.local import LocalCluster, free_port, server_os_user
@@ -26,7 +27,7 @@ READY = 20.0  # seconds for pgbouncer to answer a real query through it
 
 def _owned_dir(prefix: str) -> Path:
     """A scratch directory the server's OS account owns (pgbouncer, like postgres, refuses root)."""
-    path = Path(tempfile.mkdtemp(prefix=prefix, dir=cluster_cache.scratch_dir()))
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=cluster_cache.scratch_dir(Storage.from_environment())))
     owner = server_os_user()
     if owner is not None:
         shutil.chown(path, owner.uid, owner.gid)
@@ -93,7 +94,7 @@ def hot_standby(primary: Server) -> Iterator[Server]:
     by the harness's own local cluster code on a free port."""
     bins = find_binaries(None)
     folder = _owned_dir("harness-test-basebackup-")
-    standby = LocalCluster(bins, server_os_user())
+    standby = LocalCluster(bins, server_os_user(), Storage.from_environment())
     try:
         out = subprocess.run([bins.path("pg_basebackup"), "-D", str(folder / "data"), "-R", "-X", "stream",
                               "-h", str(primary.socket_dir or primary.host), "-p", str(primary.port),

@@ -63,6 +63,13 @@ class PromoteResult:
         failed = self.failed
         return (failed.failure or failed.stem) if failed else None
 
+    def raise_if_stopped(self) -> PromoteResult:
+        """The result, or the refusal that stopped the promotion raised (for scripts and tests
+        that treat a refusal as an error)."""
+        if self.stopped is not None:
+            raise self.stopped
+        return self
+
     @property
     def exit_code(self) -> int:
         """0 when every pending file was applied (or the dry run shown); else the code of what

@@ -43,7 +43,7 @@ def staging(server, project: Path, monkeypatch):
 def promote(root: Path, **kw):
     settings = config.load(root)
     return deploy_promote.promote(settings, "staging", yes=True, skip_tests=True, gate=lambda: None,
-                                  report=quiet, **kw)
+                                  report=quiet, **kw).raise_if_stopped()
 
 
 def until(what: str, check) -> object:

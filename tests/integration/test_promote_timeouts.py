@@ -35,7 +35,7 @@ def staging(server, project: Path, monkeypatch):
 
 def promote(root: Path, lines: list[str]):
     return deploy_promote.promote(config.load(root), "staging", yes=True, skip_tests=True,
-                                  gate=lambda: None, report=lines.append)
+                                  gate=lambda: None, report=lines.append).raise_if_stopped()
 
 
 def test_a_pulled_dump_that_turns_the_timeouts_off_is_refused_unless_allowed(staging):

@@ -57,7 +57,7 @@ def use(monkeypatch, url: str) -> None:
 
 def promote(root: Path, lines: list[str] | None = None) -> list[str]:
     report = lines.append if lines is not None else quiet
-    return deploy_promote.promote(config.load(root), "staging", yes=True, skip_tests=True, report=report).applied
+    return deploy_promote.promote(config.load(root), "staging", yes=True, skip_tests=True, report=report).raise_if_stopped().applied
 
 
 def rollback(root: Path, to: str) -> list[str]:
