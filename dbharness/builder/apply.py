@@ -10,13 +10,13 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
-from psycopg import sql as psql
-
 from dbharness.builder import batch, failures, history, index_builds
+from dbharness.builder.recipe import Timeouts
 from dbharness.errors import MigrationError
 from dbharness.hosted import rules
 from dbharness.paths import shown
+from dbharness.pg import psycopg
+from dbharness.pg import sql as psql
 from dbharness.progress import Progress, quiet
 from dbharness.sql.cli_batches import Part
 from dbharness.sql.migrations import MigrationFile
@@ -32,14 +32,6 @@ class ApplyInterrupted(KeyboardInterrupt):
         self.notes = notes
 
 
-@dataclass(frozen=True)
-class Timeouts:
-    """lock_timeout and statement_timeout for every migration statement (values from Settings)."""
-
-    lock: str
-    statement: str
-
-
 def _set_timeouts(conn: psycopg.Connection, timeouts: Timeouts, local: bool) -> None:
     scope = psql.SQL("set local" if local else "set")
     for name, value in (("lock_timeout", timeouts.lock), ("statement_timeout", timeouts.statement)):
@@ -53,7 +45,7 @@ def execute(conn: psycopg.Connection, stmt: Statement, shown: str, report: Progr
     where = f"{shown}:{stmt.line}"
 
     def skipped(name: str) -> None:
-        report(f"{where}: create extension {name} skipped: stubbed "
+        report(f"warning: {where}: create extension {name} skipped: stubbed "
                "(stub_extensions in [tool.dbharness])")
 
     try:

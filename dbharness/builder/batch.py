@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import psycopg
+from dbharness.pg import psycopg
 
 Item = tuple[str, Sequence[object] | None]  # a statement's text and its parameters
 

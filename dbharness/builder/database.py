@@ -8,37 +8,31 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import psycopg
-from psycopg import sql as psql
-
-from dbharness.builder import inputs
-from dbharness.builder.apply import Timeouts, apply_files, run_script
+from dbharness.builder import stages
+from dbharness.builder.recipe import (
+    EVERYTHING,
+    Recipe,
+    applied_already,
+    chosen_migrations,
+    seed_position,
+    timeouts,
+)
 from dbharness.config import Settings
 from dbharness.engines.base import ClusterRecipe, Engine, Server
 from dbharness.engines.choice import make_engine
-from dbharness.errors import ConfigError, HarnessError
+from dbharness.errors import HarnessError
 from dbharness.hosted import compat, rules
 from dbharness.paths import shown
+from dbharness.pg import psycopg
+from dbharness.pg import sql as psql
 from dbharness.progress import Progress, quiet
 from dbharness.sql import migrations
-from dbharness.suite import pgtap
 
 connect = compat.connect
+__all__ = ["EVERYTHING", "Fresh", "Phases", "Recipe", "build", "chosen_migrations", "connect", "fresh",
+           "scratch", "seed_position", "timeouts"]
 
 
-@dataclass(frozen=True)
-class Recipe:
-    """What a fresh database holds. Built in this order: compat, migrations (with the seed after
-    `seed_after`, or last), then pgTAP and the project's helpers."""
-
-    migrations: bool = True
-    up_to: str | None = None  # the newest version applied; None: every migration
-    seed: bool = True
-    pgtap: bool = True
-    timeouts: Timeouts | None = None  # None: the project's lock_timeout and statement_timeout
-
-
-EVERYTHING = Recipe()
 
 
 @dataclass
@@ -57,70 +51,29 @@ class Phases:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
 
 
-def timeouts(settings: Settings) -> Timeouts:
-    """The migration timeouts configured for this project."""
-    return Timeouts(settings.lock_timeout, settings.statement_timeout)
-
-
-def chosen_migrations(recipe: Recipe,
-                      files: list[migrations.MigrationFile]) -> list[migrations.MigrationFile]:
-    """The migrations of the project (files) that a recipe applies, in version order."""
-    if not recipe.migrations:
-        return []
-    if recipe.up_to is None:
-        return files
-    return migrations.select_range(files, to=recipe.up_to)
-
-
-def seed_position(settings: Settings, files: list[migrations.MigrationFile],
-                  every: list[migrations.MigrationFile]) -> int:
-    """How many of files go in before the seed: up to seed_after when it is among them, else all
-    (seed_after must name one of every migration of the project).
-
-    The Supabase CLI seeds last; seed_after moves the seed earlier, so newer migrations meet
-    existing rows as they would in production.
-    """
-    split_at = settings.seed_after
-    if split_at is None:
-        return len(files)
-    if split_at not in {f.version for f in every}:
-        raise ConfigError(f"seed_after = {split_at!r} names no migration in {settings.migrations_dir}")
-    return sum(1 for f in files if f.version <= split_at)
-
-
-def stubbed(settings: Settings) -> list[tuple[str, str]]:
-    """(extension, file:line) of every create extension the project declared stubbed, which
-    every run skips and says so (console and JUnit)."""
-    if not settings.stub_extensions:
-        return []
-    found = []
-    for mf in migrations.discover(settings.migrations_dir, settings.root):
-        for stmt in mf.statements:
-            made = rules.created_extension(stmt.sql)
-            if made and made.name in settings.stub_extensions:
-                found.append((made.name, f"{mf.shown}:{stmt.line}"))
-    return found
-
-
 def apply_migrations(conn: psycopg.Connection, settings: Settings, recipe: Recipe, report: Progress) -> None:
     """The recipe's migrations, with the seed in its place."""
-    for warning in migrations.skipped(settings.migrations_dir):
+    from dbharness.builder.apply import apply_files, run_script  # a run from a kept build applies none
+
+    for warning in migrations.skipped(settings.migrations_dir) if recipe.after is None else []:
         report(warning)
-    if recipe.seed:
+    if recipe.seed and recipe.after is None:
         for pattern in settings.seed_unmatched:  # as the Supabase CLI says it, and goes on
             report(f"warning: [db.seed] sql_paths: no files matched pattern: {pattern} "
                    f"(in {shown(settings.supabase_dir, settings.root)}/)")
     every = migrations.discover(settings.migrations_dir, settings.root)
     files = chosen_migrations(recipe, every)
-    for mf in files:
-        _ = mf.transactional  # refuse mixed files before anything runs
+    done = applied_already(recipe, files)
+    for mf in files[done:]:
+        _ = mf.transactional  # refuse a BEGIN the file never commits before anything runs
     limits = recipe.timeouts or timeouts(settings)
     at = seed_position(settings, files, every) if recipe.seed else len(files)
-    apply_files(conn, files[:at], limits, "up", report)
-    for seed in settings.seed_files if recipe.seed else []:
+    seeds = settings.seed_files if recipe.seed and (recipe.after is None or at > done) else []
+    apply_files(conn, files[done:max(at, done)], limits, "up", report)
+    for seed in seeds:
         run_script(conn, seed, limits, report, settings.root)
         report(f"Seeded from {shown(seed, settings.supabase_dir)}")
-    apply_files(conn, files[at:], limits, "up", report)
+    apply_files(conn, files[max(at, done):], limits, "up", report)
 
 
 def build(server: Server, settings: Settings, recipe: Recipe = EVERYTHING,
@@ -132,10 +85,11 @@ def build(server: Server, settings: Settings, recipe: Recipe = EVERYTHING,
     """
     timer = phases or Phases()
     with connect(server.conninfo(admin=True)) as admin:
-        with timer.timed("compat"):
-            compat.install(admin, settings.platform_options)
-            mark_throwaway(admin)
-            declare_stubs(admin, settings.stub_extensions)
+        if recipe.after is None:  # a kept stage under it has all of this already
+            with timer.timed("compat"):
+                compat.install(admin, settings.platform_options)
+                mark_throwaway(admin)
+                declare_stubs(admin, settings.stub_extensions)
         with connect(server.conninfo()) as conn:  # after compat: it makes the postgres role
             if recipe.migrations or recipe.seed:
                 with timer.timed("migrations"):
@@ -169,6 +123,8 @@ def prepare_tests(admin: psycopg.Connection, conn: psycopg.Connection, settings:
                   major: int) -> None:
     """pgTAP (created by the superuser, admin), then the project's helpers (run as the project's
     role, conn)."""
+    from dbharness.suite import pgtap  # a run from a kept build prepares nothing
+
     pgtap.ensure_extension(admin, major)
     if settings.test_helpers_dir is not None:
         pgtap.prepare(conn, settings.test_helpers_dir, settings.root)
@@ -191,39 +147,51 @@ class Fresh:
 
     server: Server
     engine: Engine
-    key: str | None = None  # the migrated template it started from: keys results derived from it
+    key: str | None = None  # the kept build it started from: keys results derived from it
+    notes: tuple[str, ...] = ()  # the warnings building it said (kept with the build)
+
+    @property
+    def stubbed(self) -> list[tuple[str, str]]:
+        """(extension, file:line) of each create extension the build skipped as stubbed."""
+        return stages.stubbed(self.notes)
 
 
 @contextmanager
 def fresh(settings: Settings, recipe: Recipe | None = EVERYTHING, *, engine: str | None = None,
           report: Progress = quiet, keep: bool = False, phases: Phases | None = None,
-          make: Callable[..., Any] | None = None) -> Iterator[Fresh]:
+          make: Callable[..., Any] | None = None, keep_build: bool = True) -> Iterator[Fresh]:
     """Start a throwaway server, build its database (recipe None: leave it empty), yield it;
-    the server is always stopped and removed.
+    the server is always stopped and removed. The local engine keeps what it builds by content
+    (keep_build False: the project's newest stage is built in the server and not kept).
 
     A failure caused by the server dying, in any phase, is reported as such (EngineError with
     its log), whether it came as a HarnessError or as the driver's OperationalError.
     """
     timer = phases or Phases()
+
+    def built(server: Server, cfg: Settings, what: object, say: Progress) -> None:
+        build(server, cfg, what, say, timer)  # type: ignore[arg-type]
+
     cached = recipe is not None and recipe.migrations and recipe.up_to is None
-    project = ClusterRecipe(inputs.project(settings, recipe),
-                            lambda srv: build(srv, settings, recipe, report, timer),
-                            str(settings.root)) if cached else None
+    project = stages.project(settings, recipe, built, report) if cached and recipe else None
+    extra = {} if keep_build else {"keep_project": False}
     eng = (make or make_engine)(engine or settings.engine, settings, report, base=BASE_CLUSTER,
-                                project=project)
+                                project=project, **extra)
     with ExitStack() as stack:
         with timer.timed("server start"):
             server = stack.enter_context(eng.running(keep=keep))
         try:
+            notes = eng.notes
             if eng.built_from and eng.reused:
                 report(f"migrations, seed and test helpers: from the kept build {eng.built_from} "
                        "(nothing they depend on changed since it was built)")
-                for name, where in stubbed(settings):  # said at every run, built or kept
-                    report(f"{where}: create extension {name} skipped: stubbed (stub_extensions in "
-                           f"{settings.where()})")
+                for note in notes:  # what building it said, said at every run that reuses it
+                    report(note)
             if recipe is not None and not eng.built_from:
-                build(server, settings, recipe, report, timer)
-            yield Fresh(server, eng, eng.built_from)
+                collected = stages.Notes(report)
+                build(server, settings, recipe, collected, timer)
+                notes = tuple(collected.kept)
+            yield Fresh(server, eng, eng.built_from, notes)
         except (HarnessError, psycopg.OperationalError):
             eng.check_alive()
             raise

@@ -7,11 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 
-import psycopg
-
 from dbharness.builder import history, index_builds, opt_ins
 from dbharness.errors import MigrationError
 from dbharness.hosted import rules
+from dbharness.pg import psycopg
 from dbharness.progress import Progress
 from dbharness.sql.cli_batches import BATCHES, left_committed
 from dbharness.sql.migrations import MigrationFile
@@ -58,14 +57,15 @@ def stub_listener(mf: MigrationFile, statements: list[Statement],
         if name:
             made = [s for s in statements if getattr(rules.created_extension(s.sql), "name", "") == name]
             where = f"{mf.shown}:{made[0].line}" if made else mf.shown
-            report(f"{where}: create extension {name} skipped: stubbed (stub_extensions in [tool.dbharness])")
+            report(f"warning: {where}: create extension {name} skipped: stubbed "
+                   "(stub_extensions in the settings)")
     return heard
 
 
 def stub_reporter(mf: MigrationFile, stmt: Statement, report: Progress) -> Callable[[str], None]:
     """What rules.execute calls for a stubbed extension the server skipped in one statement."""
     def skipped(name: str) -> None:
-        report(f"{mf.shown}:{stmt.line}: create extension {name} skipped: stubbed "
+        report(f"warning: {mf.shown}:{stmt.line}: create extension {name} skipped: stubbed "
                "(stub_extensions in [tool.dbharness])")
     return skipped
 

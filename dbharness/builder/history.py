@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import psycopg
-
 from dbharness.errors import PrerequisiteError
+from dbharness.pg import psycopg
 from dbharness.sql.cli_split import cli_statements
 from dbharness.sql.migrations import MigrationFile
 from dbharness.sql.statements import normalized

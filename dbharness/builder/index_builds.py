@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import time
 
-import psycopg
-from psycopg import sql as psql
-
 from dbharness import lazy
+from dbharness.pg import psycopg
+from dbharness.pg import sql as psql
 from dbharness.sql.statements import Statement
 
 ast = lazy.Module("pglast.ast")

@@ -9,11 +9,10 @@ is the killed run's is likely, never proved (a person may have made it), and the
 
 from __future__ import annotations
 
-import psycopg
-
 from dbharness import lazy
 from dbharness.builder import history, index_builds
 from dbharness.config import Settings
+from dbharness.pg import psycopg
 from dbharness.sql.migrations import MigrationFile, discover
 from dbharness.sql.statements import Statement
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 import functools
 import re
 
-import psycopg
-
 from dbharness.hosted import compat
 from dbharness.paths import shown
+from dbharness.pg import psycopg
 
 # What PostgreSQL says when an object is missing: the kind of object, and its name as written.
 MISSING = {

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import quote
 
-import psycopg
-
 from dbharness.errors import EngineError
+from dbharness.pg import psycopg
 
 
 @dataclass(frozen=True)
@@ -60,8 +59,9 @@ class ClusterRecipe:
     Given by the layer above (database.py), so engines never import what runs on them."""
 
     key: str
-    init: Callable[[Server], None]
+    init: Callable[[Server], tuple[str, ...] | None]  # builds on a started server; what it said (notes)
     owner: str = ""  # the project it is built for (none for what every project shares)
+    start: ClusterRecipe | None = None  # the kept stage it is built on (None: the base cluster)
 
 
 class Engine(Protocol):

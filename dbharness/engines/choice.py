@@ -9,10 +9,11 @@ from dbharness.progress import Progress, quiet
 
 
 def _local(settings: Settings, report: Progress, base: ClusterRecipe | None,
-           project: ClusterRecipe | None) -> Engine:
+           project: ClusterRecipe | None, keep_project: bool) -> Engine:
     from dbharness.engines.local import LocalEngine
 
-    return LocalEngine(settings.pg_bindir, report, base=base, project=project, storage=settings.storage)
+    return LocalEngine(settings.pg_bindir, report, base=base, project=project, storage=settings.storage,
+                       keep_project=keep_project)
 
 
 def _docker(settings: Settings, report: Progress) -> Engine:
@@ -22,12 +23,14 @@ def _docker(settings: Settings, report: Progress) -> Engine:
 
 
 def make_engine(name: str, settings: Settings, report: Progress | None = None,
-                base: ClusterRecipe | None = None, project: ClusterRecipe | None = None) -> Engine:
+                base: ClusterRecipe | None = None, project: ClusterRecipe | None = None,
+                keep_project: bool = True) -> Engine:
     """The engine called name ('local', 'docker' or 'auto') for these settings; base and project
-    are what the local engine keeps as ready clusters (compat and pgTAP; the project's database)."""
+    are what the local engine keeps as ready clusters (compat and pgTAP; the project's stages;
+    keep_project False: its newest stage built in the server, not kept)."""
     say = report or quiet
     if name == "local":
-        return _local(settings, say, base, project)
+        return _local(settings, say, base, project, keep_project)
     if name == "docker":
         return _docker(settings, say)
     if name == "auto":
@@ -35,5 +38,5 @@ def make_engine(name: str, settings: Settings, report: Progress | None = None,
 
         ok, why = docker_usable(settings.docker_image)
         say(f"engine: {'docker' if ok else 'local'} ({why})")
-        return _docker(settings, say) if ok else _local(settings, say, base, project)
+        return _docker(settings, say) if ok else _local(settings, say, base, project, keep_project)
     raise ConfigError(f"unknown engine {name!r}: choose one of {', '.join(ENGINES)}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pwd
@@ -11,16 +10,19 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from dbharness.config import Storage
-from dbharness.engines import cluster_cache
+from dbharness.engines import cluster_cache, kept
 from dbharness.engines.base import ClusterRecipe, Server, wait_ready
+from dbharness.engines.builds import Builds, Rebuild
 from dbharness.engines.cluster_cache import copy_data
-from dbharness.engines.pgbin import PgBinaries, find_binaries, preload_settings
+from dbharness.engines.kept import Entry
+from dbharness.engines.pgbin import PgBinaries, complete, find_binaries, preload_settings, search_key
 from dbharness.errors import EngineError, PrerequisiteError
 
 PREFIX = "dbharness-"
@@ -114,11 +116,8 @@ class LocalCluster:
         self.sock.mkdir(mode=0o700)
         self._chown(self.sock)
         if template is not None:
-            try:
-                copy_data(template, self.data)
-                return
-            except EngineError:  # a concurrent `dbharness clean` emptied the cache: make one anew
-                shutil.rmtree(self.data, ignore_errors=True)
+            copy_data(template, self.data)  # a kept build a clean removed meanwhile: EngineError
+            return
         cmd = [self.bins.path("initdb"), "-D", str(self.data), *INITDB_ARGS]
         out = subprocess.run(cmd, capture_output=True, text=True, cwd=self.base,
                              **self._run_kwargs())  # type: ignore[call-overload]
@@ -198,98 +197,164 @@ class LocalCluster:
 
 
 class LocalEngine:
-    """The default engine: PostgreSQL server binaries of this machine, no Docker needed."""
+    """The default engine: PostgreSQL server binaries of this machine, no Docker needed.
+
+    base and project are what it keeps as ready clusters (compat and pgTAP; the project's stages);
+    with keep_project False the project's last stage is built in the server itself, from the kept
+    stage under it (the watch loop's rebuilds: no copy kept that nobody reuses)."""
 
     name = "local"
 
     def __init__(self, pg_bindir: str | None = None, report: Callable[[str], None] | None = None,
                  base: ClusterRecipe | None = None, project: ClusterRecipe | None = None,
-                 storage: Storage | None = None) -> None:
+                 storage: Storage | None = None, keep_project: bool = True) -> None:
         self.pg_bindir = pg_bindir
         self.report = report or (lambda _msg: None)
         self.storage = storage or Storage.from_environment()
         self.cluster: LocalCluster | None = None
-        self.base = base  # the project-independent start: compat and pgTAP
-        self.project = project  # the project's database, built on top of base and kept too
-        self.built_from: str | None = None  # the key of the kept build the server started from
+        self.base = base
+        self.project = project
+        self.keep_project = keep_project
+        self.built_from: str | None = None  # the project's build the server's database is
         self.reused = False  # that build was kept already (not made by this run)
-        self.notes: tuple[str, ...] = ()
+        self.notes: tuple[str, ...] = ()  # what making it said, when it was kept already
 
     def _new_cluster(self, bins: PgBinaries, owner: OsUser | None) -> LocalCluster:
         return LocalCluster(bins, owner, self.storage)
 
-    def _base_cluster(self, bins: PgBinaries, owner: OsUser | None, recipe: ClusterRecipe) -> Path:
-        """The kept ready cluster for this server build and recipe, built on a miss."""
+    def _builds(self, bins: PgBinaries, owner: OsUser | None) -> Builds | None:
+        if self.base is None or not cluster_cache.enabled(self.storage):
+            return None
         # the copy keeps the files' owner, which must be the account this server runs as now
         files_owner = str(owner.uid if owner else os.geteuid())
         key = cluster_cache.cache_key(bins, " ".join(INITDB_ARGS) + repr(SERVER_SETTINGS)
-                                      + repr(preload_settings(bins)) + files_owner + recipe.key)
+                                      + repr(preload_settings(bins)) + files_owner + self.base.key)
 
-        def build(dest: Path) -> None:
-            self.report(f"building the base cluster {key} (once per PostgreSQL and compat version)")
-            self._make(bins, owner, None, recipe, dest)
+        def started(data: Path | None) -> tuple[LocalCluster, Server]:
+            cluster = self._new_cluster(bins, owner)
+            try:
+                cluster.init(data)
+                return cluster, cluster.start()
+            except BaseException:
+                cluster.destroy()
+                raise
 
-        return cluster_cache.get_or_build(self.storage, key, build)
+        return Builds(self.storage, self.report, self.base, key, started)
 
-    def _make(self, bins: PgBinaries, owner: OsUser | None, start: Path | None, recipe: ClusterRecipe,
-              dest: Path) -> None:
-        """A cluster from start (None: initdb) with recipe applied, stopped cleanly, copied to dest."""
-        cluster = self._new_cluster(bins, owner)
-        try:
-            cluster.init(start)
-            recipe.init(cluster.start())
-            cluster.stop()
-            copy_data(cluster.data, dest)
-        finally:
-            cluster.destroy()
+    def _source(self, builds: Builds | None) -> tuple[Entry | None, ClusterRecipe | None]:
+        """The kept build to copy, and the project's stage to build in the server (or None)."""
+        self.built_from, self.reused, self.notes = None, False, ()
+        if builds is None:
+            return None, None
+        if self.project is None:
+            return builds.resolve(self.base), None  # type: ignore[arg-type]
+        if not self.keep_project:
+            under = builds.resolve(self.project.start or self.base)  # type: ignore[arg-type]
+            self.built_from = builds.key(self.project, under)
+            return under, self.project
+        made = len(builds.made)
+        entry = builds.resolve(self.project)
+        self.built_from, self.reused, self.notes = entry.key, len(builds.made) == made, entry.notes
+        return entry, None
 
-    def _project_cluster(self, bins: PgBinaries, owner: OsUser | None, base: Path,
-                         recipe: ClusterRecipe) -> Path:
-        """The kept cluster whose database the project's recipe built, on top of base."""
-        key = "proj-" + hashlib.sha256(f"{base.name}\0{recipe.key}".encode()).hexdigest()[:20]
-        self.reused = True
-
-        def build(dest: Path) -> None:
-            self.reused = False
-            self.report(f"building the migrated cluster {key} (again only when a migration, the "
-                        "seed, a test helper or the harness changes)")
-            self._make(bins, owner, base, recipe, dest)
-
-        found = cluster_cache.get_or_build(self.storage, key, build)
-        if not self.reused and recipe.owner:
-            cluster_cache.mark_owner(self.storage, key, recipe.owner)
-        cluster_cache.prune(self.storage, "proj-", keep=PROJECT_BUILDS, spare=found)
-        self.built_from = key
-        return found
+    def _start(self, bins: PgBinaries, owner: OsUser | None,
+               builds: Builds | None) -> tuple[LocalCluster, Server]:
+        """A started cluster from its kept build, verified while it starts; a damaged build is
+        removed and made again (at most twice)."""
+        for _ in range(3):
+            try:
+                source, pending = self._source(builds)
+            except Rebuild:
+                continue
+            cluster = self._new_cluster(bins, owner)
+            self.cluster = cluster
+            check = Verification(source if builds and source and source.key not in builds.made else None)
+            try:
+                cluster.init(source.data if source else None)
+                server = cluster.start()
+            except EngineError as exc:
+                cluster.destroy()
+                if builds is None or source is None:
+                    raise
+                builds.damaged(source.key, check.result() or f"no server starts from it: {exc}")
+                continue
+            problem = check.result()
+            if problem and builds is not None and source is not None:
+                cluster.destroy()
+                builds.damaged(source.key, problem)
+                continue
+            if pending is not None:
+                self.notes = tuple(pending.init(server) or ())
+            return cluster, server
+        raise EngineError("the kept builds were damaged three times in a row (a failing disk?); run "
+                          "dbharness clean --all, or set DBHARNESS_NO_CACHE=1")
 
     @contextmanager
     def running(self, keep: bool = False) -> Iterator[Server]:
         """A started cluster; stopped and removed on exit, error or Ctrl-C unless keep."""
-        bins = find_binaries(self.pg_bindir)
+        bins = known_binaries(self.pg_bindir, self.storage)
         owner = server_os_user()
-        use = self.base is not None and cluster_cache.enabled(self.storage)
-        ready = self._base_cluster(bins, owner, self.base) if use and self.base else None
-        if ready is not None and self.project is not None:
-            ready = self._project_cluster(bins, owner, ready, self.project)
-        cluster = self._new_cluster(bins, owner)
-        self.cluster = cluster
+        builds = self._builds(bins, owner)
         try:
-            cluster.init(ready)
-            server = cluster.start()
-            yield server
-        except BaseException:
-            cluster.destroy()
-            raise
-        if keep:
-            cluster.mark(kept=True)
-            self.report(keep_message(cluster, server))
-        else:
-            cluster.destroy()
+            cluster, server = self._start(bins, owner, builds)
+            try:
+                yield server
+            except BaseException:
+                cluster.destroy()
+                raise
+            if keep:
+                cluster.mark(kept=True)
+                self.report(keep_message(cluster, server))
+            else:
+                cluster.destroy()
+        finally:
+            if builds is not None:
+                builds.close()
 
     def check_alive(self) -> None:
         """Raise EngineError with the log when the server has died under us."""
         if self.cluster is not None and not self.cluster.alive():
             raise EngineError(f"the local server died:\n{self.cluster.log_tail()}")
+
+
+class Verification:
+    """A kept build's files checked against its manifest in a thread of its own, while its copy
+    starts (None: nothing to check, a build this run made)."""
+
+    def __init__(self, entry: Entry | None) -> None:
+        self.found: list[str | None] = []
+        self.thread = None
+        if entry is not None:
+            self.thread = threading.Thread(target=lambda: self.found.append(kept.verify(entry)),
+                                           daemon=True)
+            self.thread.start()
+
+    def result(self) -> str | None:
+        """Why the build is damaged, or None."""
+        if self.thread is None:
+            return None
+        self.thread.join()
+        return self.found[0] if self.found else "it could not be verified"
+
+
+def known_binaries(explicit: str | None, storage: Storage) -> PgBinaries:
+    """find_binaries, remembered beside the kept builds: the search runs pg_config and postgres
+    (tens of milliseconds a run), and its answer changes only with what search_key reads."""
+    if not cluster_cache.enabled(storage):
+        return find_binaries(explicit)
+    where = cluster_cache.cache_root(storage) / "binaries.json"
+    key = search_key(explicit)
+    try:
+        found = json.loads(where.read_text())
+        if found["key"] == key and complete(Path(found["bindir"])):
+            return PgBinaries(Path(found["bindir"]), int(found["major"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    bins = find_binaries(explicit)
+    with suppress(OSError):
+        where.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+        where.write_text(json.dumps({"key": key, "bindir": str(bins.bindir), "major": bins.major}))
+    return bins
 
 
 def keep_message(cluster: LocalCluster, server: Server) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -119,6 +120,20 @@ def server_major(bindir: Path) -> int:
     if not m:
         raise PrerequisiteError(f"cannot read the version of {bindir / 'postgres'}: {out.stdout!r}")
     return int(m.group(1))
+
+
+def search_key(explicit: str | None) -> str:
+    """What the search's answer depends on, read without running anything: the setting, PATH,
+    which pg_config it finds (and that file's identity), and the Debian directories there are."""
+    exe = shutil.which("pg_config")
+    seen = Path(exe).stat() if exe else None
+    return repr((explicit, os.environ.get("PATH", ""), exe, seen and (seen.st_size, seen.st_mtime_ns),
+                 [str(p) for p in _debian_dirs()]))
+
+
+def complete(bindir: Path) -> bool:
+    """True when bindir holds every binary the harness runs."""
+    return _has_all(bindir)
 
 
 def find_binaries(explicit: str | None = None) -> PgBinaries:

@@ -1,0 +1,205 @@
+"""Kept builds: a ready data directory stored under its key, with a manifest of every file it
+holds (size and CRC-32 of its bytes), what building it said (its notes), and the project it was
+built for; the manifest carries a checksum of its own.
+
+A kept build is trusted only once its files are verified against the manifest (verify), so a
+truncated relation file, a flipped bit or a garbled pg_control is found, the entry removed and
+built again, never used. Builds are made beside the cache and renamed in whole, so a reader never
+sees half of one and a concurrent `dbharness clean` never breaks a build under way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import zlib
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbharness.config import Storage
+from dbharness.engines.cluster_cache import cache_root
+from dbharness.errors import ConfigError
+
+MANIFEST = "manifest.json"
+CHUNK = 1 << 20
+
+
+class NotKept(Exception):
+    """The cache cannot be written here (read-only, full, a file in the way): build for this run
+    only (internal: the engine says so and goes on)."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A kept build: where its data directory is, and what building it said."""
+
+    key: str
+    path: Path
+    notes: tuple[str, ...] = ()
+
+    @property
+    def data(self) -> Path:
+        return self.path / "data"
+
+
+def _crc(path: Path) -> int:
+    crc = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return crc
+
+
+def _files(data: Path) -> list[Path]:
+    return sorted(p for p in data.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def _sealed(body: dict[str, object]) -> str:
+    text = json.dumps(body, sort_keys=True)
+    return json.dumps({"check": hashlib.sha256(text.encode()).hexdigest(), "body": body})
+
+
+def _opened(text: str) -> dict[str, object] | None:
+    try:
+        whole = json.loads(text)
+        body = whole["body"]
+        ok = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest() == whole["check"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return body if ok and isinstance(body, dict) else None
+
+
+def find(storage: Storage, key: str) -> Entry | str | None:
+    """The kept build for key; None when there is none; a reason (str) when there is one whose
+    manifest is missing or damaged (it must not be used)."""
+    path = cache_root(storage) / key
+    if not path.exists():
+        return None
+    try:
+        body = _opened((path / MANIFEST).read_text())
+    except OSError:
+        body = None
+    if body is None or not (path / "data" / "PG_VERSION").exists():
+        return "its manifest is missing or damaged"
+    notes = body.get("notes", [])
+    return Entry(key, path, tuple(str(n) for n in notes) if isinstance(notes, list) else ())
+
+
+def verify(entry: Entry) -> str | None:
+    """Why entry's files are not what was written (None when every one is): a file missing,
+    added, of another size or with other bytes."""
+    try:
+        body = _opened((entry.path / MANIFEST).read_text()) or {}
+        listed = {name: (size, crc) for name, size, crc in body.get("files", [])}  # type: ignore[union-attr]
+        present = {str(p.relative_to(entry.data)): p for p in _files(entry.data)}
+        for name in sorted(listed.keys() ^ present.keys()):
+            return f"{name} is {'missing' if name in listed else 'not in its manifest'}"
+        for name, (size, crc) in sorted(listed.items()):
+            path = present[name]
+            if path.stat().st_size != size:
+                return f"{name} has {path.stat().st_size} bytes, not the {size} it was written with"
+            if _crc(path) != crc:
+                return f"{name} does not hold the bytes it was written with"
+    except (OSError, ValueError, TypeError) as exc:
+        return f"it cannot be read ({exc})"
+    return None
+
+
+def _seal(staging: Path, notes: tuple[str, ...], owner: str) -> None:
+    data = staging / "data"
+    files = [[str(p.relative_to(data)), p.stat().st_size, _crc(p)] for p in _files(data)]
+    (staging / MANIFEST).write_text(_sealed({"files": files, "notes": list(notes), "owner": owner}))
+
+
+def store(storage: Storage, key: str, build: Callable[[Path], tuple[str, ...]], owner: str = "") -> Entry:
+    """Build a data directory (build(dest) makes dest and returns its notes), seal it and keep it
+    under key; NotKept when the cache cannot be written (the caller builds for this run only)."""
+    root = cache_root(storage)
+    if not root.parent.is_dir():
+        raise ConfigError(f"{root.parent}: no such directory for the kept builds; create it or "
+                          "unset DBHARNESS_CACHE_DIR")
+    staging = root.parent / f".{root.name}-{key}.tmp-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        try:
+            staging.mkdir()
+        except OSError as exc:
+            raise NotKept(f"{root.parent} cannot be written ({exc.strerror})") from None
+        notes = build(staging / "data")
+        _seal(staging, notes, owner)
+        _rename_in(root, staging, key)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return Entry(key, root / key, notes)
+
+
+def _rename_in(root: Path, staging: Path, key: str) -> None:
+    target = root / key
+    for _ in range(3):  # the cache root may vanish under a concurrent clean: make it again
+        try:
+            root.mkdir(mode=0o755, exist_ok=True)
+            os.rename(staging, target)
+            return
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            if target.exists():  # another run kept the same build first
+                return
+            raise NotKept(f"{root} cannot be written ({exc.strerror})") from None
+
+
+def discard(storage: Storage, key: str) -> None:
+    """Remove a kept build (a damaged one, or one a clean asks to go)."""
+    shutil.rmtree(cache_root(storage) / key, ignore_errors=True)
+
+
+def touch(entry: Entry) -> None:
+    """Mark entry as just used (pruning removes the least recently used first)."""
+    with suppress(OSError):
+        os.utime(entry.path)
+
+
+def prune(storage: Storage, prefix: str, keep: int, spare: str | None = None) -> None:
+    """Remove the least recently used kept builds whose key starts with prefix, beyond keep
+    (spare, the one in use, is never removed)."""
+    root = cache_root(storage)
+    try:
+        found = sorted((p for p in root.glob(prefix + "*") if p.is_dir() and p.name != spare),
+                       key=lambda p: p.stat().st_mtime, reverse=True) if root.is_dir() else []
+    except OSError:
+        return
+    for old in found[max(keep - 1, 0):]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def owner_of(path: Path) -> str | None:
+    """The project a kept build was made for, from its manifest."""
+    try:
+        body = _opened((path / MANIFEST).read_text())
+    except OSError:
+        return None
+    owner = body.get("owner") if body else None
+    return owner if isinstance(owner, str) else None
+
+
+def forget_project(storage: Storage, project: str) -> int:
+    """Remove the kept builds made for project; returns how many."""
+    root = cache_root(storage)
+    gone = [p for p in (root.iterdir() if root.is_dir() else []) if p.is_dir() and owner_of(p) == project]
+    for path in gone:
+        shutil.rmtree(path, ignore_errors=True)
+    return len(gone)
+
+
+def clear(storage: Storage) -> int:
+    """Remove every kept build and result; returns how many entries."""
+    root = cache_root(storage)
+    if not root.exists():
+        return 0
+    count = sum(1 for _ in root.iterdir())
+    shutil.rmtree(root, ignore_errors=True)
+    return count
