@@ -16,32 +16,27 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dbharness import config, project_files, testrun
-from dbharness import rollback_check as rollback_checks
+from dbharness import config, project_files
 from dbharness.config import Settings
-from dbharness.coverage import check as coverage_checks
-from dbharness.coverage.pins import Coverage
-from dbharness.deploy import promote as promotion
-from dbharness.deploy import rollback as environment_rollback
-from dbharness.deploy.plan import Ask, Status
-from dbharness.deploy.status import environment_status
-from dbharness.environments import Target
-from dbharness.lint import checks as lint_checks
-from dbharness.lint.checks import LintReport
+from dbharness.errors import ConfigError
 from dbharness.progress import Progress, quiet
-from dbharness.rollback_check import RollbackCheckResult
-from dbharness.suite import shards
-from dbharness.suite.tapresults import FileResult
-from dbharness.testrun import TestOutcome
-from dbharness.tools import init as init_tool
-from dbharness.tools.scaffold import Scaffold
 
-__all__ = ["CoverageResult", "EnvironmentStatus", "PromoteResult", "RollbackCheckResult", "Settings",
-           "TestOutcome", "clean", "coverage", "init", "lint", "promote", "rollback", "rollback_check",
-           "scaffold_tests", "settings", "setup", "status", "test"]
+if TYPE_CHECKING:  # each verb imports what it runs, so a run imports only what it uses
+    from dbharness.coverage.pins import Coverage
+    from dbharness.deploy.plan import Ask, Status
+    from dbharness.deploy.promote import PromoteResult
+    from dbharness.environments import Target
+    from dbharness.lint.checks import LintReport
+    from dbharness.rollback_check import RollbackCheckResult
+    from dbharness.suite.tapresults import FileResult
+    from dbharness.testrun import TestOutcome
+    from dbharness.tools.init import Initialized
+    from dbharness.tools.scaffold import Scaffold
 
-PromoteResult = promotion.PromoteResult
+__all__ = ["CoverageResult", "EnvironmentStatus", "Settings", "clean", "coverage", "init", "lint",
+           "promote", "rollback", "rollback_check", "scaffold_tests", "settings", "setup", "status", "test"]
 
 
 def settings(root: Path | str | None = None, **overrides: object) -> Settings:
@@ -68,8 +63,12 @@ def test(settings: Settings, *, files: list[str] | None = None, jobs: int | None
          on_lint: Callable[[LintReport], None] | None = None) -> TestOutcome:
     """A throwaway server, every migration, the seed, the pgTAP suite (and lint first, and the
     schema coverage when asked or when the settings set a bar); see TestOutcome.ok."""
+    from dbharness import testrun
+    from dbharness.suite import shards
+
+
     if jobs is not None and jobs < 1:
-        raise config.ConfigError("--jobs must be 1 or more (leave it out for one per CPU)")
+        raise ConfigError("--jobs must be 1 or more (leave it out for one per CPU)")
     part = shards.parse(shard) if shard else None
     measure = (coverage or settings.coverage.required is not None) and not files and not part
     return testrun.run(settings, files=files or None, jobs=jobs or os.cpu_count() or 1, keep=keep,
@@ -80,6 +79,9 @@ def test(settings: Settings, *, files: list[str] | None = None, jobs: int | None
 def lint(settings: Settings, *, report: Progress = quiet) -> LintReport:
     """squawk on every migration and rollback, the Supabase security checks on the migrated
     schema; see LintReport.failed."""
+    from dbharness.lint import checks as lint_checks
+
+
     return lint_checks.run(settings, settings.engine, report)
 
 
@@ -87,6 +89,9 @@ def rollback_check(settings: Settings, *, from_version: str | None = None, only:
                    report: Progress = quiet) -> RollbackCheckResult:
     """Prove that every rollback (or those from from_version, or only one) restores the schema
     and keeps the rows that were there; see RollbackCheckResult.failed."""
+    from dbharness import rollback_check as rollback_checks
+
+
     return rollback_checks.check(settings, from_version=from_version, only=only, report=report)
 
 
@@ -100,13 +105,16 @@ class CoverageResult:
     @property
     def ok(self) -> bool:
         """True when no bar is set or coverage reaches it."""
-        return not coverage_checks.below(self.coverage, self.bar)
+        return self.bar is None or self.coverage.percent >= self.bar
 
 
 def coverage(settings: Settings, *, required: float | None = None,
              report: Progress = quiet) -> CoverageResult:
     """Which facts of the migrated schema the pgTAP files pin; required (else the settings' bar,
     else none) is the bar."""
+    from dbharness.coverage import check as coverage_checks
+
+
     bar = required if required is not None else settings.coverage.bar
     return CoverageResult(coverage_checks.run(settings, report), bar)
 
@@ -135,6 +143,9 @@ class EnvironmentStatus:
 
 def status(settings: Settings, env: str) -> EnvironmentStatus:
     """Read an environment's history (never writes) against the repository's migrations."""
+    from dbharness.deploy.status import environment_status
+
+
     return EnvironmentStatus(*environment_status(settings, env))
 
 
@@ -143,6 +154,10 @@ def promote(settings: Settings, env: str, *, dry_run: bool = False, yes: bool = 
             report: Progress = quiet) -> PromoteResult:
     """dbharness test first, then every pending migration up to `to`, in order, on env; see
     PromoteResult.exit_code. ask (a prompt) confirms production; without it, yes must be given."""
+    from dbharness.deploy import promote as promotion
+
+
+
     return promotion.promote(settings, env, dry_run=dry_run, yes=yes, to=to, skip_tests=skip_tests,
                              ask=ask, report=report)
 
@@ -151,6 +166,9 @@ def rollback(settings: Settings, env: str, to: str, *, yes: bool = False, ask: A
              report: Progress = quiet) -> list[str]:
     """Apply the rollbacks of every version applied on env after `to`, newest first; returns the
     files rolled back."""
+    from dbharness.deploy import rollback as environment_rollback
+
+
     return environment_rollback.rollback(settings, env, to, yes=yes, ask=ask, report=report)
 
 
@@ -162,7 +180,10 @@ def clean(settings: Settings, *, everything: bool = False, report: Progress = qu
     return clean_all(settings, everything, report)
 
 
-def init(root: Path | str, *, report: Progress = quiet) -> init_tool.Initialized:
+def init(root: Path | str, *, report: Progress = quiet) -> Initialized:
     """Write a commented dbharness.toml with every setting at its default beside
     supabase/config.toml, and add reports/ to .gitignore; never overwrites."""
+    from dbharness.tools import init as init_tool
+
+
     return init_tool.write(Path(root), report)

@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from dbharness.config import Environment, Settings
 from dbharness.errors import ConfigError, PromotionRefused
+from dbharness.pg import psycopg
 
 HIDDEN = "***"
 KEEP = "*"  # left unquoted in a redacted URL, so the hidden password reads as ***

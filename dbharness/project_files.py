@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dotenv import dotenv_values
-
 from dbharness.errors import ConfigError
 
 # Where a project keeps the harness's settings, in the order they are looked for: the first found
@@ -122,6 +120,8 @@ def urls(root: Path, wanted: Mapping[str, str],
     error = None
     path = root / ".env"
     if path.is_file():
+        from dotenv import dotenv_values  # only a project with a .env pays for reading one
+
         try:
             # Equivalent mutants: python-dotenv reads UTF-8 by default.
             # pragma: no mutate start

@@ -8,14 +8,13 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
-
 from dbharness.builder import database
 from dbharness.builder.apply import apply_files, run_script
 from dbharness.catalog import snapshot, snapshot_diff
 from dbharness.config import Settings
 from dbharness.engines.base import Server
 from dbharness.errors import ConfigError, HarnessError
+from dbharness.pg import psycopg
 from dbharness.progress import Progress
 from dbharness.sql.migrations import MigrationFile, discover, pair_rollbacks, select_range
 from dbharness.steps import Step

@@ -5,20 +5,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbharness.builder import database, loaded
 from dbharness.builder.database import Phases
 from dbharness.config import Settings
-from dbharness.coverage import check as coverage_check
-from dbharness.coverage.pins import Coverage
 from dbharness.errors import TestRunError
-from dbharness.lint import checks
-from dbharness.lint.checks import LintReport
 from dbharness.progress import Progress, quiet
-from dbharness.suite import pgtap, shards, testfiles
+from dbharness.suite import pgtap, testfiles
 from dbharness.suite.tapresults import FileResult, Totals, totals
 from dbharness.words import plural
+
+if TYPE_CHECKING:  # imported where a run uses them: lint, coverage and shards are each optional
+    from dbharness.coverage.pins import Coverage
+    from dbharness.lint.checks import LintReport
 
 
 @dataclass
@@ -35,13 +35,15 @@ class TestOutcome:
     lint: LintReport | None = None
     stopped: str | None = None  # lint found errors: the pgTAP files did not run
     coverage_bar: float | None = None
+    notes: list[str] = field(default_factory=list)  # the warnings the build said (kept with it)
 
     __test__ = False
 
     @property
     def coverage_short(self) -> bool:
         """True when coverage was measured against a bar and is under it."""
-        return self.coverage is not None and coverage_check.below(self.coverage, self.coverage_bar)
+        bar = self.coverage_bar
+        return self.coverage is not None and bar is not None and self.coverage.percent < bar
 
     @property
     def ok(self) -> bool:
@@ -54,6 +56,8 @@ def select_shard(settings: Settings, files: list[testfiles.TestFile],
     """Every file, or the persistent ones plus the K-th part of the isolated ones."""
     if shard is None:
         return files
+    from dbharness.suite import shards
+
     k, n = shard
     isolated = [f.shown for f in files if not f.persistent]
     # the last unsharded run's report only: shard reports written meanwhile must not change the split
@@ -97,6 +101,8 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
                            f"test_paths in {settings.where()}")
     linted = None
     if lint:
+        from dbharness.lint import checks
+
         with phases.timed("lint"):
             linted = checks.lint_files(settings)
     files = select_shard(settings, [loaded.load(settings.storage, p, settings.root) for p in paths], shard)
@@ -105,6 +111,8 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
                         make=make_engine) as ready:
         conninfo = ready.server.conninfo()
         if coverage:
+            from dbharness.coverage import check as coverage_check
+
             with phases.timed("coverage"), database.connect(conninfo) as conn:
                 outcome.coverage = coverage_check.measure(conn, settings, files, ready.key)
         if linted is not None:
@@ -120,8 +128,8 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
                 outcome.results = pgtap.run_loaded(conninfo, files, jobs, settings.test_timeout,
                                                    _reported(shard, on_result), ready.engine.check_alive)
         outcome.results = [r for r in outcome.results if _keep(shard, r)]
+        outcome.notes, outcome.stubbed = list(ready.notes), ready.stubbed
     outcome.totals = totals(outcome.results)
     outcome.seconds = time.perf_counter() - started
-    outcome.stubbed = database.stubbed(settings)
     return outcome
 

@@ -21,13 +21,12 @@ from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
-
 from dbharness.builder import database
+from dbharness.builder import loaded as kept_files
 from dbharness.config import Settings
 from dbharness.errors import HarnessError
 from dbharness.paths import shown
+from dbharness.pg import psycopg, sql
 from dbharness.progress import Progress
 from dbharness.suite import pgtap, testfiles
 from dbharness.suite.tapresults import FileResult, Totals, totals
@@ -124,8 +123,11 @@ def _copy(server: object, source: str, target: str) -> None:
 
 
 @contextmanager
-def _session(settings: Settings, report: Progress, make: Callable[..., object] | None) -> Iterator[object]:
-    with database.fresh(settings, report=report, make=make) as ready:
+def _session(settings: Settings, report: Progress, make: Callable[..., object] | None,
+             keep_build: bool) -> Iterator[object]:
+    """The watch loop's server. A rebuild after a save builds the project's newest stage in the
+    server itself (nobody would reuse a copy of each save), from the kept stage under it."""
+    with database.fresh(settings, report=report, make=make, keep_build=keep_build) as ready:
         yield ready.server
 
 
@@ -196,7 +198,7 @@ def loop(settings: Settings, *, jobs: int, report: Progress,
         state = watched(settings)
         try:
             state, changed = _suite(settings, state, jobs, report, on_result, on_verdict, make, stopped,
-                                    changed, started)
+                                    changed, started, keep_build=changed == ["(start)"])
         except HarnessError as exc:
             on_verdict(Verdict(changed, [], totals([]), time.perf_counter() - started, str(exc)))
             change, state = wait_for_change(settings, state, set(), stopped)
@@ -208,11 +210,11 @@ def loop(settings: Settings, *, jobs: int, report: Progress,
 def _suite(settings: Settings, state: State, jobs: int, report: Progress,
            on_result: Callable[[FileResult], None] | None, on_verdict: Callable[[Verdict], None],
            make: Callable[..., object] | None, stopped: Callable[[], bool],
-           changed: list[str], started: float) -> tuple[State, list[str]]:
+           changed: list[str], started: float, keep_build: bool = True) -> tuple[State, list[str]]:
     """Build, run everything, then one round per saved test file until something needs a rebuild;
     returns the files' state at that moment and what changed."""
-    with _session(settings, report, make) as server:
-        loaded = [testfiles.load(p, root=settings.root)
+    with _session(settings, report, make, keep_build) as server:
+        loaded = [kept_files.load(settings.storage, p, settings.root)
                   for p in testfiles.discover(settings.root, settings.pgtap_patterns)]
         copies = Copies(server)
         results = pgtap.run_loaded(server.conninfo(), loaded, jobs, settings.test_timeout,  # type: ignore[attr-defined]
@@ -229,6 +231,6 @@ def _suite(settings: Settings, state: State, jobs: int, report: Progress,
             if change.rebuild:
                 report("rebuilding, then the whole suite ...")
                 return state, changed
-            again = [testfiles.load(p, root=settings.root) for p in change.tests]
+            again = [kept_files.load(settings.storage, p, settings.root) for p in change.tests]
             results = _rounds(settings, copies, again, barriers, jobs, on_result)
             on_verdict(Verdict(changed, results, totals(results), time.perf_counter() - started))

@@ -15,9 +15,9 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from dbharness.benchmarks import synthetic, watching
+from dbharness.benchmarks import synthetic, watching, whole
 from dbharness.builder import database
-from dbharness.config import Settings
+from dbharness.config import Settings, Storage
 from dbharness.engines.base import Server
 from dbharness.errors import CheckFailed, PrerequisiteError
 from dbharness.progress import Progress
@@ -40,20 +40,21 @@ def _phases(stdout: str) -> dict[str, float]:
     return {name.strip(): float(secs) for name, secs in re.findall(r"([a-z ]+) ([\d.]+)s", match.group(1))}
 
 
-def full_cycle(root: Path, runs: int, engine: str, report: Progress, cold: bool) -> dict[str, Any]:
+def full_cycle(root: Path, runs: int, engine: str, report: Progress, cold: bool,
+               storage: Storage | None = None) -> dict[str, Any]:
     """`dbharness test` in a subprocess, from nothing to JUnit written, `runs` times.
 
     cold: the cluster template cache is emptied before each run (initdb included);
     warm: the template is reused, as on a developer's second and later runs.
     """
-    from dbharness.engines import cluster_cache
+    from dbharness.engines import kept
 
     samples, phases = [], []
     label = "cold" if cold else "warm"
     with tempfile.TemporaryDirectory(prefix="dbharness-bench-") as tmp:
         for i in range(runs):
             if cold:
-                cluster_cache.clear()
+                kept.clear(storage or Storage.from_environment())
             started = time.perf_counter()
             out = subprocess.run([sys.executable, "-m", "dbharness", "test", "--engine", engine,
                                   "--junit", str(Path(tmp) / f"{i}.xml")],
@@ -153,10 +154,15 @@ def run_all(settings: Settings, engine: str, quick: bool, report: Progress,
     sizes = [50] if quick else [50, 200]
     rows = 100_000 if quick else 1_000_000
     result: dict[str, Any] = {"quick": quick}
+    if settings.bench is None:  # said first, not after the rest has run
+        report(f"lock benchmark: skipped, no lock scenario (declare one in {settings.where('bench')}; "
+               "README: Performance)")
     report(f"Full cycle, cold (no cluster template): dbharness test x{runs}")
-    result["full_cycle"] = full_cycle(settings.root, runs, engine, report, cold=True)
+    result["full_cycle"] = full_cycle(settings.root, runs, engine, report, cold=True,
+                                      storage=settings.storage)
     report(f"Warm cycle (cluster template reused): dbharness test x{runs}")
-    result["warm_cycle"] = full_cycle(settings.root, runs, engine, report, cold=False)
+    result["warm_cycle"] = full_cycle(settings.root, runs, engine, report, cold=False,
+                                      storage=settings.storage)
     with database.fresh(settings, engine=engine, report=report, make=make_engine) as ready:
         server = ready.server
         with database.connect(server.conninfo()) as conn:
@@ -171,18 +177,21 @@ def run_all(settings: Settings, engine: str, quick: bool, report: Progress,
             report(f"Test phase vs pg_prove: skipped, {NO_PG_PROVE}")
         report("Scale: synthetic pgTAP files")
         result["scale"] = scale(server, settings, sizes, report, with_pg_prove=prove)
+    report(f"Warm whole process vs pg_prove -j2 on a ready database, alternating x{pairs}")
+    result["whole"] = whole.run(settings.root, pairs, report)
     report("Watch loop: from a save to the verdict")
     result["watch"] = watching.latency(settings, os.cpu_count() or 1, report, 6 if quick else 12)
-    report(f"Lock impact: {rows:,} rows, {locks.WRITERS} writers")
-    with database.fresh(settings, None, engine=engine, report=report, make=make_engine) as ready:
-        result["locks"] = locks.run(ready.server, settings, rows, report)
+    if settings.bench is not None:
+        report(f"Lock impact: {rows:,} rows, {locks.WRITERS} writers")
+        with database.fresh(settings, None, engine=engine, report=report, make=make_engine) as ready:
+            result["locks"] = locks.run(ready.server, settings, rows, report)
     result["machine"] = machine(version)
     return result
 
 
 def table(result: dict[str, Any]) -> list[str]:
     """The console summary of a benchmark result."""
-    vs, lk = result["versus_pg_prove"], result["locks"]
+    vs, lk = result["versus_pg_prove"], result.get("locks")
     lines = []
     for key, label in (("full_cycle", "full cycle, cold"), ("warm_cycle", "warm cycle")):
         fc = result[key]
@@ -199,6 +208,7 @@ def table(result: dict[str, Any]) -> list[str]:
         warm = result["warm_cycle"]["median_s"]
         lines.append(f"whole warm cycle / pg_prove's test phase alone: {warm / prove:.2f} "
                      f"({warm:.2f}s against {prove:.2f}s)")
+    lines += whole.lines(result.get("whole", {}))
     wt = result.get("watch", {})
     if "test_file_edit" in wt:
         test, build = wt["test_file_edit"], wt["migration_edit"]
@@ -212,6 +222,8 @@ def table(result: dict[str, Any]) -> list[str]:
                   if "ratio" in row else " (pg_prove comparison skipped)")
         lines.append(f"scale: {row['files']} files --jobs {row['jobs']}: "
                      f"{row['ms_per_file']:.1f} ms/file{versus}")
+    if lk is None:
+        return [*lines, "locks: skipped, the project declares no lock scenario"]
     for name in ("project", "naive"):
         m = lk[name]
         lines.append(f"locks {name:<7}: longest writer stall {m['longest_stall_ms']:.1f} ms, "

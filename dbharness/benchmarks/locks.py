@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from dbharness.builder import database
-from dbharness.builder.apply import Timeouts, apply_files
+from dbharness.builder.apply import apply_files
+from dbharness.builder.recipe import Timeouts
 from dbharness.config import LockScenario, Settings
 from dbharness.engines.base import Server
 from dbharness.errors import ConfigError
+from dbharness.pg import psycopg
 from dbharness.progress import Progress
 from dbharness.sql.migrations import MigrationFile, discover, pair_rollbacks, parse_name
 from dbharness.sql.statements import split_statements

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
+from dbharness.pg import psycopg
 
 WIDEST_TABLE = """
 select n.nspname, c.relname, c.oid
@@ -19,6 +19,7 @@ limit 1"""
 COLUMNS = """
 select attname, pg_catalog.format_type(atttypid, atttypmod), attnotnull, atthasdef
 from pg_catalog.pg_attribute where attrelid = %s and attnum > 0 and not attisdropped order by attnum"""
+
 INDEX = """
 select i.relname from pg_catalog.pg_index x join pg_catalog.pg_class i on i.oid = x.indexrelid
 where x.indrelid = %s order by i.relname limit 1"""

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import psycopg
-
 from dbharness.catalog.snapshot import NOT_EXTENSION
+from dbharness.pg import psycopg
 
 API_ROLES = ("anon", "authenticated", "service_role")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-import psycopg
-from psycopg import sql as psql
+from dbharness.pg import psycopg
+from dbharness.pg import sql as psql
 
 # The harness's own schemas and PostgreSQL's are never part of the picture.
 EXCLUDED_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast", "supabase_migrations",

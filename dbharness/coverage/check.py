@@ -5,14 +5,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import psycopg
-
 from dbharness.builder import database, inputs, memo
 from dbharness.catalog import schema_facts
 from dbharness.config import Settings
 from dbharness.coverage import pins
 from dbharness.coverage.pins import Coverage
 from dbharness.paths import shown
+from dbharness.pg import psycopg
 from dbharness.progress import Progress
 from dbharness.suite import testfiles
 

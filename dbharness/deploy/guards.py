@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import psycopg
-
 from dbharness.environments import Target
 from dbharness.errors import PromotionRefused
+from dbharness.pg import psycopg
 
 LOCK_KEY = "dbharness-promote"
 

@@ -6,8 +6,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import psycopg
-
 from dbharness.builder import database, history, killed_runs
 from dbharness.builder.apply import apply_file
 from dbharness.config import Settings
@@ -16,6 +14,7 @@ from dbharness.deploy.plan import Ask, Plan, confirm, plan_lines
 from dbharness.deploy.status import make_plan, status
 from dbharness.environments import Target, resolve
 from dbharness.errors import INTERRUPTED, HarnessError, MigrationError, PromotionRefused
+from dbharness.pg import psycopg
 from dbharness.progress import Progress, quiet
 from dbharness.sql.migrations import discover
 from dbharness.testrun import TestOutcome

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import psycopg
-
 from dbharness.builder import database
 from dbharness.builder.apply import apply_file
 from dbharness.config import Settings
@@ -12,6 +10,7 @@ from dbharness.deploy.plan import Ask, confirm
 from dbharness.deploy.status import status
 from dbharness.environments import resolve
 from dbharness.errors import ConfigError, HarnessError, PromotionRefused
+from dbharness.pg import psycopg
 from dbharness.progress import Progress
 from dbharness.sql.migrations import MigrationFile, discover, pair_rollbacks
 

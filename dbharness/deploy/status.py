@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import psycopg
-
 from dbharness.builder import history
 from dbharness.config import Settings
 from dbharness.deploy.plan import Plan, Status, compare, drift_refusals, required_refusals
 from dbharness.environments import Target, resolve
 from dbharness.errors import ConfigError
+from dbharness.pg import psycopg
 from dbharness.sql.migrations import MigrationFile, discover
 
 

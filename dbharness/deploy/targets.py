@@ -8,10 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import psycopg
-
 from dbharness.config import Settings
 from dbharness.environments import Target, configured, resolve
+from dbharness.pg import psycopg
 
 THROWAWAY = "dbharness.throwaway"  # set on every server the harness starts (engines, build)
 TEMPLATES = ("template0", "template1")

@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
+from dbharness.errors import ConfigError
+
 RESET = "\033[0m"
 PAINT = (  # (pattern at the start of a line, colour)
     (re.compile(r"^(ok)(?= )"), "\033[32m"),
@@ -41,6 +43,21 @@ def paint(line: str) -> str:
     return line
 
 
+def unwritable(path: Path) -> str | None:
+    """Why a report at path could not be written, or None."""
+    if path.is_dir():
+        return f"{path} is a folder; the report needs that name for a file"
+    folder = path.parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        return (f"{folder} is a file, so the report {path} cannot be written there; move it away "
+                "(or pass --junit PATH)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"{folder} cannot be written by this user, so the report {path} cannot be; fix its permissions"
+    return None
+
+
 class Output:
     """Where a verb's lines go, and which reports it wrote."""
 
@@ -68,7 +85,13 @@ class Output:
             self.err.flush()
 
     def owns(self, *paths: Path) -> None:
-        """The reports this verb writes: each is rewritten by this run, whatever its outcome."""
+        """The reports this verb writes: each is rewritten by this run, whatever its outcome. A
+        report that cannot be written (a file where its folder should be, a folder this user may
+        not write) is a ConfigError before any work is done."""
+        for path in paths:
+            refused = unwritable(path)
+            if refused:
+                raise ConfigError(refused)
         self.owned += list(paths)
 
     def wrote(self, path: Path) -> Path:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dbharness import api
 from dbharness.config import ENGINES, Settings
@@ -13,9 +14,11 @@ from dbharness.edge import spec
 from dbharness.edge.output import Output
 from dbharness.edge.spec import Args, Option, Verb
 from dbharness.errors import INTERRUPTED, CheckFailed
-from dbharness.lint.checks import LintReport
 from dbharness.reports import console, junit
 from dbharness.words import plural
+
+if TYPE_CHECKING:
+    from dbharness.lint.checks import LintReport
 
 ENGINE = Option("engine", "the throwaway server: " + ", ".join(ENGINES) + " (default: the settings')",
                 choices=ENGINES)

@@ -13,10 +13,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-
 from dbharness.errors import EngineError, PrerequisiteError
 from dbharness.paths import shown
+from dbharness.pg import psycopg
 from dbharness.sql.statements import split_statements
 
 PLATFORM_DIR = Path(__file__).with_name("objects")

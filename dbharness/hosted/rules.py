@@ -19,10 +19,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import psycopg
-
 from dbharness import lazy
 from dbharness.errors import HarnessError
+from dbharness.pg import psycopg
 
 ast = lazy.Module("pglast.ast")  # only setup and stub listings parse
 parser = lazy.Module("pglast.parser")

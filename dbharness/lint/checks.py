@@ -12,13 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import psycopg
-
 from dbharness.builder import inputs, memo
 from dbharness.config import LintException, Settings, Storage
 from dbharness.errors import ConfigError, PrerequisiteError
 from dbharness.lint import gate, new_tables, plpgsql_check, security, transactions
 from dbharness.paths import shown
+from dbharness.pg import psycopg
 from dbharness.sql.migrations import MigrationFile, discover
 
 LEVELS = ("error", "warn", "info")

@@ -15,10 +15,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import psycopg
-
 from dbharness.builder import history
 from dbharness.config import Settings
+from dbharness.pg import psycopg
 from dbharness.sql.migrations import discover
 
 VERSION = re.compile(r"(?:^|/)(\d+)_[^/:]*\.sql:")

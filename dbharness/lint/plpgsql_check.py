@@ -8,10 +8,9 @@ rolled back, as the CLI does, so linting changes nothing.
 
 from __future__ import annotations
 
-import psycopg
-
 from dbharness.catalog.snapshot import NOT_EXTENSION
 from dbharness.hosted import compat, rules
+from dbharness.pg import psycopg
 
 # Schemas that are the platform's or the harness's, not the project's.
 NOT_THE_PROJECTS = (*rules.PLATFORM_SCHEMAS, "tests")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import psycopg
-
 from dbharness.catalog.snapshot import NOT_EXTENSION
 from dbharness.hosted.rules import PLATFORM_SCHEMAS
+from dbharness.pg import psycopg
 
 
 @dataclass(frozen=True)
@@ -66,7 +65,8 @@ RULES: tuple[Rule, ...] = (
       {_POLICIES} and p.polroles = array[0]::oid[] and p.polcmd <> 'r'""",
          "add TO authenticated (or the roles it is meant for)"),
     # Reading for everyone is often the point (a public bucket, a catalogue): a warning only.
-    Rule("select-policy-without-roles", "warn", f"""
+    # Info by default: Supabase's own guides write public select policies without a TO list.
+    Rule("select-policy-without-roles", "info", f"""
       select {_NAME} || '.' || p.polname, 'has no TO list, so anon reads through it too'
       {_POLICIES} and p.polroles = array[0]::oid[] and p.polcmd = 'r'""",
          "add TO authenticated, or TO anon, authenticated to say that public reading is meant"),
@@ -89,12 +89,15 @@ RULES: tuple[Rule, ...] = (
         condition=f"has_function_privilege('anon', p.oid, 'execute') and {_CALLABLE}"),
          "revoke execute on function ... from anon, public",
          advisor="anon_security_definer_function_executable"),
-    # A warning: Supabase's default privileges grant it on every new table, and PostgREST never
-    # truncates, so only SQL run as an API role could use it.
-    Rule("truncate-granted-to-api-role", "warn", f"""
-      select {_NAME}, r.rolname || ' may TRUNCATE it, which bypasses row-level security'
+    # Info by default: Supabase's default privileges grant it on every new table of every project,
+    # and PostgREST never truncates, so only SQL run as an API role could use it. One finding per
+    # table (naming the roles), not one per role.
+    Rule("truncate-granted-to-api-role", "info", f"""
+      select {_NAME}, string_agg(r.rolname, ' and ' order by r.rolname)
+               || ' may TRUNCATE it, which bypasses row-level security'
       {_PUBLIC_TABLES.replace("where", "join pg_roles r on r.rolname in ('anon', 'authenticated') where", 1)}
-        and has_table_privilege(r.oid, c.oid, 'TRUNCATE')""",
+        and has_table_privilege(r.oid, c.oid, 'TRUNCATE')
+      group by 1""",
          "revoke truncate on table ... from anon, authenticated"),
     Rule("backend-columns-table-wide-write", "warn", f"""
       select {_NAME}, 'authenticated may ' || concat_ws(' and ',

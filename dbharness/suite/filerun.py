@@ -11,11 +11,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psycopg
-
 from dbharness.errors import HarnessError
 from dbharness.hosted import rules
 from dbharness.paths import shown
+from dbharness.pg import psycopg
 from dbharness.sql.psqlscript import Echo, Rows, Said
 from dbharness.sql.statements import is_transaction_control
 from dbharness.suite.tapresults import ASSERTION_LINE, Emitted

@@ -14,12 +14,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
-from psycopg import sql as psql
-
 from dbharness.config import duration_seconds
 from dbharness.errors import ConfigError, PrerequisiteError
 from dbharness.hosted import compat
+from dbharness.pg import psycopg
+from dbharness.pg import sql as psql
 from dbharness.suite import live
 from dbharness.suite.filerun import FileRun, Output, Stopped
 from dbharness.suite.tapresults import FileResult, parse_emitted

@@ -7,7 +7,7 @@ import time
 from contextlib import suppress
 from types import TracebackType
 
-import psycopg
+from dbharness.pg import psycopg
 
 GRACE_S = 0.5  # the server's own statement_timeout, when still set, fires first with the same error
 

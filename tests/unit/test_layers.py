@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "dbharness"
 # Bottom first. A module's layer is its subpackage, or its own name for a top-level module.
 LAYERS: list[tuple[str, ...]] = [
     ("__init__", "errors", "lazy", "paths", "progress", "steps", "words"),
+    ("pg",),  # the driver, imported on first use
     ("project_files",),
     ("config_values",),  # each settings table read and checked
     ("config",),

@@ -1,0 +1,2 @@
+drop trigger on_auth_user_created on auth.users;
+drop function public.handle_new_user();

@@ -1,0 +1,2 @@
+drop function public.profile_count();
+drop view public.profile_names;
