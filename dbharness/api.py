@@ -46,7 +46,7 @@ def settings(root: Path | str | None = None, **overrides: object) -> Settings:
     if root is None:
         given = os.environ.get("DBHARNESS_ROOT")
         root = Path(given) if given else project_files.project_root(Path.cwd())
-    return config.load(Path(root), **overrides)
+    return config.load(Path(root), None, **overrides)
 
 
 def setup(settings: Settings, *, pg_bindir: str | None = None, report: Progress = quiet) -> Path:

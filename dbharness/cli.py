@@ -8,6 +8,7 @@ import argparse
 import difflib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from dbharness import __version__
 from dbharness.edge.spec import Option, Verb
@@ -43,7 +44,7 @@ def _add(parser: argparse.ArgumentParser, option: Option) -> None:
 
 def verb_parser(sub: argparse._SubParsersAction, verb: Verb) -> None:  # type: ignore[type-arg]
     """The verb's own parser: `dbharness VERB --help` lists exactly its options."""
-    extra = {} if verb.hidden else {"help": verb.summary}
+    extra: dict[str, Any] = {} if verb.hidden else {"help": verb.summary}
     parser = sub.add_parser(verb.name, description=verb.description, epilog=verb.epilog or None, **extra)
     for option in verb.options:
         _add(parser, option)

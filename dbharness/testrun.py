@@ -105,7 +105,7 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
 
         with phases.timed("lint"):
             linted = checks.lint_files(settings)
-    files = select_shard(settings, [loaded.load(settings.storage, p, settings.root) for p in paths], shard)
+    chosen = select_shard(settings, [loaded.load(settings.storage, p, settings.root) for p in paths], shard)
     outcome = TestOutcome([], totals([]), phases, coverage_bar=settings.coverage.bar)
     with database.fresh(settings, engine=engine, report=report, keep=keep, phases=phases,
                         make=make_engine) as ready:
@@ -114,7 +114,7 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
             from dbharness.coverage import check as coverage_check
 
             with phases.timed("coverage"), database.connect(conninfo) as conn:
-                outcome.coverage = coverage_check.measure(conn, settings, files, ready.key)
+                outcome.coverage = coverage_check.measure(conn, settings, chosen, ready.key)
         if linted is not None:
             with phases.timed("lint"), database.connect(conninfo) as conn:
                 found = checks.lint_database(conn, ready.key, settings.storage)
@@ -125,7 +125,7 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
                 outcome.stopped = f"lint found {plural(outcome.lint.count('error'), 'error')}"
         if outcome.stopped is None:
             with phases.timed("pgtap"):
-                outcome.results = pgtap.run_loaded(conninfo, files, jobs, settings.test_timeout,
+                outcome.results = pgtap.run_loaded(conninfo, chosen, jobs, settings.test_timeout,
                                                    _reported(shard, on_result), ready.engine.check_alive)
         outcome.results = [r for r in outcome.results if _keep(shard, r)]
         outcome.notes, outcome.stubbed = list(ready.notes), ready.stubbed

@@ -166,7 +166,7 @@ def run_all(settings: Settings, engine: str, quick: bool, report: Progress,
     with database.fresh(settings, engine=engine, report=report, make=make_engine) as ready:
         server = ready.server
         with database.connect(server.conninfo()) as conn:
-            version = conn.execute("show server_version").fetchone()[0]
+            (version,) = conn.execute("show server_version").fetchone() or ("?",)
         cpus = os.cpu_count() or 1
         prove = shutil.which("pg_prove") is not None
         if prove:

@@ -95,7 +95,7 @@ def _sampler(conninfo: str, table: str, stop: Any, out: Any, ready: Any) -> None
         out.put(windows)
 
 
-def under_load(conninfo: str, scenario: LockScenario, ids: list[str], work: Callable[[], None],
+def under_load(conninfo: str, scenario: LockScenario, ids: list[str], work: Callable[[], object],
                limit: int = 2_000_000, steady_s: float = 0.5, settle_s: float = 0.3) -> Measure:
     """Run work while WRITERS processes write random keys and a sampler process watches pg_locks.
 

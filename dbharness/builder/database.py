@@ -113,7 +113,7 @@ def declare_stubs(admin: psycopg.Connection, names: tuple[str, ...] | list[str])
     create extension, in every session of this database, wherever the statement runs."""
     if not names:
         return  # a database starts without the setting
-    dbname = admin.execute("select current_database()").fetchone()[0]
+    (dbname,) = admin.execute("select current_database()").fetchone() or ("postgres",)
     admin.execute(psql.SQL("alter database {} set {} = {}").format(
         psql.Identifier(dbname), psql.Identifier(*rules.STUB_SETTING.split(".")),
         psql.Literal(", ".join(names))))

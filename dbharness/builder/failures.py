@@ -14,7 +14,7 @@ from dbharness.pg import psycopg
 from dbharness.progress import Progress
 from dbharness.sql.cli_batches import BATCHES, left_committed
 from dbharness.sql.migrations import MigrationFile
-from dbharness.sql.statements import Statement
+from dbharness.sql.statements import Statement, error_line
 
 SHOWN_LEFT = 8  # statements named one by one in a message; the rest are counted
 
@@ -35,10 +35,7 @@ def statement_error(shown: str, stmt: Statement, exc: psycopg.Error, note: str) 
 
 
 def _where(shown: str, stmt: Statement, exc: psycopg.Error) -> str:
-    line = stmt.line
-    position = getattr(exc.diag, "statement_position", None)
-    if position and position.isdigit():
-        line += stmt.sql[: int(position) - 1].count("\n")
+    line = error_line(stmt.sql, stmt.line, exc.diag.statement_position, exc.diag.context)
     return f"{shown}:{line}: "
 
 

@@ -31,9 +31,10 @@ def _built(conn: psycopg.Connection, mf: MigrationFile, stmt: Statement, pending
     if named is None:  # an unnamed build: PostgreSQL chose the name, any INVALID one may be it
         table = index_builds.table_of(stmt)
         found = [r[0] for r in conn.execute(INVALID_ON, (table, ""))] if pending and table else []
-        shown = conn.execute("select format('%%I.%%I', n.nspname, c.relname) from pg_class c join "
-                             "pg_namespace n on n.oid = c.relnamespace where c.oid = to_regclass(%s)",
-                             (table,)).fetchone()[0] if found else table
+        row = conn.execute("select format('%%I.%%I', n.nspname, c.relname) from pg_class c join "
+                           "pg_namespace n on n.oid = c.relnamespace where c.oid = to_regclass(%s)",
+                           (table,)).fetchone() if found else None
+        shown = row[0] if row else table
         return [f"{at} builds an unnamed index on {shown}; {name} there is INVALID, most likely that "
                 f"build, started by an earlier run that was stopped; clear it with: {DROP.format(name)}"
                 for name in found]

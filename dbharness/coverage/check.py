@@ -29,8 +29,9 @@ def measure(conn: psycopg.Connection, settings: Settings,
         return memo.remembered(settings.storage, "coverage", of, lambda: measure(conn, settings, files))
     cfg = settings.coverage
     facts = schema_facts.read(conn, cfg.schemas, cfg.comments)
-    paths = files if files is not None else testfiles.discover(settings.root, settings.pgtap_patterns)
-    return pins.measure(facts, cfg.schemas, paths, dict(cfg.helpers), dict(cfg.exclusions),
+    sources: list[Path] | list[testfiles.TestFile] = (
+        files if files is not None else testfiles.discover(settings.root, settings.pgtap_patterns))
+    return pins.measure(facts, cfg.schemas, sources, dict(cfg.helpers), dict(cfg.exclusions),
                         lambda p: shown(p, settings.root))
 
 

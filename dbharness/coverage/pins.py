@@ -14,13 +14,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbharness import lazy
 from dbharness.catalog.schema_facts import API_ROLES, Fact
 from dbharness.suite.testfiles import Located, TestFile, load
 
-ast = lazy.Module("pglast.ast")
+if TYPE_CHECKING:
+    from pglast import ast
+else:
+    ast = lazy.Module("pglast.ast")
 parser = lazy.Module("pglast.parser")
 
 STRUCTURAL: dict[str, tuple[str, ...]] = {
@@ -111,7 +114,7 @@ def value(node: Any, env: dict[str, Any]) -> Any:
     if isinstance(node, ast.A_ArrayExpr):
         return [value(e, env) for e in node.elements or ()]
     if isinstance(node, ast.ColumnRef):
-        return env.get(getattr(node.fields[-1], "sval", ""))
+        return env.get(getattr((node.fields or (None,))[-1], "sval", ""))
     if isinstance(node, ast.FuncCall) and _name(node) == "format" and node.args:
         args = [value(a, env) for a in node.args]
         return _format(args[0], args[1:]) if isinstance(args[0], str) else None
@@ -119,7 +122,7 @@ def value(node: Any, env: dict[str, Any]) -> Any:
 
 
 def _name(call: ast.FuncCall) -> str:
-    return ".".join(getattr(p, "sval", "") for p in call.funcname).removeprefix("extensions.")
+    return ".".join(getattr(p, "sval", "") for p in call.funcname or ()).removeprefix("extensions.")
 
 
 def _children(node: Any) -> Iterator[Any]:
@@ -128,7 +131,7 @@ def _children(node: Any) -> Iterator[Any]:
             yield from _children(item)
     elif isinstance(node, ast.Node):
         yield node
-        for attr in node.__slots__:
+        for attr in getattr(node, "__slots__", ()):
             yield from _children(getattr(node, attr, None))
 
 
@@ -216,7 +219,7 @@ def structural(facts: Facts, kinds: tuple[str, ...], args: list[Any]) -> set[str
     if by_columns and table and not pinned:
         lists = [set(a) for a in args if isinstance(a, list) and all(isinstance(x, str) for x in a)]
         singles = [{a} for a in args if isinstance(a, str) and facts.by_id.get(f"column {table}.{a}")]
-        candidates = (lists + singles)[:1] or [None]
+        candidates: list[set[str] | None] = [*(lists + singles)[:1]] or [None]
         pinned |= facts.on_table(by_columns, table, candidates[0])
     return pinned
 

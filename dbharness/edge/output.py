@@ -69,17 +69,28 @@ class Output:
         self.lock = threading.Lock()
         self.written: list[Path] = []
         self.owned: list[Path] = []
+        self.root = ""  # the project's folder with its slash, once known
+
+    def relative_to(self, root: Path) -> None:
+        """From now on, name the project's files relative to it (root/supabase/x.sql is
+        supabase/x.sql), in every line, whoever wrote the message."""
+        self.root = f"{root}/"
+
+    def _shown(self, line: str) -> str:
+        return line.replace(self.root, "") if self.root else line
 
     def say(self, *lines: str) -> None:
         """Print lines to stdout, all at once."""
-        text = "".join((paint(line) if self.colour else line) + "\n" for line in lines)
+        text = "".join((paint(self._shown(line)) if self.colour else self._shown(line)) + "\n"
+                       for line in lines)
         with self.lock:
             self.out.write(text)
             self.out.flush()
 
     def error(self, *lines: str) -> None:
         """Print lines to stderr."""
-        text = "".join((paint(line) if self.colour_err else line) + "\n" for line in lines)
+        text = "".join((paint(self._shown(line)) if self.colour_err else self._shown(line)) + "\n"
+                       for line in lines)
         with self.lock:
             self.err.write(text)
             self.err.flush()

@@ -31,6 +31,7 @@ ENV = Option("env", "the environment, as declared in the settings (staging, prod
 def settings_of(args: Args, out: Output, say_source: bool = True) -> Settings:
     """The project's settings, with --engine over them; the run says where they came from."""
     settings = api.settings(engine=args.get("engine"))
+    out.relative_to(settings.root)
     if say_source:
         out.say(settings.source.shown)
     return settings

@@ -94,7 +94,8 @@ def verify(entry: Entry) -> str | None:
     added, of another size or with other bytes."""
     try:
         body = _opened((entry.path / MANIFEST).read_text()) or {}
-        listed = {name: (size, crc) for name, size, crc in body.get("files", [])}  # type: ignore[union-attr]
+        files: list[list[object]] = body.get("files", [])  # type: ignore[assignment]
+        listed = {str(name): (size, crc) for name, size, crc in files}
         present = {str(p.relative_to(entry.data)): p for p in _files(entry.data)}
         for name in sorted(listed.keys() ^ present.keys()):
             return f"{name} is {'missing' if name in listed else 'not in its manifest'}"

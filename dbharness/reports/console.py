@@ -120,7 +120,7 @@ def _escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def annotations(result: FileResult) -> list[str]:
+def workflow_annotations(result: FileResult) -> list[str]:
     """GitHub Actions workflow commands for each failure, so it shows on the pull request's diff."""
     out = []
     for a in result.assertions:
@@ -139,7 +139,7 @@ def file_report(result: FileResult) -> list[str]:
     """What dbharness test prints as a file finishes: its lines, and in GitHub Actions
     (GITHUB_ACTIONS=true) a workflow annotation per failure."""
     github = os.environ.get("GITHUB_ACTIONS") == "true"
-    return file_lines(result) + (annotations(result) if github else [])
+    return file_lines(result) + (workflow_annotations(result) if github else [])
 
 
 def failed_files(results: list[FileResult]) -> list[str]:

@@ -94,7 +94,8 @@ class Commands(Branches):
         self.assign(target.value, None)
 
     def _echo(self, name: str) -> None:
-        words, newline = [], True
+        words: list[str] = []
+        newline = True
         while (option := self.arg()) is not None:
             if not words and newline and not option.quoted and option.value == "-n":
                 newline = False

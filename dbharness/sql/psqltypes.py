@@ -108,5 +108,8 @@ class Session(Protocol):
     environ: dict[str, str | None]
     executor: Executor
 
+    def include(self, path: Path, at: tuple[Path, int]) -> None:
+        """Read path as part of the run (\\i, \\ir), from the file and line at."""
+
     def getenv(self, name: str) -> str | None:
         """An environment variable (\\setenv's first, then the process's)."""

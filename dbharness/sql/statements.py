@@ -162,3 +162,20 @@ def normalized(statements: list[str]) -> list[str]:
         except parser.ParseError:
             out.append(text.strip())
     return out
+
+
+INLINE_BLOCK = re.compile(r"PL/pgSQL function inline_code_block line (\d+)")
+DOLLAR_OPEN = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
+
+
+def error_line(sql: str, first: int, position: str | None, context: str | None) -> int:
+    """The file's line where PostgreSQL places an error in a statement that starts on line
+    first: at the character statement_position names (a syntax error, an unknown column), or, for
+    an error raised while a DO block ran, at the block's line its context names."""
+    if position and position.isdigit():
+        return first + sql[: int(position) - 1].count("\n")
+    found = INLINE_BLOCK.search(context or "")
+    body = DOLLAR_OPEN.search(sql)
+    if found and body:
+        return first + sql[: body.start()].count("\n") + int(found.group(1)) - 1
+    return first

@@ -16,7 +16,7 @@ from dbharness.hosted import rules
 from dbharness.paths import shown
 from dbharness.pg import psycopg
 from dbharness.sql.psqlscript import Echo, Rows, Said
-from dbharness.sql.statements import is_transaction_control
+from dbharness.sql.statements import error_line, is_transaction_control
 from dbharness.suite.tapresults import ASSERTION_LINE, Emitted
 from dbharness.suite.testfiles import Failure, Located, TestFile
 from dbharness.suite.watchdog import Watchdog
@@ -72,8 +72,9 @@ def _describe_error(step: Located, exc: psycopg.Error, timeout: str) -> str:
         what = f"timed out: a statement ran longer than the test timeout ({timeout})"
     else:
         what = f"SQL error: {(exc.diag.message_primary or str(exc)).strip()} (SQLSTATE {exc.sqlstate})"
-    where = f"{step.shown}:{step.statement.line}"
-    return f"{where}: {what}\n  statement: {step.statement.first_line}"
+    line = error_line(step.statement.sql, step.statement.line, exc.diag.statement_position,
+                      exc.diag.context)
+    return f"{step.shown}:{line}: {what}\n  statement: {step.statement.first_line}"
 
 
 def rows_of(cur: psycopg.Cursor) -> Rows | None:

@@ -279,3 +279,16 @@ def test_a_statement_kept_without_its_tree_keeps_its_transaction_kind():
     kept = begin.without_tree()
     assert (kept.sql, kept.line, kept.node, transaction_kind(kept)) == (begin.sql, 1, None, "begin")
     assert select.without_tree().transaction is None and select.without_tree().sql == select.sql
+
+
+def test_an_error_is_placed_where_postgresql_places_it():
+    from dbharness.sql.statements import error_line
+
+    sql = "select 1,\n  2,\n  nope\nfrom t"
+    assert error_line(sql, 10, str(sql.index("nope") + 1), None) == 12  # statement_position
+    block = "do $$\nbegin\n  perform 1;\n  raise exception 'boom';\nend $$"
+    assert error_line(block, 5, None, "PL/pgSQL function inline_code_block line 4 at RAISE") == 8
+    tagged = "-- first\ndo $body$ begin\n raise exception 'x'; end $body$"
+    assert error_line(tagged, 1, None, "PL/pgSQL function inline_code_block line 2 at RAISE") == 3
+    assert error_line(sql, 10, None, None) == 10  # nothing to go on: the statement's first line
+    assert error_line(sql, 10, "", "SQL function \"f\" statement 1") == 10
