@@ -42,7 +42,7 @@ def _add(parser: argparse.ArgumentParser, option: Option) -> None:
                             required=option.required)
 
 
-def verb_parser(sub: argparse._SubParsersAction, verb: Verb) -> None:  # type: ignore[type-arg]
+def verb_parser(sub: argparse._SubParsersAction, verb: Verb) -> None:
     """The verb's own parser: `dbharness VERB --help` lists exactly its options."""
     extra: dict[str, Any] = {} if verb.hidden else {"help": verb.summary}
     parser = sub.add_parser(verb.name, description=verb.description, epilog=verb.epilog or None, **extra)

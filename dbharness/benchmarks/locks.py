@@ -62,7 +62,7 @@ def _writer(conninfo: str, write: str, ids: list[str], stop: Any, out: Any, limi
         with psycopg.connect(conninfo, autocommit=True) as conn:
             while not stop.is_set() and len(latencies) < limit:
                 started = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
-                conn.execute(write, (rnd.choice(ids),), prepare=True)  # type: ignore[arg-type]
+                conn.execute(write, (rnd.choice(ids),), prepare=True)
                 latencies.append((started, time.perf_counter() - started))
                 if len(latencies) == 1:
                     ready.put("writer")
@@ -176,9 +176,9 @@ def run(server: Server, settings: Settings, rows: int, report: Progress,
     with database.connect(conninfo) as conn:
         report(f"  loading {rows:,} rows ({scenario.load}) ...")
         started = time.perf_counter()
-        conn.execute(load_sql(settings, scenario, rows))  # type: ignore[arg-type]
+        conn.execute(load_sql(settings, scenario, rows))
         report(f"  loaded in {time.perf_counter() - started:.1f}s")
-        ids = [r[0] for r in conn.execute(scenario.keys)]  # type: ignore[arg-type]
+        ids = [r[0] for r in conn.execute(scenario.keys)]
         report("  project migrations under write load ...")
         project = under_load(conninfo, scenario, ids, lambda: apply_files(conn, newer, timeouts),
                              steady_s=steady_s, settle_s=steady_s)

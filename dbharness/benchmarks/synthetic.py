@@ -53,7 +53,7 @@ def subject(conn: psycopg.Connection, schemas: tuple[str, ...]) -> Subject | Non
     columns = [tuple(r) for r in conn.execute(COLUMNS, (oid,)).fetchall()]
     index = conn.execute(INDEX, (oid,)).fetchone()
     rows = conn.execute(f"select count(*) from {_ident(schema)}.{_ident(table)}").fetchone()
-    return Subject(schema, table, columns, index[0] if index else None, int(rows[0]) if rows else 0)  # type: ignore[arg-type]
+    return Subject(schema, table, columns, index[0] if index else None, int(rows[0]) if rows else 0)
 
 
 def _structure(s: Subject) -> list[str]:

@@ -33,7 +33,7 @@ def send(conn: psycopg.Connection, items: list[Item],
             for sql, params in items:
                 try:
                     # unnamed statements, never prepared: what the CLI sends
-                    cursors.append(conn.execute(sql, params, prepare=False))  # type: ignore[arg-type]
+                    cursors.append(conn.execute(sql, params, prepare=False))
                 except psycopg.Error as exc:  # an earlier item's error, read while sending
                     failure = exc
                     break

@@ -23,7 +23,7 @@ def measure(conn: psycopg.Connection, settings: Settings,
     it and by every test file and included file."""
     if built is not None and files and isinstance(files[0], testfiles.TestFile):
         read = {step.path for f in files for step in f.steps if isinstance(step, testfiles.Located)}
-        paths = sorted(read | {f.path for f in files})  # type: ignore[union-attr]
+        paths = sorted(read | {f.path for f in files})
         of = memo.key(built, inputs.harness(), repr(settings.coverage),
                       memo.files_key(paths, settings.root))
         return memo.remembered(settings.storage, "coverage", of, lambda: measure(conn, settings, files))
