@@ -50,7 +50,7 @@ def task_of(verb: Verb) -> Task:
                                  **({} if o.positional or o.required else {"default": _default(o)}))
                for o in named]
     body.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    body.__doc__ = verb.description
+    body.__doc__ = f"{verb.summary[0].upper()}{verb.summary[1:]}.\n\n{verb.description}"
     return Task(body, name=verb.name, help={o.dest: o.help for o in named},
                 iterable=[o.dest for o in named if o.kind == "list"])
 
