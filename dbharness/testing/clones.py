@@ -40,6 +40,7 @@ def copy_database(admin: psycopg.Connection, server: Server, source: str, name: 
         sql.Identifier(name), sql.Identifier(source), sql.Identifier(owner[0])) + _strategy(server))
     copy_privileges(admin, source, name)
     copy_settings(admin, source, name)
+    copy_vault_key(admin, source, name)
 
 
 def copy_privileges(admin: psycopg.Connection, source: str, name: str) -> None:
@@ -76,6 +77,25 @@ def copy_settings(admin: psycopg.Connection, source: str, name: str) -> None:
                     target = sql.SQL("role {} in {}").format(sql.Identifier(role), target)
                 admin.execute(sql.SQL("alter {} set {} from current").format(
                     target, sql.Identifier(*setting.split("."))))
+
+
+def copy_vault_key(admin: psycopg.Connection, source: str, name: str) -> None:
+    """Give database name source's offline Vault key (hosted/extensions/supabase_vault: a file of
+    the data directory named by the database's oid, so a copy would find none and decrypt nothing)."""
+    files = admin.execute(
+        "select 'dbharness_vault_' || s.oid || '.key', 'dbharness_vault_' || t.oid || '.key' "
+        "from pg_catalog.pg_database s, pg_catalog.pg_database t where s.datname = %s and t.datname = %s",
+        (source, name)).fetchone()
+    assert files is not None
+    key = admin.execute("select case when (pg_catalog.pg_stat_file(f, true)).size is not null then "
+                        "pg_catalog.pg_read_file(f) end from (select %s::text as f) as k",
+                        (files[0],)).fetchone()
+    if key is None or key[0] is None:
+        return  # source has no offline Vault
+    where = admin.execute("select pg_catalog.current_setting('data_directory')").fetchone()
+    assert where is not None
+    admin.execute(sql.SQL("copy (select {}) to {}").format(
+        sql.Literal(key[0].strip()), sql.Literal(f"{where[0]}/{files[1]}")))
 
 
 def make_template(admin: psycopg.Connection, server: Server, source: str, name: str) -> None:
