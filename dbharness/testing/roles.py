@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,18 +27,10 @@ def _read(conn: psycopg.Connection) -> dict[str, str]:
     return {name: value or "" for name, value in zip(SETTINGS, row or (), strict=True)}
 
 
-def _write(conn: psycopg.Connection, values: Mapping[str, str]) -> None:
+def _write(conn: psycopg.Connection, values: Mapping[str, str], local: Collection[str] = ()) -> None:
     # role first, as PostgREST sets it; the rest are placeholders any role may set
-    conn.execute("select " + ", ".join(["pg_catalog.set_config(%s, %s, false)"] * len(values)),
-                 [part for item in values.items() for part in item])
-
-
-def _settle(conn: psycopg.Connection, was_idle: bool) -> None:
-    # A block begun outside a transaction commits what it set, so a rollback inside it keeps the
-    # role (a rollback would otherwise quietly bring back postgres, which bypasses RLS); one begun
-    # inside the test's transaction leaves that transaction to the test.
-    if was_idle and not conn.autocommit:
-        conn.commit()
+    calls = [f"pg_catalog.set_config(%s, %s, {'true' if name in local else 'false'})" for name in values]
+    conn.execute("select " + ", ".join(calls), [part for item in values.items() for part in item])
 
 
 def claim_settings(role: str, claims: Mapping[str, Any]) -> dict[str, str]:
@@ -53,21 +45,47 @@ def claim_settings(role: str, claims: Mapping[str, Any]) -> dict[str, str]:
 @contextmanager
 def acting_as(conn: psycopg.Connection, role: str, claims: Mapping[str, Any]) -> Iterator[psycopg.Connection]:
     """conn acts as role with claims inside the block; afterwards it is back to what it was
-    (`reset role` and no claims, outside any other block). A transaction that failed inside the
-    block is rolled back on leaving it: the session cannot be restored in a failed transaction."""
-    was_idle = conn.info.transaction_status == TransactionStatus.IDLE
+    (`reset role` and no claims, outside any other block).
+
+    Begun with no transaction open, the block is a transaction of its own: what it set is
+    committed first (a rollback inside the block keeps the role: it would otherwise quietly bring
+    back postgres, which bypasses RLS), and on leaving, what it did is committed (rolled back on an
+    exception) before the session is restored. Begun inside the test's transaction, it joins it
+    and leaves it open (if the test ends that transaction inside the block, a rollback there also
+    undoes the role, and the block goes on as one of its own). A transaction that failed is rolled
+    back on leaving, as it must be to restore anything.
+    """
+    joined = conn.info.transaction_status == TransactionStatus.INTRANS
     before = _read(conn)
-    _write(conn, claim_settings(role, claims))
-    _settle(conn, was_idle)
+    marker = f"dbharness.block_{uuid.uuid4().hex}"  # set for this transaction only: is it still open?
+    _write(conn, {**claim_settings(role, claims), marker: "on"}, local={marker})
+    if not joined and not conn.autocommit:
+        conn.commit()
+    failed = True
     try:
         yield conn
+        failed = False
     finally:
-        if conn.info.transaction_status == TransactionStatus.INERROR:
+        _leave(conn, before, marker if joined else None, failed)
+
+
+def _leave(conn: psycopg.Connection, before: Mapping[str, str], marker: str | None, failed: bool) -> None:
+    """Restore before, durably: inside the transaction the block joined while it is still open
+    (its rollback would restore the same), else committed."""
+    if conn.closed:
+        return
+    if conn.info.transaction_status == TransactionStatus.INERROR:
+        conn.rollback()
+    still_joined = marker is not None and conn.info.transaction_status == TransactionStatus.INTRANS \
+        and conn.execute("select pg_catalog.current_setting(%s, true)", (marker,)).fetchone() == ("on",)
+    if not still_joined and not conn.autocommit:
+        if failed:
             conn.rollback()
-        if not conn.closed:
-            was_idle = conn.info.transaction_status == TransactionStatus.IDLE
-            _restore(conn, before)
-            _settle(conn, was_idle)
+        else:
+            conn.commit()
+    _restore(conn, before)
+    if not still_joined and not conn.autocommit:
+        conn.commit()
 
 
 def _restore(conn: psycopg.Connection, before: Mapping[str, str]) -> None:
