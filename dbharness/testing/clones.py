@@ -172,7 +172,9 @@ class Clones:
     def close(self) -> None:
         """Finish the background work, drop the copies made ahead, close the admin connections."""
         try:
-            self._worker.shutdown(wait=True, cancel_futures=True)
+            for made in self._ahead:
+                made.cancel()  # not begun yet: never made; the drops queued still run
+            self._worker.shutdown(wait=True)
             for made in self._ahead:
                 if not made.cancelled() and made.exception() is None:
                     with database.connect(self.server.conninfo(MAINTENANCE_DB, admin=True)) as admin:
