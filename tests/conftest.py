@@ -13,7 +13,8 @@ from dbharness.builder import database
 from dbharness.engines.base import Server
 from dbharness.engines.local import LocalEngine
 from dbharness.hosted import compat
-from dbharness.testing.clones import Clones, make_template
+from dbharness.testing.clones import Clones
+from dbharness.testing.copies import make_template
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,8 @@ from dbharness.builder import database
 from dbharness.config import Settings
 from dbharness.engines.base import Server
 from dbharness.errors import ConfigError, EngineError, HarnessError
-from dbharness.testing.clones import Clones, make_template
+from dbharness.testing.clones import Clones
+from dbharness.testing.copies import make_template
 
 
 def worker_name() -> str:

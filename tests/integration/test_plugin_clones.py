@@ -8,7 +8,8 @@ import psycopg
 import pytest
 
 from dbharness.builder import database
-from dbharness.testing.clones import Clones, copy_database, make_template
+from dbharness.testing.clones import Clones
+from dbharness.testing.copies import copy_database, make_template, plan
 
 SOURCE = "clone_source"
 FACTS = {
@@ -45,7 +46,7 @@ def admin(server):
 
 
 def test_a_copy_has_its_sources_owner_grants_and_settings(server, admin):
-    copy_database(admin, server, SOURCE, "clone_copy")
+    copy_database(admin, plan(admin, server, SOURCE), "clone_copy")
     assert facts(admin, "clone_copy") == facts(admin, SOURCE)
     assert len(facts(admin, SOURCE)["settings"]) == 2  # the database's own, and anon's in it
     assert facts(admin, SOURCE)["grants"] == [
