@@ -23,6 +23,7 @@ import pytest
 
 ENGINE_CHOICES = ("local", "docker", "auto")
 HELPERS = ("as_anon", "as_authenticated", "as_service_role", "create_user")
+_SAID = pytest.StashKey[list[str]]()  # what building the session's database said
 
 
 def __getattr__(name: str) -> Any:
@@ -94,9 +95,6 @@ def dbharness_databases(request: pytest.FixtureRequest) -> Iterator[Any]:
         yield databases
     finally:
         databases.close()
-
-
-_SAID = pytest.StashKey[list[str]]()
 
 
 @pytest.fixture
