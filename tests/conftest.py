@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,8 +13,8 @@ from dbharness.builder import database
 from dbharness.engines.base import Server
 from dbharness.engines.local import LocalEngine
 from dbharness.hosted import compat
-
-_counter = itertools.count()
+from dbharness.testing.clones import Clones
+from dbharness.testing.copies import make_template
 
 
 @pytest.fixture(scope="session")
@@ -25,13 +24,28 @@ def server() -> Iterator[Server]:
         yield srv
 
 
+@pytest.fixture(scope="session")
+def compat_clones(server: Server) -> Iterator[Clones]:
+    """Copies of one database with the Supabase compat applied (installed once, not per test)."""
+    made = database.create_database(server, "compat_source")
+    with psycopg.connect(made.conninfo(admin=True), autocommit=True) as conn:
+        compat.install(conn)
+    with psycopg.connect(server.conninfo("template1", admin=True), autocommit=True) as admin:
+        make_template(admin, server, made.dbname, "compat_template")
+    database.drop_database(server, made.dbname)
+    clones = Clones(server, "compat_template", "t")
+    yield clones
+    clones.close()
+
+
 @pytest.fixture
-def fresh_db(server: Server) -> Iterator[str]:
+def fresh_db(compat_clones: Clones) -> Iterator[str]:
     """A new database with the Supabase compat applied; dropped afterwards. Yields its conninfo."""
-    with database.scratch(server, f"t{next(_counter)}") as db:
-        with psycopg.connect(db.conninfo(admin=True), autocommit=True) as conn:
-            compat.install(conn)
+    db = compat_clones.take()
+    try:
         yield db.conninfo()
+    finally:
+        compat_clones.give_back(db)
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("deploy", "watch"),
     ("benchmarks", "tools"),
     ("api",),  # the public API: one function per verb, used by every edge
+    ("testing",),  # an application's tests on fresh databases: clones of a template, role helpers
     ("reports",),  # console lines and JUnit, made from results at the edge
     ("edge",),  # each verb declared once: arguments, one API call, reports, exit code
     ("tasks", "cli", "pytest_plugin"),  # the invoke tasks, the command, the pytest plugin
