@@ -45,12 +45,12 @@ class CopyPlan:
     strategy: sql.Composable
     after: tuple[Statement, ...]  # the statements for the copy, given its name
 
-    def create(self, name: str) -> sql.Composable:
+    def create(self, name: str) -> sql.Composed:
         """CREATE DATABASE name as a copy of source, owned as source is."""
         return sql.SQL("create database {} template {} owner {}").format(
             sql.Identifier(name), sql.Identifier(self.source), sql.Identifier(self.owner)) + self.strategy
 
-    def finish(self, name: str) -> sql.Composable | None:
+    def finish(self, name: str) -> sql.Composed | None:
         """The grants, settings and key of the copy called name, as one batch (None: nothing)."""
         if not self.after:
             return None
