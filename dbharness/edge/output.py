@@ -69,15 +69,17 @@ class Output:
         self.lock = threading.Lock()
         self.written: list[Path] = []
         self.owned: list[Path] = []
-        self.root = ""  # the project's folder with its slash, once known
+        self.root: re.Pattern[str] | None = None  # the project's folder, once known
 
     def relative_to(self, root: Path) -> None:
         """From now on, name the project's files relative to it (root/supabase/x.sql is
         supabase/x.sql), in every line, whoever wrote the message."""
-        self.root = f"{root}/"
+        self.root = re.compile(r"(?<![\w/=.-])" + re.escape(f"{root}/"))
 
     def _shown(self, line: str) -> str:
-        return line.replace(self.root, "") if self.root else line
+        """line with the project's files named relative to it (a path after '=' is a value as it
+        was given, and stays whole)."""
+        return self.root.sub("", line) if self.root else line
 
     def say(self, *lines: str) -> None:
         """Print lines to stdout, all at once."""

@@ -103,3 +103,20 @@ def test_clean_leaves_other_users_runs_and_never_signals_a_stale_pid(tmp_path, m
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_a_file_named_reports_is_one_line_before_any_work(project):
+    (project / "reports").write_text("not a folder")
+    out = run_invoke("test", "--no-lint", root=project)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines() == [
+        "error: reports is a file, so the report reports/junit/pgtap.xml cannot be written there; move "
+        "it away (or pass --junit PATH)"]
+    assert "Applying" not in out.stdout and "building" not in out.stdout  # nothing was done
+
+
+def test_a_seed_pattern_that_matches_nothing_is_said_as_the_cli_says_it(project):
+    (project / "supabase" / "config.toml").write_text('[db.seed]\nsql_paths = ["./seeds/*.sql"]\n')
+    out = run_invoke("test", "--no-lint", root=project)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "warning: [db.seed] sql_paths: no files matched pattern: ./seeds/*.sql" in out.stdout
