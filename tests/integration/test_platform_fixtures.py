@@ -28,7 +28,7 @@ def copy_fixture(name: str, dest: Path) -> Path:
     ("storage", 6),        # a bucket, policies on storage.objects with storage.foldername()
     ("auth_trigger", 4),   # handle_new_user on auth.users; a seed that makes a user and its identity
     ("realtime", 2),       # alter publication supabase_realtime; a policy on realtime.messages
-    ("cron", 2),           # create extension pg_cron; cron.schedule
+    ("cron", 4),           # create extension pg_cron (offline 1.6); cron.schedule, also in seconds
     ("webhooks", 5),       # webhooks = true: net.http_post in a trigger; supabase_functions.http_request
     ("vault", 3),          # vault.create_secret; a function reading vault.decrypted_secrets
     ("stub", 2),           # a platform dump's extensions, pg_graphql declared stubbed
