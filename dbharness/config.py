@@ -80,6 +80,7 @@ class Settings:
     supabase_cli: bool = False  # setup also installs the pinned Supabase CLI (for cli-check)
     webhooks: bool = False  # database webhooks enabled: supabase_functions and pg_net, as on the platform
     loosen_timeouts: tuple[str, ...] = ()  # versions whose files may turn off or loosen the timeouts
+    queues_api: bool = False  # "Expose Queues via PostgREST" switched on: pgmq_public, and pgmq
     storage: Storage = field(default_factory=Storage, compare=False)
     # The URL of each environment that has one (its variable, else .env), never shown.
     urls: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -88,7 +89,8 @@ class Settings:
     @property
     def platform_options(self) -> frozenset[str]:
         """The opt-in platform features the project turned on (compat adds what they add)."""
-        return frozenset({"webhooks"} if self.webhooks else ())
+        return frozenset(name for name, on in (("webhooks", self.webhooks),
+                                               ("queues_api", self.queues_api)) if on)
 
     @property
     def supabase_dir(self) -> Path:
@@ -151,9 +153,9 @@ class Settings:
 
 # Settings read from the settings table as they are, and the variables that win over them.
 _PLAIN = ("engine", "pg_bindir", "lock_timeout", "statement_timeout", "test_timeout", "docker_image",
-          "rollbacks", "test_setup", "supabase_cli", "webhooks")
+          "rollbacks", "test_setup", "supabase_cli", "webhooks", "queues_api")
 _FOLDERS = ("rollbacks", "test_setup")
-_SWITCHES = ("supabase_cli", "webhooks")
+_SWITCHES = ("supabase_cli", "webhooks", "queues_api")
 _VARIABLES = {"engine": "DBHARNESS_ENGINE", "pg_bindir": "DBHARNESS_PG_BINDIR",
               "docker_image": "DBHARNESS_DOCKER_IMAGE"}
 

@@ -98,18 +98,18 @@ def libdir(bins: PgBinaries) -> Path:
 
 def preload_settings(bins: PgBinaries) -> dict[str, str]:
     """Server settings for the modules that must be preloaded: dbharness_rules (the platform's
-    rules for postgres, see supabase/rules.py), and pg_cron where installed, with its jobs in the
-    database migrations run in, as on Supabase. Every native module's build must be current."""
+    rules for postgres, see hosted/rules.py), and cron.database_name = postgres, the database
+    migrations run in, as on Supabase. Every native module's build must be current."""
     for module in server_module.MODULES:
         if not module.current(libdir(bins)):
             state = "an older build of" if module.installed(libdir(bins)) else "no build of"
             raise PrerequisiteError(
                 f"PostgreSQL {bins.major} has {state} the harness's {module.name} {module.what} "
                 f"({module.purpose}); build and install it with: dbharness setup")
-    if (libdir(bins) / "pg_cron.so").exists():
-        return {"shared_preload_libraries": f"{server_module.NAME},pg_cron",
-                "cron.database_name": "postgres"}
-    return {"shared_preload_libraries": server_module.NAME}
+    # pg_cron is the offline one (hosted/extensions): no library to preload, even where Debian's
+    # pg_cron.so is installed; the setting is read by its SQL (where create extension may run,
+    # the database of a job), so the server keeps it as a placeholder.
+    return {"shared_preload_libraries": server_module.NAME, "cron.database_name": "postgres"}
 
 
 def server_major(bindir: Path) -> int:

@@ -23,7 +23,8 @@ EXTENSIONS_DIR = Path(__file__).with_name("extensions")
 PACKAGE_PARENT = Path(__file__).parents[2]  # names the harness's own files as dbharness/...
 MARKER = re.compile(r"^-- @provide (\S+)(?: (.+))?$", re.MULTILINE)
 OPT_IN = re.compile(r"^-- @opt-in (\S+)$", re.MULTILINE)
-OPTIONS = ("webhooks",)  # the platform features a project turns on ([tool.dbharness] NAME = true)
+# The platform features a project turns on ([tool.dbharness] NAME = true).
+OPTIONS = ("webhooks", "queues_api")
 
 # What "missing" means for each kind of section: a query that is true when the object exists.
 PROBES = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,9 +20,10 @@ APT_INSTALL = ("apt-get", "install", "-y", "--no-install-recommends")
 PREFERRED_SERVER = "postgresql-15"  # supabase/config.toml's major_version; else the distro's own
 PG_PROVE_PACKAGE = "libtap-parser-sourcehandler-pgtap-perl"
 # Extensions Supabase offers that Debian packages (postgresql-MAJOR-<suffix>); contrib ones come
-# with the server itself.
+# with the server itself. pg_cron is not among them: Debian 12's is 1.4 (no schedules in seconds),
+# so the harness has its own offline 1.6 (hosted/extensions), installed with the others.
 DEBIAN_EXTENSIONS = {
-    "pg_cron": "cron", "plpgsql_check": "plpgsql-check", "postgis": "postgis-3",
+    "plpgsql_check": "plpgsql-check", "postgis": "postgis-3",
     "postgis_raster": "postgis-3", "postgis_topology": "postgis-3", "postgis_sfcgal": "postgis-3",
     "postgis_tiger_geocoder": "postgis-3", "address_standardizer": "postgis-3",
     "address_standardizer_data_us": "postgis-3", "pgrouting": "pgrouting", "hypopg": "hypopg",
@@ -244,15 +246,34 @@ def offline_names() -> list[str]:
     return sorted(p.stem for p in compat.EXTENSIONS_DIR.glob("*.control"))
 
 
+def replaced_control(extdir: Path, files: list[Path]) -> str | None:
+    """The default_version of another pg_cron.control (Debian's) that installing files replaces,
+    else None."""
+    theirs = extdir / "pg_cron.control"
+    if not any(f.name == theirs.name for f in files) or not theirs.exists():
+        return None
+    text = theirs.read_text(encoding="utf-8", errors="replace")
+    if "dbharness" in text:
+        return None  # an older copy of the offline one
+    found = re.search(r"^\s*default_version\s*=\s*'([^']*)'", text, re.MULTILINE)
+    return found.group(1) if found else "unknown"
+
+
 def ensure_offline(bins: PgBinaries, report: Progress) -> None:
-    """Install the offline extensions (pg_net, supabase_vault, pgjwt, http, pg_jsonschema) into
-    the server's extension directory."""
+    """Install the offline extensions (pg_net, supabase_vault, pgjwt, http, pg_jsonschema, pgmq,
+    pg_cron) into the server's extension directory; a pg_cron.control already there (Debian's
+    package) is replaced, and setup says so."""
     files = stale_offline(bins)
     extdir = extension_dir(bins)
+    replaced = replaced_control(extdir, files)
     if files:
         install_files(files, extdir, "the offline extensions",
                       f"the offline extensions ({', '.join(offline_names())}) are not installed for "
                       f"PostgreSQL {bins.major}; run as root: {' '.join(_copy_command(files, extdir))}")
+    if replaced is not None:
+        report(f"pg_cron: the pg_cron.control of version {replaced} (Debian's package) in {extdir} is "
+               "replaced by the offline pg_cron 1.6: jobs are stored, never run, and no library is "
+               "preloaded (a reinstall of the package puts it back: run dbharness setup again)")
     report(f"offline {', '.join(offline_names())}: in {extdir}")
 
 
@@ -264,7 +285,7 @@ def ensure_extensions(bins: PgBinaries, migrations_dir: Path, report: Progress,
     install_or_explain(extension_packages(bins, names),
                        "the migrations create extensions this server lacks: ", report)
     if "pg_cron" in names:
-        report("pg_cron: preloaded by the local engine (cron.database_name = postgres)")
+        report("pg_cron: the offline 1.6 (cron.database_name = postgres; jobs are stored, never run)")
     extdir = extension_dir(bins)
     unknown = sorted(n for n in names - set(DEBIAN_EXTENSIONS) if not (extdir / f"{n}.control").exists())
     if unknown:

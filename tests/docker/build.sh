@@ -3,7 +3,9 @@
 #
 # usage: tests/docker/build.sh TAG
 # What: a Debian 12 root (debootstrap --variant=minbase) with postgresql-15 and pgTAP, the
-#   harness's offline pg_net and supabase_vault, the dbharness_rules server module built on this
+#   harness's offline extensions (dbharness/hosted/extensions: pg_net, supabase_vault, pgjwt, http,
+#   pg_jsonschema, pgmq, and pg_cron 1.6 in place of Debian's postgresql-15-cron 1.4, which is not
+#   installed and whose library is not preloaded), the dbharness_rules server module built on this
 #   machine by `dbharness setup` (it stands in for supautils), and entrypoint.sh, imported as TAG.
 # Why: the docker engine's tests need an image shaped like the real one where the harness
 #   depends on it (see init.sql), and no registry is reachable from CI.
@@ -23,6 +25,7 @@ debootstrap --variant=minbase --include=postgresql-15,postgresql-15-pgtap bookwo
 rm -f "$root.log"
 install -m 0755 "$here/entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
 install -m 0644 "$here/init.sql" "$root/usr/local/share/dbharness-init.sql"
+# the offline pg_cron's control file is the only pg_cron.control there: no Debian cron package
 install -m 0644 "$here"/../../dbharness/hosted/extensions/* "$root/usr/share/postgresql/15/extension/"
 module=/usr/lib/postgresql/15/lib/dbharness_rules.so
 [ -f "$module" ] || { echo "$module is missing: run dbharness setup first"; exit 1; }

@@ -11,6 +11,9 @@ import psycopg
 import pytest
 from junitparser import JUnitXml
 
+from dbharness import config
+from dbharness.builder import database
+from dbharness.suite import pgtap
 from tests.support import REPO, run_invoke
 
 FIXTURES = REPO / "tests" / "platform"
@@ -26,7 +29,7 @@ def copy_fixture(name: str, dest: Path) -> Path:
     ("auth_trigger", 4),   # handle_new_user on auth.users; a seed that makes a user and its identity
     ("realtime", 10),      # the publication; Broadcast policies; realtime.send, broadcast_changes in a trigger
     ("auth_dump", 11),     # a pulled schema's grants, keys and trigger on GoTrue's newer tables
-    ("cron", 2),           # create extension pg_cron; cron.schedule
+    ("cron", 4),           # create extension pg_cron (offline 1.6); cron.schedule, also in seconds
     ("webhooks", 5),       # webhooks = true: net.http_post in a trigger; supabase_functions.http_request
     ("vault", 3),          # vault.create_secret; a function reading vault.decrypted_secrets
     ("stub", 2),           # a platform dump's extensions, pg_graphql declared stubbed
@@ -36,6 +39,7 @@ def copy_fixture(name: str, dest: Path) -> Path:
     ("offline_extensions", 11),   # pgjwt, pg_jsonschema and http, offline: a check, a token, a fetch
     ("atomic_bodies", 4),  # SQL-standard bodies (the CLI keeps each whole in its history)
     ("vector", 9),         # create extension vector with schema extensions; hnsw cosine; match_documents
+    ("queues", 11),        # create extension pgmq (offline); a trigger sends, the tests read and archive
 ])
 def test_the_fixture_project_applies_and_its_tests_pass(tmp_path, name, passed):
     root = copy_fixture(name, tmp_path)
@@ -43,6 +47,22 @@ def test_the_fixture_project_applies_and_its_tests_pass(tmp_path, name, passed):
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.strip().splitlines()[-1] == f"{passed} passed, 0 failed"
     assert "lint: 0 errors" in out.stdout
+
+
+@pytest.mark.skipif(shutil.which("pg_prove") is None, reason="pg_prove is missing (Debian's pgtap package)")
+def test_the_queues_fixtures_tests_get_the_verdicts_pg_prove_gives_on_the_same_database(server):
+    root = FIXTURES / "queues"
+    files = sorted((root / "supabase" / "tests" / "database").glob("*.sql"))
+    with database.scratch(server, "queues_prove", config.load(root), database.EVERYTHING) as db:
+        ours = {Path(r.path).name: (r.passed, len(r.assertions))
+                for r in pgtap.run_files(db.conninfo(), files, 1, "30s")}
+        for path in files:
+            out = subprocess.run([shutil.which("pg_prove"), "--verbose", "-h", db.socket_dir or db.host,
+                                  "-p", str(db.port), "-U", db.user, "-d", db.dbname, str(path)],
+                                 capture_output=True, text=True, timeout=60)
+            count = len(re.findall(r"^(?:not )?ok \d+", out.stdout, re.MULTILINE))
+            assert ours[path.name] == (out.returncode == 0, count) == (True, count), out.stdout + out.stderr
+    assert sum(n for _, n in ours.values()) == 11
 
 
 def test_a_migration_that_needs_superuser_fails_as_on_supabase(tmp_path):

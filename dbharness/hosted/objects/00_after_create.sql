@@ -10,7 +10,11 @@
 --     the decrypting function, all with grant option; service_role gets usage, select, delete
 --     and execute;
 --   - dblink: only the superuser keeps execute on dblink_connect_u;
---   - postgres_fdw: the wrapper belongs to postgres.
+--   - postgres_fdw: the wrapper belongs to postgres;
+--   - pgmq: the extension and everything it made belong to postgres (the platform's pgmq
+--     after-create script), and so does schema pgmq when create extension made it, so that
+--     postgres creates queues there (pgmq.create makes tables in pgmq and adds them to the
+--     extension, which takes its owner).
 --   compat also runs it for the Vault it creates, as the platform's image build does.
 -- Why: a foreign key to vault.secrets needs references, cron.schedule needs usage on cron, and
 --   a project may write its own grants on these objects (grant option).
@@ -54,6 +58,23 @@ create function pg_catalog.dbharness_after_create(extname text) returns void
         execute format('revoke all on function %s(%s) from %s', r.oid::regproc,
                        pg_catalog.pg_get_function_identity_arguments(r.oid),
                        case when r.grantee = 0 then 'public' else r.grantee::regrole::text end);
+      end loop;
+    elsif extname = 'pgmq' then
+      update pg_catalog.pg_extension set extowner = 'postgres'::regrole where pg_extension.extname = 'pgmq';
+      if (select owner.rolsuper from pg_catalog.pg_namespace n
+          join pg_catalog.pg_roles owner on owner.oid = n.nspowner where n.nspname = 'pgmq') then
+        alter schema pgmq owner to postgres;
+      end if;
+      for r in select d.classid, d.objid from pg_catalog.pg_depend d join pg_catalog.pg_extension e
+               on e.oid = d.refobjid and d.refclassid = 'pg_catalog.pg_extension'::regclass
+               where e.extname = 'pgmq' and d.deptype = 'e' loop
+        if r.classid = 'pg_catalog.pg_proc'::regclass then
+          execute format('alter function %s owner to postgres', r.objid::regprocedure);
+        elsif r.classid = 'pg_catalog.pg_type'::regclass then
+          execute format('alter type %s owner to postgres', r.objid::regtype);
+        elsif r.classid = 'pg_catalog.pg_class'::regclass then
+          execute format('alter table %s owner to postgres', r.objid::regclass);
+        end if;
       end loop;
     elsif extname = 'postgres_fdw' then
       -- only a superuser may own a foreign-data wrapper: postgres is one for this statement

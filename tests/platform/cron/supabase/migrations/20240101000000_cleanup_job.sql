@@ -11,3 +11,6 @@ alter table public.sessions enable row level security;
 
 select cron.schedule('nightly-cleanup', '0 3 * * *',
                      $$delete from public.sessions where expires_at < now()$$);
+
+-- A heartbeat every 30 seconds: pg_cron 1.5+ (the platform ships 1.6) takes schedules in seconds.
+select cron.schedule('heartbeat', '30 seconds', $$select 1$$);
