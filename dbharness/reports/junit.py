@@ -16,6 +16,7 @@ from dbharness.errors import ConfigError
 from dbharness.suite.tapresults import FileResult
 
 if TYPE_CHECKING:  # result types of the tasks, converted here at the edge
+    from dbharness.compare.result import CompareResult
     from dbharness.coverage.pins import Coverage
     from dbharness.deploy.promote import PromoteResult
     from dbharness.lint.checks import LintReport
@@ -121,6 +122,24 @@ def steps_suite(name: str, group: str, steps: list[Step]) -> Suite:
 def rollback_suite(result: RollbackCheckResult) -> Suite:
     """reports/junit/rollback.xml: one case per step of the check."""
     return steps_suite("rollback-check", "rollback", result.steps)
+
+
+def compare_suite(result: CompareResult) -> Suite:
+    """reports/junit/compare.xml: one case per kind of object, failed by its differences (the
+    ignored ones are its output), and one failed case per ignore entry that took nothing."""
+    group = "compare"
+    cases = []
+    for kind in result.kinds:
+        found = result.of_kind(kind)
+        taken = [f"ignored: {d} ({e.reason})" for d, e in result.ignored_of_kind(kind)]
+        failure = "\n".join(str(d) for d in found) if found else None
+        cases.append(Case(kind, group, None, failure, output="\n".join(taken) or None,
+                          message=f"{len(found)} differences between {result.a} and {result.b}"
+                          if found else None))
+    cases += [Case(f"unused ignore {e.object}", f"{group}.ignore",
+                   failure=f"the entry ({e.reason}) matches no difference; remove it from [compare] ignore")
+              for e in result.unused]
+    return Suite("compare", cases, result.seconds)
 
 
 def lint_suite(report: LintReport) -> Suite:
