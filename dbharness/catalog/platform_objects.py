@@ -59,8 +59,9 @@ QUERIES: dict[str, tuple[str | None, str]] = {
     "policy": (None, """
       select n.nspname || '.' || c.relname || '.' || p.polname, json_build_object(
         'command', p.polcmd, 'permissive', p.polpermissive,
-        'roles', (select string_agg(case r when 0 then 'public' else r::regrole::text end, ', ' order by 1)
-                  from unnest(p.polroles) r),
+        'roles', (select string_agg(x.name, ', ' order by x.name)  -- a set: the order written is lost
+                  from (select case r when 0 then 'public' else r::regrole::text end
+                        from unnest(p.polroles) r) x(name)),
         'using', pg_get_expr(p.polqual, p.polrelid), 'with check', pg_get_expr(p.polwithcheck, p.polrelid),
         'comment', obj_description(p.oid, 'pg_policy'))
       from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
@@ -75,8 +76,8 @@ QUERIES: dict[str, tuple[str | None, str]] = {
       where n.nspname = any(%(platform)s) and not t.tgisinternal and pn.nspname <> all(%(platform)s)"""),
     "event_trigger": (None, """
       select e.evtname, json_build_object('event', e.evtevent, 'function', e.evtfoid::regproc::text,
-        'tags', array_to_string(e.evttags, ', '), 'enabled', e.evtenabled,
-        'comment', obj_description(e.oid, 'pg_event_trigger'))
+        'tags', (select string_agg(tag, ', ' order by tag) from unnest(e.evttags) tag),
+        'enabled', e.evtenabled, 'comment', obj_description(e.oid, 'pg_event_trigger'))
       from pg_event_trigger e join pg_proc p on p.oid = e.evtfoid
       join pg_namespace pn on pn.oid = p.pronamespace
       where pn.nspname <> all(%(platform)s)

@@ -68,8 +68,9 @@ QUERIES: dict[str, str] = {
     "policy": f"""
       select n.nspname || '.' || c.relname || '.' || p.polname, json_build_object(
         'command', p.polcmd, 'permissive', p.polpermissive,
-        'roles', (select string_agg(case r when 0 then 'public' else r::regrole::text end, ', ' order by 1)
-                  from unnest(p.polroles) r),
+        'roles', (select string_agg(x.name, ', ' order by x.name)  -- a set: the order written is lost
+                  from (select case r when 0 then 'public' else r::regrole::text end
+                        from unnest(p.polroles) r) x(name)),
         'using', pg_get_expr(p.polqual, p.polrelid), 'with check', pg_get_expr(p.polwithcheck, p.polrelid),
         'comment', obj_description(p.oid, 'pg_policy'))
       from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace

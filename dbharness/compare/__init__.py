@@ -5,8 +5,10 @@ change; see compare()."""
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable
 from contextlib import ExitStack
+from dataclasses import replace
 
 from dbharness.compare import builds, data, diff, picture, sides
 from dbharness.compare.result import CompareResult
@@ -28,8 +30,6 @@ def _labels(a: sides.Side, b: sides.Side) -> tuple[sides.Side, sides.Side]:
     """Two sides written alike (migrations and migrations) are told apart as A and B."""
     if a.label != b.label:
         return a, b
-    from dataclasses import replace
-
     return replace(a, label=f"{a.label} (A)"), replace(b, label=f"{b.label} (B)")
 
 
@@ -46,9 +46,9 @@ def compare(settings: Settings, a: str, b: str, *, ignore: Iterable[str | Compar
         opened = [stack.enter_context(builds.opened(settings, s, seeded, report)) for s in (one, other)]
         pictures = [picture.objects(o.conn) for o in opened]
         found = diff.diff(pictures[0], pictures[1], (one.label, other.label))
-        rows, notes = data.compare(opened[0], opened[1])
-    ordered = sorted(found + rows, key=diff.order(picture.KINDS))
+        rows = data.compare(opened[0], opened[1])
+    ordered = sorted(found + rows.differences, key=diff.order(picture.KINDS))
     kept, taken, unused = diff.apply_ignores(ordered, _entries(settings, ignore))
-    return CompareResult(one.label, other.label, kept, taken, unused, notes,
-                         compared=len(pictures[0].keys() | pictures[1].keys()),
-                         seconds=time.perf_counter() - started)
+    counts = Counter(key.partition(" ")[0] for key in pictures[0].keys() | pictures[1].keys())
+    return CompareResult(one.label, other.label, kept, taken, unused, rows.notes,
+                         counts={**counts, "data": rows.tables}, seconds=time.perf_counter() - started)

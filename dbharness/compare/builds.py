@@ -64,13 +64,18 @@ def _apply(conn: psycopg.Connection, settings: Settings, side: Side, seeded: boo
         return
     assert side.folder is not None
     files, records = folder_files(side.folder, settings.root)
-    apply_files(conn, files, database.timeouts(settings), "up", say)
-    if not records:
+    limits = database.timeouts(settings)
+    # a migrations folder holding seed_after's version is seeded there, as the project's migrations
+    at = database.seed_position(settings, files, files) \
+        if records and settings.seed_after in {f.version for f in files} else len(files)
+    apply_files(conn, files[:at], limits, "up", say)
+    for seed in settings.seed_files if seeded else []:
+        run_script(conn, seed, limits, say, settings.root)
+        say(f"Seeded from {shown(seed, settings.supabase_dir)}")
+    apply_files(conn, files[at:], limits, "up", say)
+    if not records:  # schema files record no history, as the CLI applies supabase/schemas
         for mf in files:
             history.forget(conn, mf.version)
-    for seed in settings.seed_files if seeded else []:
-        run_script(conn, seed, database.timeouts(settings), say, settings.root)
-        say(f"Seeded from {shown(seed, settings.supabase_dir)}")
 
 
 @contextmanager

@@ -1,7 +1,7 @@
 """The data of the tables a seed or a migration fills, compared row by row: by primary key where
 both sides have the same one (a table without one: as a multiset of rows), over the columns both
-sides have. A column that holds the time a side was built (now() in a migration or the seed), and
-a salted password hash, differ on every build and are left out, and said so.
+sides have. Columns whose values differ on every build are left out, and said: the time a side
+was built (now() in a migration or the seed), a salted password hash, a gen_random_uuid().
 
 Rows are named by their key only: no value of a row is ever printed (an environment's rows are
 its users')."""
@@ -26,6 +26,9 @@ PLATFORM_TABLES = ("auth.users", "auth.identities", "storage.objects")
 SALTED = {"auth.users": ("encrypted_password",)}  # crypt(..., gen_salt()): a new salt every build
 SHOWN_ROWS = 10  # rows named per table and kind of difference; the rest are counted
 SLACK = datetime.timedelta(seconds=1)  # timestamp(0) rounds a build's now() by up to half a second
+TIMED = "the time a side was built (now() in a migration or the seed)"
+SALTED_WHY = "a salted hash, new on every build"
+RANDOM = "a value made at random on each build (gen_random_uuid()): no row of one build has the other's"
 
 _TABLES = """
   select n.nspname || '.' || c.relname, c.oid, n.nspname, c.relname
@@ -41,7 +44,6 @@ _KEY = """
   select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid
     and a.attnum = any(i.indkey)
   where i.indrelid = %s and i.indisprimary order by array_position(i.indkey, a.attnum)"""
-
 _WITH_ZONE = psql.SQL("coalesce(bool_or({} between %(start)s and %(end)s), false)")
 # a timestamp without time zone holds now() as the build's session saw it: in the server's zone
 _WITHOUT_ZONE = psql.SQL("coalesce(bool_or({} between (%(start)s at time zone %(zone)s) "
@@ -58,6 +60,10 @@ class Table:
     key: tuple[str, ...]
 
 
+Pair = tuple[Table, Table]
+Sides = tuple[Opened, Opened]
+
+
 def tables(conn: psycopg.Connection) -> dict[str, Table]:
     """Every table whose rows may be compared, by name."""
     found = {}
@@ -70,9 +76,13 @@ def tables(conn: psycopg.Connection) -> dict[str, Table]:
     return found
 
 
+def _one(conn: psycopg.Connection, query: psql.Composable, params: object = None) -> tuple:
+    row = conn.execute(query, params).fetchone()  # type: ignore[arg-type]
+    return tuple(row) if row else ()
+
+
 def _has_rows(conn: psycopg.Connection, table: Table) -> bool:
-    row = conn.execute(psql.SQL("select exists (select from {})").format(table.ident)).fetchone()
-    return bool(row and row[0])
+    return bool(_one(conn, psql.SQL("select exists (select from {})").format(table.ident))[0])
 
 
 def _build_time(conn: psycopg.Connection, table: Table, window: Window) -> set[str]:
@@ -83,12 +93,12 @@ def _build_time(conn: psycopg.Connection, table: Table, window: Window) -> set[s
     checks = [(_WITH_ZONE if "with time zone" in typ else _WITHOUT_ZONE).format(psql.Identifier(col))
               for col, typ in times]
     query = psql.SQL("select {} from {}").format(psql.SQL(", ").join(checks), table.ident)
-    row = conn.execute(query, {"start": window.start - SLACK, "end": window.end + SLACK,
-                               "zone": window.zone}).fetchone()
-    return {col for (col, _), held in zip(times, row or (), strict=False) if held}
+    held = _one(conn, query, {"start": window.start - SLACK, "end": window.end + SLACK,
+                              "zone": window.zone})
+    return {col for (col, _), yes in zip(times, held, strict=True) if yes}
 
 
-def _random(sides: tuple[Opened, Opened], pair: tuple[Table, Table], cols: list[str]) -> set[str]:
+def _random(sides: Sides, pair: Pair, cols: list[str]) -> set[str]:
     """Between two builds, the uuid columns whose values no row of the other build has: made by
     gen_random_uuid() in a migration or the seed, so new on every build."""
     if any(o.window is None for o in sides):
@@ -97,10 +107,8 @@ def _random(sides: tuple[Opened, Opened], pair: tuple[Table, Table], cols: list[
     for col in (c for c, t in pair[0].columns if t == "uuid" and c in cols):
         values = []
         for opened, table in zip(sides, pair, strict=True):
-            query = psql.SQL("select array_agg(distinct {0}) filter (where {0} is not null) from {1}").format(
-                psql.Identifier(col), table.ident)
-            row = opened.conn.execute(query).fetchone()
-            values.append(set(row[0] or []) if row else set())
+            query = psql.SQL("select array_agg(distinct {0}) filter (where {0} is not null) from {1}")
+            values.append(set(_one(opened.conn, query.format(psql.Identifier(col), table.ident))[0] or ()))
         if values[0] and values[1] and not values[0] & values[1]:
             found.add(col)
     return found
@@ -112,40 +120,38 @@ def _row(names: tuple[str, ...] | list[str]) -> psql.Composable:
     return psql.SQL("row({})::text").format(psql.SQL(", ").join(psql.Identifier(n) for n in names))
 
 
-def _hashes(conn: psycopg.Connection, table: Table, key: tuple[str, ...],
-            cols: list[str]) -> list[tuple[str, str]]:
-    query = psql.SQL("select {}, md5({}) from {}").format(
-        _row(key) if key else psql.SQL("''"), _row(cols), table.ident)
-    return [(k, h) for k, h in conn.execute(query).fetchall()]
+def _hashes(conn: psycopg.Connection, table: Table, key: tuple[str, ...], cols: list[str]) -> list[tuple]:
+    query = psql.SQL("select {}, md5({}) from {}").format(_row(key), _row(cols), table.ident)
+    return [tuple(r) for r in conn.execute(query).fetchall()]
 
 
-def _changed_columns(sides: tuple[Opened, Opened], tables_: tuple[Table, Table], key: tuple[str, ...],
-                     cols: list[str], keys: list[str]) -> dict[str, list[str]]:
+def _changed_columns(sides: Sides, pair: Pair, key: tuple[str, ...], cols: list[str],
+                     keys: list[str]) -> dict[str, list[str]]:
     """For each of keys (rows both sides have, changed), the columns whose values differ."""
+    hashed = psql.SQL(", ").join(psql.SQL("md5({}::text)").format(psql.Identifier(c)) for c in cols)
     per_side = []
-    for opened, table in zip(sides, tables_, strict=True):
+    for opened, table in zip(sides, pair, strict=True):
         query = psql.SQL("select {}, {} from {} where {} = any(%s)").format(
-            _row(key), psql.SQL(", ").join(psql.SQL("md5({}::text)").format(psql.Identifier(c)) for c in cols),
-            table.ident, _row(key))
+            _row(key), hashed, table.ident, _row(key))
         per_side.append({r[0]: r[1:] for r in opened.conn.execute(query, (keys,)).fetchall()})
     one, other = per_side
     return {k: [c for c, x, y in zip(cols, one.get(k, ()), other.get(k, ()), strict=False) if x != y]
             for k in keys}
 
 
-def _listed(name: str, keys: list[str], what: str, detail: dict[str, list[str]] | None = None) -> list[Difference]:
+def _listed(name: str, keys: list[str], what: str,
+            detail: dict[str, list[str]] | None = None) -> list[Difference]:
     out = []
     for k in keys[:SHOWN_ROWS]:
         columns = (detail or {}).get(k)
-        out.append(Difference(f"data {name}", f"row {k} {what}"
-                                              + (f" (in {', '.join(columns)})" if columns else "")))
+        shown = f"row {k} {what}" + (f" (in {', '.join(columns)})" if columns else "")
+        out.append(Difference(f"data {name}", shown))
     if len(keys) > SHOWN_ROWS:
         out.append(Difference(f"data {name}", f"{len(keys) - SHOWN_ROWS} more rows {what}"))
     return out
 
 
-def _keyed(sides: tuple[Opened, Opened], pair: tuple[Table, Table], key: tuple[str, ...],
-           cols: list[str]) -> list[Difference]:
+def _keyed(sides: Sides, pair: Pair, key: tuple[str, ...], cols: list[str]) -> list[Difference]:
     """Rows by key: those only one side has, and those whose values differ (with the columns)."""
     a, b = (dict(_hashes(o.conn, t, key, cols)) for o, t in zip(sides, pair, strict=True))
     name = pair[0].name
@@ -156,7 +162,7 @@ def _keyed(sides: tuple[Opened, Opened], pair: tuple[Table, Table], key: tuple[s
             + _listed(name, changed, "differs", detail))
 
 
-def _keyless(sides: tuple[Opened, Opened], pair: tuple[Table, Table], cols: list[str]) -> list[Difference]:
+def _keyless(sides: Sides, pair: Pair, cols: list[str]) -> list[Difference]:
     """Rows of a table without a primary key, told apart by their values (never printed)."""
     a, b = (Counter(h for _, h in _hashes(o.conn, t, (), cols)) for o, t in zip(sides, pair, strict=True))
     out = []
@@ -164,21 +170,16 @@ def _keyless(sides: tuple[Opened, Opened], pair: tuple[Table, Table], cols: list
         extra = sum((mine - theirs).values())
         if extra:
             out.append(Difference(f"data {pair[0].name}", f"{extra} rows only in {opened.side.label} "
-                                                          "(no primary key: rows told apart by their values)"))
+                                  "(no primary key: rows are told apart by their values)"))
     return out
 
 
-TIMED = "the time a side was built (now() in a migration or the seed)"
-SALTED_WHY = "a salted hash, new on every build"
-RANDOM = "a value made at random on each build (gen_random_uuid()): no row of one build has the other's"
-
-
 def _note(table: str, columns: list[str], why: str) -> str:
-    held = "holds" if len(columns) == 1 else "hold"
-    return f"{table}: {', '.join(columns)} not compared: {'it' if held == 'holds' else 'they'} {held} {why}"
+    subject = "it holds" if len(columns) == 1 else "they hold"
+    return f"{table}: {', '.join(columns)} not compared: {subject} {why}"
 
 
-def _compare_table(sides: tuple[Opened, Opened], pair: tuple[Table, Table]) -> tuple[list[Difference], list[str]]:
+def _compare_table(sides: Sides, pair: Pair) -> tuple[list[Difference], list[str]]:
     """One table's rows on both sides, over the columns both have, less those left out (said)."""
     theirs = {c for c, _ in pair[1].columns}
     common = [c for c, _ in pair[0].columns if c in theirs]
@@ -192,24 +193,31 @@ def _compare_table(sides: tuple[Opened, Opened], pair: tuple[Table, Table]) -> t
              for left, why in ((timed, TIMED), (salted, SALTED_WHY), (random, RANDOM)) if left]
     cols = [c for c in common if c not in timed | salted | random]
     key = pair[0].key if pair[0].key == pair[1].key and all(k in cols for k in pair[0].key) else ()
-    found = _keyed(sides, pair, key, cols) if key else _keyless(sides, pair, cols)
-    return found, notes
+    return (_keyed(sides, pair, key, cols) if key else _keyless(sides, pair, cols)), notes
 
 
-def compare(a: Opened, b: Opened) -> tuple[list[Difference], list[str]]:
-    """The rows of every table both sides have and a built side filled; (differences, notes)."""
-    built = [o for o in (a, b) if o.window is not None]
+@dataclass
+class DataComparison:
+    """What the rows showed: differences, the columns left out (notes), how many tables."""
+
+    differences: list[Difference]
+    notes: list[str]
+    tables: int = 0
+
+
+def compare(a: Opened, b: Opened) -> DataComparison:
+    """The rows of every table both sides have and a built side filled."""
+    built = [(o, i) for i, o in enumerate((a, b)) if o.window is not None]
     if not built:
-        return [], ["data: not compared: neither side was built here, so no seed or migration says "
-                    "which tables to compare"]
+        return DataComparison([], ["data: not compared: neither side was built here, so no seed or "
+                                   "migration says which tables to compare"])
     ta, tb = tables(a.conn), tables(b.conn)
-    differences: list[Difference] = []
-    notes: list[str] = []
+    result = DataComparison([], [])
     for name in sorted(ta.keys() & tb.keys()):
         pair = (ta[name], tb[name])
-        if not any(_has_rows(o.conn, pair[0] if o is a else pair[1]) for o in built):
-            continue
-        found, said = _compare_table((a, b), pair)
-        differences += found
-        notes += said
-    return differences, notes
+        if any(_has_rows(o.conn, pair[i]) for o, i in built):
+            found, said = _compare_table((a, b), pair)
+            result.differences += found
+            result.notes += said
+            result.tables += 1
+    return result

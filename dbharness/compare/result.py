@@ -25,9 +25,14 @@ class CompareResult:
     ignored: list[tuple[Difference, CompareIgnore]] = field(default_factory=list)
     unused: list[CompareIgnore] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    compared: int = 0  # objects of either side
+    counts: dict[str, int] = field(default_factory=dict)  # objects of either side by kind (data: tables)
     seconds: float = 0.0
     kinds: tuple[str, ...] = KINDS
+
+    @property
+    def compared(self) -> int:
+        """How many objects (and tables of data) were compared."""
+        return sum(self.counts.values())
 
     @property
     def failed(self) -> bool:

@@ -32,7 +32,7 @@ class Side:
 
 def parse(text: str, settings: Settings, cwd: Path | None = None) -> Side:
     """The side text names; a ConfigError says what a side may be. A relative folder is taken
-    from the working directory, else from the project."""
+    from the project, else from the working directory."""
     given = text.strip()
     if given == MIGRATIONS:
         return Side(MIGRATIONS, given)
@@ -58,11 +58,11 @@ def _version(version: str, settings: Settings, given: str) -> str:
 
 def _folder(given: str, settings: Settings, cwd: Path) -> Path:
     path = Path(given).expanduser()
-    candidates = [path] if path.is_absolute() else [cwd / path, settings.root / path]
+    candidates = [path] if path.is_absolute() else [settings.root / path, cwd / path]
     found = next((p for p in candidates if p.is_dir()), None)
     if found is None:
-        raise ConfigError(f"compare: {given!r} is not a folder (looked in {', '.join(map(str, candidates))}); "
-                          f"a side is {SPELLINGS}")
+        looked = ", ".join(map(str, candidates))
+        raise ConfigError(f"compare: {given!r} is not a folder (looked in {looked}); a side is {SPELLINGS}")
     if not schema_files(found):
         raise ConfigError(f"compare: {found} holds no .sql file; a side is {SPELLINGS}")
     return found.resolve()

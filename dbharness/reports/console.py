@@ -104,13 +104,13 @@ def compare_lines(result: CompareResult, where: str = "[compare] ignore") -> lis
     lines += [f"warning: unused ignore: {e.object} ({e.reason}) matches no difference; remove it from "
               f"{where}" for e in result.unused]
     lines += [f"  note: {note}" for note in result.notes]
+    sides = f"compare: {result.a} and {result.b}"
     if result.failed:
-        verdict = (f"compare: {result.a} and {result.b} differ: {plural(len(result.differences), 'difference')}"
-                   f" in {', '.join(result.failed_kinds)}")
+        verdict = (f"{sides} differ: {plural(len(result.differences), 'difference')} in "
+                   f"{', '.join(result.failed_kinds)}")
     else:
-        verdict = (f"compare: {result.a} and {result.b} are equal ({plural(result.compared, 'object')}"
-                   + (f", {plural(len(result.ignored), 'known difference')} ignored" if result.ignored else "")
-                   + ")")
+        known = f", {plural(len(result.ignored), 'known difference')} ignored" if result.ignored else ""
+        verdict = f"{sides} are equal ({plural(result.compared, 'object')}{known})"
     failed = len(result.failed_kinds)
     return [*lines, verdict, f"compare in {result.seconds:.2f}s",
             f"{len(result.kinds) - failed} passed, {failed} failed"]
