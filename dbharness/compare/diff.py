@@ -40,9 +40,18 @@ def diff(a: Snapshot, b: Snapshot, names: tuple[str, str]) -> list[Difference]:
             for prop in sorted(set(a[key]) | set(b[key])):
                 one, other = a[key].get(prop), b[key].get(prop)
                 if _blank(one) != _blank(other):
-                    out.append(Difference(key, f"{prop} differs: {names[0]} {show(one)}, "
-                                               f"{names[1]} {show(other)}"))
+                    out.append(Difference(key, _changed(prop, one, other, names)))
     return out
+
+
+def _changed(prop: str, one: object, other: object, names: tuple[str, str]) -> str:
+    """How a property differs; a list of privileges says which grants only one side has."""
+    if prop == "privileges" and isinstance(one, str | None) and isinstance(other, str | None):
+        mine, theirs = (set(filter(None, (v or "").split(", "))) for v in (one, other))
+        parts = [f"{', '.join(sorted(extra))} only in {name}"
+                 for extra, name in ((mine - theirs, names[0]), (theirs - mine, names[1])) if extra]
+        return f"privileges differ: {'; '.join(parts)}"
+    return f"{prop} differs: {names[0]} {show(one)}, {names[1]} {show(other)}"
 
 
 def matches(entry: CompareIgnore, difference: Difference) -> bool:
