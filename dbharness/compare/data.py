@@ -36,6 +36,7 @@ _TABLES = """
   where c.relkind in ('r', 'p') and not c.relispartition and n.nspname <> all(%(excluded)s)
     and n.nspname not like 'pg\\_%%'
     and (n.nspname <> all(%(platform)s) or n.nspname || '.' || c.relname = any(%(extra)s))
+    and (%(only)s::text[] is null or n.nspname || '.' || c.relname = any(%(only)s))
     and not exists (select 1 from pg_depend d where d.objid = c.oid and d.deptype = 'e')"""
 _COLUMNS = """
   select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a
@@ -64,11 +65,11 @@ Pair = tuple[Table, Table]
 Sides = tuple[Opened, Opened]
 
 
-def tables(conn: psycopg.Connection) -> dict[str, Table]:
-    """Every table whose rows may be compared, by name."""
+def tables(conn: psycopg.Connection, only: set[str] | None = None) -> dict[str, Table]:
+    """Every table whose rows may be compared (of only, when given), by name."""
     found = {}
     params = {"excluded": list(EXCLUDED_SCHEMAS), "platform": list(PLATFORM_SCHEMAS),
-              "extra": list(PLATFORM_TABLES)}
+              "extra": list(PLATFORM_TABLES), "only": None if only is None else sorted(only)}
     for name, oid, nsp, rel in conn.execute(_TABLES, params).fetchall():
         columns = tuple((c, t) for c, t in conn.execute(_COLUMNS, (oid,)).fetchall())
         key = tuple(k for (k,) in conn.execute(_KEY, (oid,)).fetchall())
@@ -207,17 +208,18 @@ class DataComparison:
 
 def compare(a: Opened, b: Opened) -> DataComparison:
     """The rows of every table both sides have and a built side filled."""
-    built = [(o, i) for i, o in enumerate((a, b)) if o.window is not None]
+    built = [(o, tables(o.conn)) for o in (a, b) if o.window is not None]
     if not built:
         return DataComparison([], ["data: not compared: neither side was built here, so no seed or "
                                    "migration says which tables to compare"])
-    ta, tb = tables(a.conn), tables(b.conn)
+    filled = {name for o, found in built for name, t in found.items() if _has_rows(o.conn, t)}
+    known = {id(o): found for o, found in built}
+    # an environment is asked only about the tables a build filled
+    ta, tb = (known[id(o)] if id(o) in known else tables(o.conn, filled) for o in (a, b))
     result = DataComparison([], [])
-    for name in sorted(ta.keys() & tb.keys()):
-        pair = (ta[name], tb[name])
-        if any(_has_rows(o.conn, pair[i]) for o, i in built):
-            found, said = _compare_table((a, b), pair)
-            result.differences += found
-            result.notes += said
-            result.tables += 1
+    for name in sorted(filled & ta.keys() & tb.keys()):
+        found, said = _compare_table((a, b), (ta[name], tb[name]))
+        result.differences += found
+        result.notes += said
+        result.tables += 1
     return result
