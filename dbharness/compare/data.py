@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
 from psycopg import sql as psql
@@ -77,8 +79,8 @@ def tables(conn: psycopg.Connection, only: set[str] | None = None) -> dict[str, 
     return found
 
 
-def _one(conn: psycopg.Connection, query: psql.Composable, params: object = None) -> tuple:
-    row = conn.execute(query, params).fetchone()  # type: ignore[arg-type]
+def _one(conn: psycopg.Connection, query: psql.Composed, params: Mapping[str, Any] | None = None) -> tuple:
+    row = conn.execute(query, params).fetchone()
     return tuple(row) if row else ()
 
 

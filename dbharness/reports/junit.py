@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 
 from dbharness.errors import ConfigError
 from dbharness.suite.tapresults import FileResult
+from dbharness.words import plural
 
 if TYPE_CHECKING:  # result types of the tasks, converted here at the edge
     from dbharness.compare.result import CompareResult
@@ -134,7 +135,7 @@ def compare_suite(result: CompareResult) -> Suite:
         taken = [f"ignored: {d} ({e.reason})" for d, e in result.ignored_of_kind(kind)]
         failure = "\n".join(str(d) for d in found) if found else None
         cases.append(Case(kind, group, None, failure, output="\n".join(taken) or None,
-                          message=f"{len(found)} differences between {result.a} and {result.b}"
+                          message=f"{plural(len(found), 'difference')} between {result.a} and {result.b}"
                           if found else None))
     cases += [Case(f"unused ignore {e.object}", f"{group}.ignore",
                    failure=f"the entry ({e.reason}) matches no difference; remove it from [compare] ignore")

@@ -51,7 +51,7 @@ def test_the_squash_loses_the_bucket_the_cron_job_and_the_auth_trigger(project):
     failed = {name for name, c in found.items() if c.find("failure") is not None}
     assert failed == {"trigger", "bucket", "cron_job", "data"}
     assert found["data"].find("failure").text.splitlines() == SQUASH_LINES[3:]
-    assert found["bucket"].find("failure").get("message") == "1 differences between migrations and squash"
+    assert found["bucket"].find("failure").get("message") == "1 difference between migrations and squash"
 
 
 def test_the_declarative_schema_equals_the_migrations(project):

@@ -171,10 +171,29 @@ def test_the_lines_and_the_junit_of_differences(tmp_path):
         "pyproject.toml [tool.dbharness.compare] ignore",
         "compare: migrations and squash differ: 2 differences in bucket, data",
         "compare in 0.50s", f"{len(KINDS) - 2} passed, 2 failed"]
+
+
+def test_the_junit_suite_has_a_case_per_kind(tmp_path):
+    done = result(differences=[Difference("bucket avatars", "only in migrations"),
+                               Difference("bucket logos", "public differs: migrations True, squash False")],
+                  ignored=[(Difference("column public.t.a", "type differs"), CompareIgnore("public.t.*", "known")),
+                           (Difference("column public.t.b", "comment differs"), CompareIgnore("*", "any"))],
+                  unused=[CompareIgnore("old", "stale")])
     path = junit.write(tmp_path / "compare.xml", [junit.compare_suite(done)])
     SCHEMA.assertValid(etree.parse(str(path)))
-    found = {c.get("name"): c for c in ElementTree.parse(path).getroot().iter("testcase")}
+    suite = ElementTree.parse(path).getroot().find("testsuite")
+    assert (suite.get("name"), suite.get("time"), suite.get("tests"), suite.get("failures")) == (
+        "compare", "0.500", str(len(KINDS) + 1), "2")
+    found = {c.get("name"): c for c in suite.iter("testcase")}
     assert list(found) == [*KINDS, "unused ignore old"]
-    assert found["bucket"].find("failure").text == "avatars (bucket): only in migrations"
+    assert {c.get("classname") for c in found.values()} == {"compare", "compare.ignore"}
+    assert found["unused ignore old"].get("classname") == "compare.ignore"
+    bucket = found["bucket"].find("failure")
+    assert bucket.text == "avatars (bucket): only in migrations\nlogos (bucket): public differs: migrations True, squash False"
+    assert bucket.get("message") == "2 differences between migrations and squash"
     assert found["column"].find("failure") is None
-    assert found["unused ignore old"].find("failure").text.startswith("the entry (stale) matches no difference")
+    assert found["column"].find("system-out").text == (
+        "ignored: public.t.a (column): type differs (known)\nignored: public.t.b (column): comment differs (any)")
+    assert found["data"].find("system-out") is None and found["data"].find("failure") is None
+    assert found["unused ignore old"].find("failure").text == (
+        "the entry (stale) matches no difference; remove it from [compare] ignore")
