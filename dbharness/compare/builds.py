@@ -114,6 +114,11 @@ def environment(settings: Settings, side: Side, report: Progress) -> Iterator[Op
         if not row or row[0] != "on":  # pragma: no cover - PostgreSQL always honours it
             raise HarnessError(f"{side.label}: the session could not be made read only; nothing was read")
         _prepare(conn)
+        row = conn.execute("select rolsuper or rolbypassrls, rolname from pg_roles "
+                           "where rolname = current_user").fetchone()
+        if row and not row[0]:
+            report(f"{side.label}: warning: {row[1]} does not bypass row security, so rows its policies "
+                   "hide are read as missing; read as a role with BYPASSRLS (postgres, on Supabase)")
         yield Opened(side, conn)
 
 

@@ -133,10 +133,11 @@ def compare_suite(result: CompareResult) -> Suite:
     for kind in result.kinds:
         found = result.of_kind(kind)
         taken = [f"ignored: {d} ({e.reason})" for d, e in result.ignored_of_kind(kind)]
-        failure = "\n".join(str(d) for d in found) if found else None
-        cases.append(Case(kind, group, None, failure, output="\n".join(taken) or None,
-                          message=f"{plural(len(found), 'difference')} between {result.a} and {result.b}"
-                          if found else None))
+        case = Case(kind, group, None, output="\n".join(taken) or None)
+        if found:
+            case.failure = "\n".join(str(d) for d in found)
+            case.message = f"{plural(len(found), 'difference')} between {result.a} and {result.b}"
+        cases.append(case)
     cases += [Case(f"unused ignore {e.object}", f"{group}.ignore",
                    failure=f"the entry ({e.reason}) matches no difference; remove it from [compare] ignore")
               for e in result.unused]

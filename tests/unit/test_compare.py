@@ -197,3 +197,11 @@ def test_the_junit_suite_has_a_case_per_kind(tmp_path):
     assert found["data"].find("system-out") is None and found["data"].find("failure") is None
     assert found["unused ignore old"].find("failure").text == (
         "the entry (stale) matches no difference; remove it from [compare] ignore")
+
+
+@pytest.mark.parametrize("section", ["compare", "lint", "coverage", "bench", "environments"])
+def test_a_settings_section_that_is_not_a_table_is_refused(project, section):
+    (project / "dbharness.toml").write_text(f'{section} = "x"\n')
+    with pytest.raises(ConfigError) as refused:
+        config.load(project)
+    assert str(refused.value) == f"dbharness.toml [{section}] must be a table"
