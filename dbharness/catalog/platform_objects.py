@@ -19,7 +19,7 @@ Snapshot = dict[str, dict[str, object]]
 # The platform's schemas: their objects are Supabase's (or the local engine's stand-in for them),
 # compared only where a project writes into them (the kinds below).
 PLATFORM_SCHEMAS = tuple(s for s in rules.PLATFORM_SCHEMAS if s != "information_schema") + (
-    "_realtime", "_analytics", "pgsodium_masks", "graphql")
+    "_realtime", "_analytics", "pgsodium_masks", "graphql", "pgmq_public")
 
 # Every privilege of an ACL, the owner's own included: a revoke shows as what is left.
 _FULL_ACL = "(select coalesce(string_agg(a.txt, ', ' order by a.txt), '') from (select " \
