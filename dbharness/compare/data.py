@@ -101,6 +101,13 @@ def _build_time(conn: psycopg.Connection, table: Table, window: Window) -> set[s
     return {col for (col, _), yes in zip(times, held, strict=True) if yes}
 
 
+def _held(sides: Sides, pair: Pair, col: str) -> bool:
+    """True when a built side holds a value in the column."""
+    query = psql.SQL("select exists (select from {} where {} is not null)")
+    return any(_one(o.conn, query.format(t.ident, psql.Identifier(col)))[0]
+               for o, t in zip(sides, pair, strict=True) if o.window is not None)
+
+
 def _random(sides: Sides, pair: Pair, cols: list[str]) -> set[str]:
     """Between two builds, the uuid columns whose values no row of the other build has: made by
     gen_random_uuid() in a migration or the seed, so new on every build."""
@@ -190,7 +197,7 @@ def _compare_table(sides: Sides, pair: Pair) -> tuple[list[Difference], list[str
     for opened, table in zip(sides, pair, strict=True):
         if opened.window is not None:
             timed |= _build_time(opened.conn, table, opened.window)
-    salted = {c for c in SALTED.get(pair[0].name, ()) if c in common}
+    salted = {c for c in SALTED.get(pair[0].name, ()) if c in common and _held(sides, pair, c)}
     random = _random(sides, pair, [c for c in common if c not in timed])
     notes = [_note(pair[0].name, [c for c in common if c in left], why)
              for left, why in ((timed, TIMED), (salted, SALTED_WHY), (random, RANDOM)) if left]
