@@ -13,17 +13,18 @@ these calls. Errors cross it as `HarnessError` children, each with its own exit 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dbharness import config, project_files
-from dbharness.config import Settings
+from dbharness.config import CompareIgnore, Settings
 from dbharness.errors import ConfigError
 from dbharness.progress import Progress, quiet
 
 if TYPE_CHECKING:  # each verb imports what it runs, so a run imports only what it uses
+    from dbharness.compare import CompareResult
     from dbharness.coverage.pins import Coverage
     from dbharness.deploy.plan import Ask, Status
     from dbharness.deploy.promote import PromoteResult
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # each verb imports what it runs, so a run imports only what 
     from dbharness.tools.init import Initialized
     from dbharness.tools.scaffold import Scaffold
 
-__all__ = ["CoverageResult", "EnvironmentStatus", "Settings", "clean", "coverage", "init", "lint",
+__all__ = ["CoverageResult", "EnvironmentStatus", "Settings", "clean", "compare", "coverage", "init", "lint",
            "promote", "rollback", "rollback_check", "scaffold_tests", "settings", "setup", "status", "test"]
 
 
@@ -93,6 +94,16 @@ def rollback_check(settings: Settings, *, from_version: str | None = None, only:
 
 
     return rollback_checks.check(settings, from_version=from_version, only=only, report=report)
+
+
+def compare(settings: Settings, a: str, b: str, *, ignore: Iterable[str | CompareIgnore] = (),
+            report: Progress = quiet) -> CompareResult:
+    """Build (or read, for env:NAME) both sides, each one of migrations, migrations@VERSION, a
+    folder of SQL files or env:NAME, and compare everything a Supabase project can change; ignore
+    (and the settings' [compare] ignore) takes known differences. See CompareResult.failed."""
+    from dbharness import compare as comparison
+
+    return comparison.compare(settings, a, b, ignore=ignore, report=report)
 
 
 @dataclass(frozen=True)

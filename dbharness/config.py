@@ -11,6 +11,7 @@ from typing import Any
 
 from dbharness import config_values as values_of
 from dbharness.config_values import (
+    CompareIgnore,
     CoverageSettings,
     Environment,
     LintException,
@@ -20,8 +21,8 @@ from dbharness.config_values import (
 from dbharness.errors import ConfigError
 from dbharness.project_files import SettingsSource, settings_source, supabase_config, urls
 
-__all__ = ["ENGINES", "CoverageSettings", "Environment", "LintException", "LockScenario", "Settings",
-           "Storage", "duration_seconds", "load"]
+__all__ = ["ENGINES", "CompareIgnore", "CoverageSettings", "Environment", "LintException", "LockScenario",
+           "Settings", "Storage", "duration_seconds", "load"]
 
 ENGINES = ("local", "docker", "auto")  # every engine, for settings, --engine and messages
 DEFAULT_IMAGE = "supabase/postgres:15.8.1.085"  # the PostgreSQL 15 tag the Supabase CLI pins
@@ -62,6 +63,7 @@ class Settings:
     seed_after: str | None = None
     environments: dict[str, Environment] = field(default_factory=dict)
     lint_exceptions: tuple[LintException, ...] = ()
+    compare_ignore: tuple[CompareIgnore, ...] = ()  # differences dbharness compare takes as known
     rollback_excluded_rules: tuple[str, ...] = ()
     bench: LockScenario | None = None
     test_paths: tuple[str, ...] | None = None  # None: see pgtap_patterns
@@ -178,6 +180,8 @@ def _read(raw: dict[str, Any], source: SettingsSource) -> dict[str, Any]:
     lint = _table(raw, "lint", source)
     values["lint_exceptions"] = values_of.lint_exceptions(lint, source.where("lint"))
     values.update(values_of.lint_choices(lint, source.where("lint")))
+    values["compare_ignore"] = values_of.compare_ignores(_table(raw, "compare", source),
+                                                        source.where("compare"))
     values["bench"] = values_of.bench(_table(raw, "bench", source), source.where("bench"))
     values["coverage"] = values_of.coverage(_table(raw, "coverage", source), source.where("coverage"))
     values["stub_extensions"] = values_of.names(raw, "stub_extensions", f"{where} stub_extensions",

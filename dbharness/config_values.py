@@ -36,6 +36,15 @@ class LintException:
 
 
 @dataclass(frozen=True)
+class CompareIgnore:
+    """A difference dbharness compare takes as known: the object (a glob, as the line names it),
+    and the reason."""
+
+    object: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class LockScenario:
     """The lock benchmark of a project, as data: what to load, which table to write and watch.
 
@@ -126,6 +135,22 @@ def lint_exceptions(raw: dict[str, Any], where: str) -> tuple[LintException, ...
                 "every exception needs a rule, a target and a reason"
             )
         items.append(LintException(spec["rule"], spec["target"], spec["reason"]))
+    return tuple(items)
+
+
+def compare_ignores(raw: dict[str, Any], where: str) -> tuple[CompareIgnore, ...]:
+    """[compare] ignore: each an object and a reason."""
+    specs = raw.get("ignore", [])
+    if not isinstance(specs, list) or not all(isinstance(x, dict) for x in specs):
+        raise ConfigError(f"{where} ignore must be a list of tables: "
+                          'ignore = [{ object = "...", reason = "..." }]')
+    items = []
+    for i, spec in enumerate(specs):
+        missing = [k for k in ("object", "reason") if not spec.get(k)]
+        if missing:
+            raise ConfigError(f"{where} ignore[{i}] lacks {', '.join(missing)}: every entry needs "
+                              "an object and a reason")
+        items.append(CompareIgnore(str(spec["object"]), str(spec["reason"])))
     return tuple(items)
 
 

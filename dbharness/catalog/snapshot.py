@@ -33,6 +33,7 @@ QUERIES: dict[str, str] = {
       select n.nspname || '.' || c.relname, json_build_object(
         'kind', c.relkind, 'rls enabled', c.relrowsecurity, 'rls forced', c.relforcerowsecurity,
         'options', c.reloptions, 'privileges', {_ACL.format(col='c.relacl')},
+        'replica identity', case when c.relkind in ('r', 'p') then c.relreplident end,
         'comment', obj_description(c.oid, 'pg_class'),
         'view definition', case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end)
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -67,8 +68,9 @@ QUERIES: dict[str, str] = {
     "policy": f"""
       select n.nspname || '.' || c.relname || '.' || p.polname, json_build_object(
         'command', p.polcmd, 'permissive', p.polpermissive,
-        'roles', (select string_agg(case r when 0 then 'public' else r::regrole::text end, ', ' order by 1)
-                  from unnest(p.polroles) r),
+        'roles', (select string_agg(x.name, ', ' order by x.name)  -- a set: the order written is lost
+                  from (select case r when 0 then 'public' else r::regrole::text end
+                        from unnest(p.polroles) r) x(name)),
         'using', pg_get_expr(p.polqual, p.polrelid), 'with check', pg_get_expr(p.polwithcheck, p.polrelid),
         'comment', obj_description(p.oid, 'pg_policy'))
       from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
@@ -82,21 +84,29 @@ QUERIES: dict[str, str] = {
       where {_SCHEMAS} and p.prokind in ('f', 'p', 'w') and {NOT_EXTENSION.format(oid='p.oid')}""",
     "trigger": f"""
       select n.nspname || '.' || c.relname || '.' || t.tgname, json_build_object(
-        'definition', pg_get_triggerdef(t.oid), 'enabled', t.tgenabled)
+        'definition', pg_get_triggerdef(t.oid), 'enabled', t.tgenabled,
+        'comment', obj_description(t.oid, 'pg_trigger'))
       from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
       where {_SCHEMAS} and not t.tgisinternal""",
     "sequence": f"""
       select n.nspname || '.' || c.relname, json_build_object(
         'type', s.seqtypid::regtype::text, 'start', s.seqstart, 'increment', s.seqincrement,
-        'min', s.seqmin, 'max', s.seqmax, 'cycle', s.seqcycle,
-        'privileges', {_ACL.format(col='c.relacl')})
+        'min', s.seqmin, 'max', s.seqmax, 'cycle', s.seqcycle, 'cache', s.seqcache,
+        'privileges', {_ACL.format(col='c.relacl')}, 'comment', obj_description(c.oid, 'pg_class'))
       from pg_sequence s join pg_class c on c.oid = s.seqrelid join pg_namespace n on n.oid = c.relnamespace
       where {_SCHEMAS} and {NOT_EXTENSION.format(oid='c.oid')}""",
     "type": f"""
       select n.nspname || '.' || t.typname, json_build_object(
         'kind', t.typtype,
         'labels', (select string_agg(e.enumlabel, ', ' order by e.enumsortorder)
-                   from pg_enum e where e.enumtypid = t.oid))
+                   from pg_enum e where e.enumtypid = t.oid),
+        'base type', case when t.typtype = 'd' then format_type(t.typbasetype, t.typtypmod) end,
+        'default', pg_get_expr(t.typdefaultbin, 0), 'not null', t.typnotnull,
+        'attributes', (select string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', '
+                                         order by a.attnum)
+                       from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0
+                         and not a.attisdropped),
+        'comment', obj_description(t.oid, 'pg_type'))
       from pg_type t join pg_namespace n on n.oid = t.typnamespace
       where {_SCHEMAS} and t.typtype in ('e', 'd', 'c')
         and not exists (select 1 from pg_class c where c.oid = t.typrelid and c.relkind <> 'c')

@@ -127,6 +127,16 @@ def _rollback_check(args: Args, out: Output) -> int:
     return CheckFailed.exit_code if result.failed else 0
 
 
+def _compare(args: Args, out: Output) -> int:
+    settings = settings_of(args, out)
+    path = junit_path(settings, args["junit"], "compare")
+    out.owns(path)
+    result = api.compare(settings, args["a"], args["b"], ignore=args["ignore"], report=out.say)
+    out.say(*console.compare_lines(result, settings.where("compare") + " ignore"))
+    out.wrote(junit.write(path, [junit.compare_suite(result)]))
+    return CheckFailed.exit_code if result.failed else 0
+
+
 def _coverage(args: Args, out: Output) -> int:
     settings = settings_of(args, out)
     path = junit_path(settings, args["junit"], "coverage")
@@ -272,6 +282,18 @@ VERBS: tuple[Verb, ...] = (
          _rollback_check, (Option("from", "check this version and the newer ones", metavar="VERSION"),
                            Option("only", "check only this version", metavar="VERSION"), ENGINE,
                            Option("junit", JUNIT.format("rollback"), metavar="PATH"))),
+    Verb("compare", "prove two builds (a squash, a declarative schema, an environment) are the same",
+         "Build each side on a throwaway server (migrations, migrations@VERSION, or a folder of SQL "
+         "files applied in name order, with the project's seed) or read it (env:NAME, read only), "
+         "and compare the catalog of the user schemas, buckets, cron jobs, triggers on auth and "
+         "storage tables, publications, grants and default privileges, extensions, settings and "
+         "the data the seed or the migrations wrote. Prints each difference; fails on any.",
+         _compare, (Option("a", "one side: migrations, migrations@VERSION, env:NAME or a folder",
+                           positional=True, metavar="A"),
+                    Option("b", "the other side, the same way", positional=True, metavar="B"),
+                    Option("ignore", "a known difference to take (repeatable): the object as a line "
+                           "names it, or a glob", "list", metavar="OBJECT"), ENGINE,
+                    Option("junit", JUNIT.format("compare"), metavar="PATH"))),
     Verb("coverage", "which facts of the schema the pgTAP suite pins",
          "Every column, type, nullability, default, key, index, check, policy, privilege and "
          "function of the migrated schema, and the first assertion that pins each.",

@@ -9,6 +9,7 @@ from dbharness.suite.tapresults import FileResult, Totals
 from dbharness.words import plural
 
 if TYPE_CHECKING:  # result types of the tasks, formatted here at the edge
+    from dbharness.compare.result import CompareResult
     from dbharness.config import Settings
     from dbharness.coverage.pins import Coverage
     from dbharness.deploy.plan import Status
@@ -92,6 +93,27 @@ def rollback_summary(result: RollbackCheckResult) -> list[str]:
     skipped = len(result.skipped)
     counts = f"{result.passed} passed, {len(result.failed)} failed"
     return [f"rollback-check in {result.seconds:.2f}s", counts + (f", {skipped} skipped" if skipped else "")]
+
+
+def compare_lines(result: CompareResult, where: str = "[compare] ignore") -> list[str]:
+    """dbharness compare: each difference (as rollback-check prints them, grouped by object), the
+    ignored ones with their reasons, unused entries, what was left out, then the closing lines
+    (the last is 'N passed, N failed' over the kinds compared)."""
+    lines = [str(d) for d in result.differences]
+    lines += [f"  ignored: {d} ({e.reason})" for d, e in result.ignored]
+    lines += [f"warning: unused ignore: {e.object} ({e.reason}) matches no difference; remove it from "
+              f"{where}" for e in result.unused]
+    lines += [f"  note: {note}" for note in result.notes]
+    sides = f"compare: {result.a} and {result.b}"
+    if result.failed:
+        verdict = (f"{sides} differ: {plural(len(result.differences), 'difference')} in "
+                   f"{', '.join(result.failed_kinds)}")
+    else:
+        known = f", {plural(len(result.ignored), 'known difference')} ignored" if result.ignored else ""
+        verdict = f"{sides} are equal ({plural(result.compared, 'object')}{known})"
+    failed = len(result.failed_kinds)
+    return [*lines, verdict, f"compare in {result.seconds:.2f}s",
+            f"{len(result.kinds) - failed} passed, {failed} failed"]
 
 
 def status_lines(target: object, st: Status) -> list[str]:

@@ -14,8 +14,10 @@ from xml.etree import ElementTree
 
 from dbharness.errors import ConfigError
 from dbharness.suite.tapresults import FileResult
+from dbharness.words import plural
 
 if TYPE_CHECKING:  # result types of the tasks, converted here at the edge
+    from dbharness.compare.result import CompareResult
     from dbharness.coverage.pins import Coverage
     from dbharness.deploy.promote import PromoteResult
     from dbharness.lint.checks import LintReport
@@ -121,6 +123,25 @@ def steps_suite(name: str, group: str, steps: list[Step]) -> Suite:
 def rollback_suite(result: RollbackCheckResult) -> Suite:
     """reports/junit/rollback.xml: one case per step of the check."""
     return steps_suite("rollback-check", "rollback", result.steps)
+
+
+def compare_suite(result: CompareResult) -> Suite:
+    """reports/junit/compare.xml: one case per kind of object, failed by its differences (the
+    ignored ones are its output), and one failed case per ignore entry that took nothing."""
+    group = "compare"
+    cases = []
+    for kind in result.kinds:
+        found = result.of_kind(kind)
+        taken = [f"ignored: {d} ({e.reason})" for d, e in result.ignored_of_kind(kind)]
+        case = Case(kind, group, None, output="\n".join(taken) or None)
+        if found:
+            case.failure = "\n".join(str(d) for d in found)
+            case.message = f"{plural(len(found), 'difference')} between {result.a} and {result.b}"
+        cases.append(case)
+    cases += [Case(f"unused ignore {e.object}", f"{group}.ignore",
+                   failure=f"the entry ({e.reason}) matches no difference; remove it from [compare] ignore")
+              for e in result.unused]
+    return Suite("compare", cases, result.seconds)
 
 
 def lint_suite(report: LintReport) -> Suite:

@@ -62,6 +62,11 @@ rollback_excluded_rules = []
 # Accepted findings, each with a reason: { rule = "...", target = "...", reason = "..." }.
 exceptions = []
 
+[compare]
+# Differences `dbharness compare` takes as known, each with a reason: { object = "...",
+# reason = "..." }, the object as a line names it ("pg_graphql (extension)") or a glob.
+ignore = []
+
 [coverage]
 # The schemas whose facts (columns, defaults, keys, indexes, policies, grants) the suite should pin.
 schemas = ["public"]

@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("suite",),  # pgTAP files, running them, their TAP
     ("builder",),  # building a database: apply, history, the one build path
     ("catalog",),  # snapshots and facts of the catalog
-    ("lint", "coverage", "rollback_check"),
+    ("lint", "coverage", "rollback_check", "compare"),
     ("testrun",),
     ("deploy", "watch"),
     ("benchmarks", "tools"),
