@@ -175,7 +175,8 @@ def fingerprint(conn: psycopg.Connection, picture: Snapshot,
     result: Fingerprint = {}
     for table in sorted(tables):
         cols = [k.split(" ", 1)[1][len(table) + 1:] for k in sorted(
-            source, key=lambda k: source[k].get("position", 0)) if k.startswith(f"column {table}.")]
+            source, key=lambda k: int(str(source[k].get("position", 0))))
+            if k.startswith(f"column {table}.")]
         if cols:
             result[table] = _table_data(conn, table, cols)
     return result
