@@ -213,7 +213,10 @@ def run_steps(r: Runner, p: Scope, stack: ExitStack, engine: str | None = None,
     with r.step("pgTAP suite after re-apply") as check:
         # the rollbacks dropped the seed's rows with their tables: the suite gets the rows back
         with database.connect(r.server.conninfo(admin=True)) as admin:  # type: ignore[union-attr]
-            put_back = rows.restore(admin, r.saved)  # type: ignore[arg-type]
+            try:
+                put_back = rows.restore(admin, r.saved)  # type: ignore[arg-type]
+            except psycopg.Error as exc:
+                raise Differs(f"the build's rows could not be put back: {str(exc).strip()}") from exc
         r.run_suite(check)
         check.output = f"{check.output} (on the rows of the build, put back in {put_back} tables)"
 

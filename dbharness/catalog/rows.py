@@ -58,29 +58,33 @@ def save(admin: psycopg.Connection, picture: snapshot.Snapshot) -> Saved:
     return saved
 
 
-def _exists(cur: psycopg.Cursor, schema: str, name: str) -> bool:
-    row = cur.execute("select to_regclass(format('%%I.%%I', %s::text, %s::text)) is not null",
-                      (schema, name)).fetchone()
-    return bool(row and row[0])
+def _columns(cur: psycopg.Cursor, schema: str, name: str) -> set[str] | None:
+    """The stored columns a table has now, or None when it is gone."""
+    found = cur.execute(
+        "select a.attname from pg_catalog.pg_attribute a where a.attrelid = "
+        "to_regclass(format('%%I.%%I', %s::text, %s::text)) and a.attnum > 0 and not a.attisdropped "
+        "and a.attgenerated = ''", (schema, name)).fetchall()
+    return {r[0] for r in found} or None
 
 
 def restore(admin: psycopg.Connection, saved: Saved) -> int:
     """Put the saved rows back in place of what the tables hold now, with triggers and foreign
     key checks off (session_replication_role = replica: the rows were consistent when saved), and
-    set the sequences back; returns the number of tables rewritten (a table that is gone is
-    left out: the schema comparison says so)."""
+    set the sequences back; returns the number of tables rewritten (a table that is gone, or
+    lacks a saved column, is left as it is: the schema comparison says why)."""
     rewritten = 0
     with admin.transaction(), admin.cursor() as cur:
         cur.execute("set local session_replication_role = replica")
         for (schema, name), (cols, data) in saved.tables.items():
-            if not _exists(cur, schema, name):
+            if not set(cols) <= (_columns(cur, schema, name) or set()):
                 continue
             cur.execute(psql.SQL("delete from {}.{}").format(psql.Identifier(schema), psql.Identifier(name)))
             with cur.copy(psql.SQL("copy {} from stdin").format(_target(schema, name, cols))) as copy:
                 copy.write(data)
             rewritten += 1
         for (schema, name), value in saved.sequences.items():
-            if _exists(cur, schema, name):
+            if cur.execute("select to_regclass(format('%%I.%%I', %s::text, %s::text))",
+                           (schema, name)).fetchone()[0] is not None:  # type: ignore[index]
                 # a sequence never used goes back to its start, as it was
                 cur.execute("select pg_catalog.setval(s.seqrelid, coalesce(%s, s.seqstart), %s) "
                             "from pg_catalog.pg_sequence s where s.seqrelid = "

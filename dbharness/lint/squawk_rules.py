@@ -74,10 +74,10 @@ RULES: dict[str, str] = {
     "ban-create-domain-with-constraint": LATER,
     "prefer-bigint-over-int": LATER, "prefer-bigint-over-smallint": LATER,  # ids run out later
     "prefer-identity": LATER, "prefer-text-field": LATER, "prefer-timestamp-tz": LATER,
-    "prefer-timestamptz": LATER, "prefer-big-int": LATER, "ban-char-field": LATER,
+    "prefer-timestamptz": LATER, "ban-char-field": LATER,
     "prefer-robust-stmts": STYLE,  # a failed file leaves nothing behind here (one transaction)
     "identifier-too-long": STYLE,  # PostgreSQL truncates the name, and says so
-    "require-enum-value-ordering": STYLE, "require-table-schema": STYLE, "unused-ignore": STYLE,
+    "require-enum-value-ordering": STYLE, "require-table-schema": STYLE,
     # the harness sets lock_timeout and statement_timeout around every file it applies
     "require-timeout-settings": HARNESS, "require-lock-timeout": HARNESS,
     "require-statement-timeout": HARNESS,
