@@ -129,10 +129,22 @@ class Runner:
     settings: Settings
     report: Progress
     steps: list[Step]
-    server: Server | None = None
+    server: Server | None = None  # set by the build step, as the three below
     conn: psycopg.Connection | None = None
     built: snapshot.Snapshot = field(default_factory=dict)  # the catalog right after the build
-    saved: rows.Saved | None = None  # the rows right after the build
+    saved: rows.Saved = field(default_factory=rows.Saved)  # the rows right after the build
+
+    @property
+    def db(self) -> psycopg.Connection:
+        """The connection to the built database (the build step made it)."""
+        assert self.conn is not None, "the build step runs first"
+        return self.conn
+
+    @property
+    def where(self) -> Server:
+        """The server of the built database (the build step started it)."""
+        assert self.server is not None, "the build step runs first"
+        return self.server
 
     @contextmanager
     def step(self, name: str, fatal: bool = True) -> Iterator[Step]:
@@ -155,12 +167,12 @@ class Runner:
 
     def apply(self, files: list[MigrationFile], direction: str) -> None:
         """Apply files up or down, each as the Supabase CLI does (history included)."""
-        apply_files(self.conn, files, database.timeouts(self.settings), direction, self.report)
+        apply_files(self.db, files, database.timeouts(self.settings), direction, self.report)
 
     def run_suite(self, check: Step) -> None:
         """The project's pgTAP suite; a failing file fails the step."""
         paths = testfiles.discover(self.settings.root, self.settings.pgtap_patterns)
-        results = pgtap.run_files(self.server.conninfo(), paths, 2, self.settings.test_timeout,  # type: ignore[union-attr]
+        results = pgtap.run_files(self.where.conninfo(), paths, 2, self.settings.test_timeout,
                                   root=self.settings.root)
         total = totals(results)
         check.output = total.line()
@@ -194,7 +206,7 @@ def run_steps(r: Runner, p: Scope, stack: ExitStack, engine: str | None = None,
     """The check itself, step by step; raises StepFailed at the first fatal step that fails."""
     _build(r, stack, engine, make)
     with r.step("reference: the migrations before each rollback, without the seed") as check:
-        ref = reference.build(r.server, r.settings, p.ups, {u.version for u, _ in p.pairs})  # type: ignore[arg-type]
+        ref = reference.build(r.where, r.settings, p.ups, {u.version for u, _ in p.pairs})
         left_out = reference.not_the_migrations(ref.after_all, r.built)
         check.output = reference.describe(ref, left_out)
     with r.step("pgTAP suite after up") as check:
@@ -209,12 +221,12 @@ def run_steps(r: Runner, p: Scope, stack: ExitStack, engine: str | None = None,
     with r.step("re-apply migrations (up, down, up)"):
         r.apply([u for u, _ in p.pairs + p.unchecked], "up")
     with r.step("schema after re-apply equals the migrations", fatal=False) as check:
-        _compare(check, ref.after_all, snapshot.take(r.conn), left_out, set())  # type: ignore[arg-type]
+        _compare(check, ref.after_all, snapshot.take(r.db), left_out, set())
     with r.step("pgTAP suite after re-apply") as check:
         # the rollbacks dropped the seed's rows with their tables: the suite gets the rows back
-        with database.connect(r.server.conninfo(admin=True)) as admin:  # type: ignore[union-attr]
+        with database.connect(r.where.conninfo(admin=True)) as admin:
             try:
-                put_back = rows.restore(admin, r.saved)  # type: ignore[arg-type]
+                put_back = rows.restore(admin, r.saved)
             except psycopg.Error as exc:
                 raise Differs(f"the build's rows could not be put back: {str(exc).strip()}") from exc
         r.run_suite(check)
@@ -224,7 +236,7 @@ def run_steps(r: Runner, p: Scope, stack: ExitStack, engine: str | None = None,
 def check_one(r: Runner, up: MigrationFile, down: MigrationFile, before: snapshot.Snapshot,
               left_out: set[str], reported: set[str]) -> None:
     """Fingerprint the rows, exercise, roll back one migration, compare with the reference."""
-    conn: psycopg.Connection = r.conn  # type: ignore[assignment]
+    conn = r.db
     with r.step(f"{up.stem}: fingerprint the rows, exercise the schema") as check:
         now = snapshot.take(conn)
         present = {k: v for k, v in before.items() if k in now}  # a newer rollback's loss is said there

@@ -24,6 +24,11 @@ class Saved:
     sequences: dict[tuple[str, str], int | None] = field(default_factory=dict)
 
 
+def _position(props: dict[str, object]) -> int:
+    value = props.get("position")
+    return value if isinstance(value, int) else 0
+
+
 def _tables(picture: snapshot.Snapshot) -> dict[tuple[str, str], list[str]]:
     """Plain tables (partitions included, partitioned parents not) and their stored columns."""
     found: dict[tuple[str, str], list[str]] = {}
@@ -32,7 +37,7 @@ def _tables(picture: snapshot.Snapshot) -> dict[tuple[str, str], list[str]]:
             schema, name = key.split(" ", 1)[1].split(".", 1)
             prefix = f"column {schema}.{name}."
             cols = sorted((k for k, v in picture.items() if k.startswith(prefix) and not v.get("generated")),
-                          key=lambda k: picture[k].get("position", 0))
+                          key=lambda k: _position(picture[k]))
             found[(schema, name)] = [k[len(prefix):] for k in cols]
     return found
 

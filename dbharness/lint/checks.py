@@ -167,8 +167,8 @@ def _lint_files(settings: Settings, ups: list[MigrationFile], downs: list[Migrat
             # a file wrapped in its own begin ... commit shows squawk its transaction itself
             files = [mf.path for mf in group if (mf.transactional and not mf.wrapped) is in_tx]
             for raw in _run_squawk(settings.root, files, in_tx, excluded_rules(settings, rollback)):
-                mf = by_path.get(raw["file"])
-                if mf is None or not judge.harmless(mf, rollback, raw["rule_name"], int(raw["line"]),
+                of = by_path.get(raw["file"])
+                if of is None or not judge.harmless(of, rollback, raw["rule_name"], int(raw["line"]),
                                                     int(raw.get("column") or 0)):
                     findings.append(_squawk_finding(raw, settings.root))
     return with_levels(findings, settings), [mf.shown for mf in ups + downs]
