@@ -217,7 +217,7 @@ def run_steps(r: Runner, p: Scope, stack: ExitStack, engine: str | None = None,
             check.skipped = f"newer than --only {p.only}: rolled back unchecked to reach it"
     reported: set[str] = set()
     for up, down in reversed(p.pairs):
-        check_one(r, up, down, ref.before[up.version], left_out, reported)
+        check_one(r, up, down, (ref.before[up.version], ref.written.get(up.version, {})), left_out, reported)
     with r.step("re-apply migrations (up, down, up)"):
         r.apply([u for u, _ in p.pairs + p.unchecked], "up")
     with r.step("schema after re-apply equals the migrations", fatal=False) as check:
@@ -233,20 +233,26 @@ def run_steps(r: Runner, p: Scope, stack: ExitStack, engine: str | None = None,
         check.output = f"{check.output} (on the rows of the build, put back in {put_back} tables)"
 
 
-def check_one(r: Runner, up: MigrationFile, down: MigrationFile, before: snapshot.Snapshot,
-              left_out: set[str], reported: set[str]) -> None:
-    """Fingerprint the rows, exercise, roll back one migration, compare with the reference."""
+def check_one(r: Runner, up: MigrationFile, down: MigrationFile,
+              expected: tuple[snapshot.Snapshot, dict[str, set[str]]], left_out: set[str],
+              reported: set[str]) -> None:
+    """Fingerprint the rows (those the migration writes itself left out), exercise, roll back one
+    migration, compare with the reference (expected: its catalog before the migration, and the
+    keys of the rows the migration writes)."""
+    before, written = expected
     conn = r.db
     with r.step(f"{up.stem}: fingerprint the rows, exercise the schema") as check:
         now = snapshot.take(conn)
         present = {k: v for k, v in before.items() if k in now}  # a newer rollback's loss is said there
         data = snapshot.fingerprint(conn, present)
+        own = reference.without_written(data, written)
         path = exercise_file(r.settings, up)
         if path is not None:
             _exercise(conn, path, up, r.settings)
         rows = sum(sum(t.rows.values()) for t in data.values())
-        check.output = (f"{rows} pre-existing rows in {len(data)} tables; exercise: "
-                        f"{path.name if path else 'none'}")
+        check.output = (f"{rows} pre-existing rows in {len(data)} tables"
+                        + (f" ({own} rows {up.stem} writes itself left out)" if own else "")
+                        + f"; exercise: {path.name if path else 'none'}")
     with r.step(f"{up.stem}: roll back"):
         r.apply([down], "down")
     with r.step(f"{up.stem}: schema equals the migrations before it", fatal=False) as check:
