@@ -249,3 +249,16 @@ def test_a_failing_seed_names_its_line_and_how_the_check_builds(server, tmp_path
     assert 'supabase/seed.sql:3: relation "public.missing" does not exist' in failed[0].failure
     assert "rollback-check builds the database as dbharness test does" in failed[0].failure
     assert len(failed) == 1  # nothing else could run
+
+
+def test_rows_the_migration_writes_itself_may_go_with_its_rollback(server, tmp_path):
+    up = UP + "insert into public.notes values (99, 'written by the migration');\n"
+    down = GOOD_DOWN + "delete from public.notes where id = 99;\n"
+    checks, failed = run_check(server, make_project(tmp_path / "own", down, up=up))
+    assert failed == []
+    exercised = next(s for s in checks if s.name == "2_change: fingerprint the rows, exercise the schema")
+    assert "(1 rows 2_change writes itself left out)" in exercised.output
+    _, failed = run_check(server, make_project(tmp_path / "seeded", down + "delete from public.notes where id = 1;\n",
+                                               up=up))
+    assert [s.name for s in failed] == ["2_change: pre-existing data intact"]
+    assert "public.notes: 1 of 1 pre-existing rows lost" in failed[0].failure
