@@ -15,19 +15,14 @@ from pathlib import Path
 from dbharness.builder import inputs, memo
 from dbharness.config import LintException, Settings, Storage
 from dbharness.errors import ConfigError, PrerequisiteError
-from dbharness.lint import gate, new_tables, plpgsql_check, security, transactions
+from dbharness.lint import gate, new_objects, plpgsql_check, security, squawk_rules, transactions
 from dbharness.paths import shown
 from dbharness.pg import psycopg
 from dbharness.sql.migrations import MigrationFile, discover
 
 LEVELS = ("error", "warn", "info")
 # The harness sets lock_timeout and statement_timeout around every file it applies.
-HARNESS_SETS = ("require-timeout-settings", "require-lock-timeout", "require-statement-timeout")
-# Rules about style, not about what a migration does to a live database: warnings, not errors.
-STYLE_RULES = frozenset({"prefer-big-int", "prefer-bigint-over-int", "prefer-bigint-over-smallint",
-                         "prefer-identity", "prefer-text-field", "prefer-timestamptz",
-                         "prefer-robust-stmts", "ban-char-field",
-                         "identifier-too-long"})  # PostgreSQL truncates the name, and says so
+HARNESS_SETS = squawk_rules.HARNESS_SETS
 IGNORE_RE = re.compile(r"--\s*squawk-ignore(?:-file)?\b(?P<rest>.*)$")
 
 
@@ -125,7 +120,7 @@ def _run_squawk(root: Path, files: list[Path], in_transaction: bool, exclude: li
 def _squawk_finding(raw: dict, root: Path) -> Finding:
     target = f"{shown(Path(raw['file']), root)}:{int(raw['line']) + 1}"  # squawk counts lines from 0
     fix = raw.get("help") or f"see https://squawkhq.com/docs/{raw['rule_name']}"
-    level = "warn" if raw["rule_name"] in STYLE_RULES else "error"
+    level = squawk_rules.level(raw["rule_name"])
     return Finding(level, f"squawk:{raw['rule_name']}", target, raw["message"], fix)
 
 
@@ -140,30 +135,11 @@ def _ignore_without_reason(mf: MigrationFile) -> list[Finding]:
     return found
 
 
-def _in_use(findings: list[Finding], files: list[MigrationFile],
-            new_from: list[MigrationFile]) -> list[Finding]:
-    """The findings without the lock and data-loss rules on tables no one can be using yet:
-    created earlier in the same file, or by an earlier file of new_from (a promotion's pending
-    files, which the target does not have)."""
-    by_name = {mf.shown: mf for mf in files}
-    order = [mf.version for mf in new_from]
-    kept = []
-    for f in findings:
-        path, _, line = f.target.rpartition(":")
-        mf = by_name.get(path)
-        if mf is not None and f.rule.removeprefix("squawk:") in new_tables.TABLE_RULES and line.isdigit():
-            at = order.index(mf.version) if mf.version in order else 0
-            earlier = new_from[:at]
-            if new_tables.on_new_table(mf, int(line), new_tables.created_by(earlier)):
-                continue
-        kept.append(f)
-    return kept
-
-
 def lint_files(settings: Settings,
                new_from: list[MigrationFile] | None = None) -> tuple[list[Finding], list[str]]:
-    """squawk findings (1-based lines) and ignore comments without reasons, for every file; lock
-    rules only on tables in use (see _in_use; new_from: the files the target does not have yet).
+    """squawk findings (1-based lines) and ignore comments without reasons, for every file; the
+    lock and data-loss rules only on objects the target already has (new_objects.Judge; new_from:
+    the files the target does not have yet).
     Kept by content: the files, .squawk.toml, squawk itself, the settings and the harness."""
     ups = discover(settings.migrations_dir, settings.root)
     downs = discover(settings.rollbacks_dir, settings.root)
@@ -184,15 +160,18 @@ def _lint_files(settings: Settings, ups: list[MigrationFile], downs: list[Migrat
     for mf in ups + downs:
         findings.extend(_ignore_without_reason(mf))
     findings.extend(Finding(*found) for found in transactions.run(settings, ups + downs))
-    for group, exclude in ((ups, excluded_rules(settings, False)),
-                           (downs, excluded_rules(settings, True))):
+    judge = new_objects.Judge(ups, new_from or [])
+    for group, rollback in ((ups, False), (downs, True)):
+        by_path = {str(mf.path): mf for mf in group}
         for in_tx in (True, False):
             # a file wrapped in its own begin ... commit shows squawk its transaction itself
             files = [mf.path for mf in group if (mf.transactional and not mf.wrapped) is in_tx]
-            found = _run_squawk(settings.root, files, in_tx, exclude)
-            findings.extend(_squawk_finding(r, settings.root) for r in found)
-    findings = with_levels(_in_use(findings, ups + downs, new_from or []), settings)
-    return findings, [mf.shown for mf in ups + downs]
+            for raw in _run_squawk(settings.root, files, in_tx, excluded_rules(settings, rollback)):
+                of = by_path.get(raw["file"])
+                if of is None or not judge.harmless(of, rollback, raw["rule_name"], int(raw["line"]),
+                                                    int(raw.get("column") or 0)):
+                    findings.append(_squawk_finding(raw, settings.root))
+    return with_levels(findings, settings), [mf.shown for mf in ups + downs]
 
 
 def with_levels(findings: list[Finding], settings: Settings) -> list[Finding]:

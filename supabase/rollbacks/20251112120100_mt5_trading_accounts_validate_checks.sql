@@ -8,12 +8,15 @@
 set local lock_timeout = '5s';
 
 alter table public.trading_accounts
+  -- squawk-ignore ban-drop-constraint -- re-added NOT VALID in this same statement, as 20251112120000 left it
   drop constraint trading_accounts_connection_status_check,
   add constraint trading_accounts_connection_status_check
     check (connection_status in ('connected', 'disconnected', 'error', 'active')) not valid,
+  -- squawk-ignore ban-drop-constraint -- re-added NOT VALID in this same statement, as 20251112120000 left it
   drop constraint trading_accounts_sync_failure_count_check,
   add constraint trading_accounts_sync_failure_count_check
     check (sync_failure_count >= 0) not valid,
+  -- squawk-ignore ban-drop-constraint -- re-added NOT VALID in this same statement, as 20251112120000 left it
   drop constraint trading_accounts_broker_server_time_offset_check,
   add constraint trading_accounts_broker_server_time_offset_check
     check (broker_server_time_offset between -50400 and 50400) not valid;

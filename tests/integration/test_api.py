@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dbharness import config
 from dbharness.builder import database
 from tests.support import REPO, stands_for_a_real_environment
 
@@ -26,7 +27,8 @@ def test_the_readme_script_runs_and_reads_the_results(tmp_path: Path, server):
     shutil.copytree(REPO / "tests" / "projects" / "stranger", project)
     script = readme_script().replace("path/to/project", str(project))
     assert len(script.strip().splitlines()) <= 12
-    with database.scratch(server, "api_staging") as staging:
+    platform_only = database.Recipe(migrations=False, seed=False, pgtap=False)  # auth, storage, roles
+    with database.scratch(server, "api_staging", config.load(project), platform_only) as staging:
         stands_for_a_real_environment(server, staging.dbname)
         env = {k: v for k, v in os.environ.items() if k != "DBHARNESS_ROOT"}
         env["STAGING_DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:{server.port}/{staging.dbname}"

@@ -168,15 +168,109 @@ def test_squawk_ignore_needs_a_reason_on_the_same_line(squawk_project):
     assert [(f.rule, f.target.rsplit(":", 1)[1]) for f in findings] == [("squawk-ignore-without-reason", "2")]
 
 
-def test_rollbacks_may_drop_what_their_up_added(squawk_project):
-    (squawk_project / "pyproject.toml").write_text(
-        '[tool.dbharness.lint]\nrollback_excluded_rules = ["ban-drop-column"]\n')
+def test_rollbacks_may_drop_what_their_up_added_with_no_setting(squawk_project):
     (squawk_project / "supabase/migrations/2_col.sql").write_text(
         "set lock_timeout = '1s';\nalter table public.t add column b int;\n")
     (squawk_project / "supabase/rollbacks/2_col.sql").write_text(
         "set lock_timeout = '1s';\nalter table public.t drop column b;\n")
     findings, _ = checks.lint_files(config.load(squawk_project))
     assert findings == []
+
+
+def test_a_rollback_dropping_an_older_column_is_an_error_unless_the_project_excludes_the_rule(squawk_project):
+    (squawk_project / "supabase/migrations/2_col.sql").write_text(
+        "set lock_timeout = '1s';\nalter table public.t add column b int;\n")
+    (squawk_project / "supabase/rollbacks/2_col.sql").write_text(
+        "set lock_timeout = '1s';\nalter table public.t drop column b,\n  drop column a;\n")
+    findings, _ = checks.lint_files(config.load(squawk_project))
+    assert [(f.level, f.rule, f.target) for f in findings] == [
+        ("error", "squawk:ban-drop-column", "supabase/rollbacks/2_col.sql:3")]  # a, not b
+    with open(squawk_project / "pyproject.toml", "a") as f:
+        f.write('[tool.dbharness.lint]\nrollback_excluded_rules = ["ban-drop-column"]\n')
+    assert checks.lint_files(config.load(squawk_project))[0] == []
+
+
+# One statement per rule of squawk 2.70 (opt-in rules included), to see that every rule the
+# installed squawk reports has a class in squawk_rules.
+EVERY_RULE = """create table public.t (id int primary key, a int, b varchar(10), c char(3), d timestamp, e serial, s smallint);
+create index t_a on public.t (a);
+drop index public.t_a;
+alter table public.t add constraint t_chk check (a > 0);
+alter table public.t add column g uuid default gen_random_uuid();
+alter table public.t add constraint t_fk foreign key (a) references public.t (id);
+alter table public.t alter column a type bigint;
+alter table public.t add column h int not null;
+alter table public.t add column i serial primary key;
+alter table public.t rename column a to aa;
+alter table public.t rename to tt;
+alter table public.t add constraint t_u unique (a);
+drop database foo;
+alter table public.t drop column b;
+drop table public.t;
+alter table public.t alter column a drop not null;
+create domain public.dd as int check (value > 0);
+alter domain public.dd add constraint dd_c check (value > 1);
+truncate public.t cascade;
+alter type public.en add value 'c';
+alter table public.t detach partition public.t1;
+reindex index public.t_a;
+create table t_no_schema (id int);
+create table public.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa (id int);
+update public.t set a = 1, a = 2;
+drop view public.v;
+drop function public.f();
+drop type public.en;
+drop schema s;
+drop sequence public.sq;
+drop domain public.dd;
+alter table public.t drop constraint t_chk;
+alter table public.t alter column z drop expression;
+alter table public.t rename constraint x to y;
+alter table public.t set schema other;
+alter table public.t alter column id drop identity;
+drop extension pgcrypto;
+alter table public.t alter column z set expression as (1);
+alter table public.t alter column a set default 5;
+alter table public.t alter column a drop default;
+alter table public.t disable trigger all;
+alter table public.t replica identity full;
+drop policy p on public.t;
+revoke select on public.t from anon;
+create or replace view public.v as select 1;
+alter policy p on public.t using (true);
+alter policy p on public.t to authenticated;
+create policy p2 on public.t using (true);
+alter function public.f() security definer;
+alter view public.v set (security_invoker = true);
+alter role r set search_path = '';
+alter database d set search_path = '';
+alter table public.t enable row level security;
+alter table public.t add constraint t_nn check (a is not null) not valid;
+alter type public.comp add attribute x int;
+alter table public.t add column nn int;
+alter table public.t no inherit public.parent;
+alter sequence public.sq restart with 5;
+alter system set work_mem = '1MB';
+alter extension pgcrypto update;
+drop trigger tg on public.t;
+begin;
+"""
+
+
+def test_every_rule_the_installed_squawk_reports_has_a_class(tmp_path):
+    import json
+    import subprocess
+
+    from dbharness.lint import squawk_rules
+
+    sql = tmp_path / "every.sql"
+    sql.write_text(EVERY_RULE)
+    out = subprocess.run([checks.squawk_binary(), "--reporter", "json", "--pg-version", "15",
+                          "--include", ",".join(squawk_rules.RULES), str(sql)], capture_output=True, text=True)
+    assert out.stderr == ""  # every name of the table is a rule squawk knows
+    reported = {r["rule_name"] for r in json.loads(out.stdout)}
+    assert len(reported) > 55
+    assert reported - set(squawk_rules.RULES) == set()
 
 
 def test_exceptions_accept_findings_and_unused_ones_are_reported():

@@ -1,9 +1,11 @@
-"""Lint a real project can adopt: a lock hazard counts only on a table in use, history already
-shipped is listed but does not gate, and a new hazard on top of that history still fails."""
+"""Lint a real project can adopt: a lock or data-loss hazard counts only on an object in use (a
+table, a function, ...), history already shipped is listed but does not gate, and a new hazard on
+top of that history still fails; a promotion names every finding that refuses it."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from dbharness.deploy import promote as deploy_promote
 from dbharness.errors import PromotionRefused
 from dbharness.lint import checks
 from dbharness.progress import quiet
-from tests.support import run_invoke, stands_for_a_real_environment
+from tests.support import REPO, run_invoke, stands_for_a_real_environment
 
 SAME_FILE = """create table public.orders (id bigint primary key, owner uuid, total bigint);
 alter table public.orders enable row level security;
@@ -94,8 +96,41 @@ def test_the_same_file_is_refused_when_the_target_already_has_the_table(project,
     write(project, {"1_orders.sql": SAME_FILE})
     assert promote_staging(project) == ["1_orders"]
     write(project, {"2_later.sql": LATER_INDEX})
-    with pytest.raises(PromotionRefused, match="lint: 1 error in the pending files"):
+    with pytest.raises(PromotionRefused, match="lint: 1 error in the pending files") as refused:
         promote_staging(project)
+    assert ("error squawk:require-concurrent-index-creation supabase/migrations/2_later.sql:1: "
+            in str(refused.value))  # each finding named, with file:line
+
+
+def test_the_test_gate_of_a_promotion_names_every_lint_error(project, staging):
+    write(project, {"1_orders.sql": SAME_FILE, "2_later.sql": LATER_INDEX + LATER_CHECK})
+    result = deploy_promote.promote(config.load(project), "staging", yes=True, report=quiet)
+    assert result.applied == [] and result.stopped is not None
+    text = str(result.stopped)
+    assert text.startswith("dbharness lint found 2 errors; promotion refused:")
+    assert "error squawk:require-concurrent-index-creation supabase/migrations/2_later.sql:1: " in text
+    assert "error squawk:constraint-missing-not-valid supabase/migrations/2_later.sql:2: " in text
+
+
+PROFILES = REPO / "tests" / "projects" / "supabase_profiles"
+# a later file of the same push drops a function an earlier one made: harmless on an empty target
+DROP_SUMMARY = "drop function public.profile_summary(public.profiles);\n"
+
+
+def test_a_promotion_of_a_supabase_project_to_an_empty_database_passes_lint(tmp_path, server, monkeypatch):
+    root = tmp_path / "app"
+    shutil.copytree(PROFILES, root)
+    (root / "supabase/migrations/20240104000000_drop_summary.sql").write_text(DROP_SUMMARY)
+    not_a_push = {(f.level, f.rule, f.target) for f in checks.lint_files(config.load(root))[0]}
+    assert ("error", "squawk:ban-drop-function", "supabase/migrations/20240104000000_drop_summary.sql:1") \
+        in not_a_push  # on a database that has 20240103000000 already, it is a hazard
+    name = f"profiles_{abs(hash(root)) % 10**8}"
+    platform_only = database.Recipe(migrations=False, seed=False, pgtap=False)
+    with database.scratch(server, name, config.load(root), platform_only):
+        stands_for_a_real_environment(server, name)
+        monkeypatch.setenv("STAGING_DATABASE_URL", f"postgresql://postgres@127.0.0.1:{server.port}/{name}")
+        assert promote_staging(root) == ["20240101000000_profiles", "20240102000000_todos",
+                                         "20240103000000_profile_bio", "20240104000000_drop_summary"]
 
 
 def git(root: Path, *args: str) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from dbharness import config
 from dbharness.builder import database
 from dbharness.edge.verbs import VERBS
 from tests.integration.test_install import installed  # noqa: F401 (the fixture)
@@ -86,7 +87,8 @@ def test_the_first_run_of_every_verb_with_no_settings(installed, stranger, serve
     again = dbharness(installed, stranger, "test")
     assert again.returncode == 0, again.stdout + again.stderr
 
-    with database.scratch(server, "stranger_staging") as staging:
+    platform_only = database.Recipe(migrations=False, seed=False, pgtap=False)  # auth, storage, roles
+    with database.scratch(server, "stranger_staging", config.load(stranger), platform_only) as staging:
         stands_for_a_real_environment(server, staging.dbname)
         url = f"postgresql://postgres@127.0.0.1:{server.port}/{staging.dbname}"
         promoted = dbharness(installed, stranger, "promote", "--env", "staging", STAGING_DATABASE_URL=url)
