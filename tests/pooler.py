@@ -17,7 +17,7 @@ import psycopg
 from dbharness.config import Storage
 from dbharness.engines import cluster_cache
 from dbharness.engines.base import Server
-from dbharness.engines.local import LocalCluster, free_port, server_os_user
+from dbharness.engines.cluster import LocalCluster, free_port, server_os_user
 from dbharness.engines.pgbin import find_binaries
 
 PGBOUNCER = shutil.which("pgbouncer") or next(

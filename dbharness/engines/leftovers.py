@@ -15,7 +15,7 @@ from pathlib import Path
 from dbharness.config import Storage
 from dbharness.engines import cluster_cache
 from dbharness.engines.base import process_alive
-from dbharness.engines.local import OWNER_FILE, PREFIX, server_os_user
+from dbharness.engines.cluster import OWNER_FILE, PREFIX, server_os_user
 from dbharness.progress import Progress
 
 

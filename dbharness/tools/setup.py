@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 from dbharness.config import Settings
-from dbharness.engines.local import server_os_user
+from dbharness.engines.cluster import server_os_user
 from dbharness.engines.pgbin import PgBinaries, extension_dir, find_binaries, libdir, pgtap_control
 from dbharness.errors import HarnessError, PrerequisiteError
 from dbharness.hosted import compat, rules, server_module, supabase_cli
