@@ -33,6 +33,15 @@ def signals() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def forget_interrupt() -> None:
+    """The interrupt was handled: make sure the process still exits with the code it returns.
+    CPython (3.8 to 3.12) marks an interrupt as unhandled when it lands inside code run by exec() of
+    a string (dataclasses make their methods so, while a module is imported) and, even when the
+    KeyboardInterrupt is caught later, ends the process with SIGINT instead of its exit code; each
+    exec() of a string clears that mark, so an empty one does."""
+    exec("None")  # noqa: S102 - a constant, run for its side effect on the interpreter's mark
+
+
 def rewrite_unwritten(out: Output, verb: str, why: str) -> None:
     """Each report the verb owns that this run did not write: written now, with why as its one
     error case."""
@@ -56,6 +65,7 @@ def execute(verb: Verb, args: Args, out: Output,
             rewrite_unwritten(out, verb.name, f"{type(exc).__name__}: {exc}")
             return exc.exit_code
         except KeyboardInterrupt:
+            forget_interrupt()
             out.error(f"interrupted: {interrupted}")
             rewrite_unwritten(out, verb.name, f"interrupted: {interrupted}")
             return INTERRUPTED

@@ -100,6 +100,9 @@ def _watch(args: Args, out: Output) -> int:
                    on_result=lambda r: out.say(*console.file_report(r)),
                    on_verdict=lambda v: out.say(*console.watch_verdict(v)))
     except KeyboardInterrupt:
+        from dbharness.edge.run import forget_interrupt
+
+        forget_interrupt()
         out.error("interrupted: stopped watching; the server and its databases were removed")
         return INTERRUPTED
     return 0

@@ -41,7 +41,9 @@ def environment() -> dict[str, str]:
 
 
 def pytest_in(cwd: Path, *args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=cwd,
+    """pytest run in cwd, without its short summary: a message is counted where the test's own report
+    says it (the summary repeats it, whole where CI is set, cut to the terminal's width elsewhere)."""
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rN", "-p", "no:cacheprovider", *args], cwd=cwd,
                           env=environment(), capture_output=True, text=True, timeout=timeout)
 
 
