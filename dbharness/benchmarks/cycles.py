@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ from dbharness.errors import CheckFailed, PrerequisiteError
 from dbharness.progress import Progress
 from dbharness.suite import pgtap, testfiles
 
+PLUGIN_TESTS = 100  # the pytest plugin's figure: this many tests, each on a fresh database
 NO_PG_PROVE = ("pg_prove is not installed (dbharness setup installs it as root: "
                "apt-get install libtap-parser-sourcehandler-pgtap-perl)")
 
@@ -181,12 +183,34 @@ def run_all(settings: Settings, engine: str, quick: bool, report: Progress,
     result["whole"] = whole.run(settings.root, pairs, report)
     report("Watch loop: from a save to the verdict")
     result["watch"] = watching.latency(settings, os.cpu_count() or 1, report, 6 if quick else 12)
+    result["plugin"] = _plugin(settings, runs, report)
     if settings.bench is not None:
         report(f"Lock impact: {rows:,} rows, {locks.WRITERS} writers")
         with database.fresh(settings, None, engine=engine, report=report, make=make_engine) as ready:
             result["locks"] = locks.run(ready.server, settings, rows, report)
     result["machine"] = machine(version)
     return result
+
+
+def _plugin(settings: Settings, runs: int, report: Progress) -> dict[str, Any]:
+    """The pytest plugin: a whole pytest process of PLUGIN_TESTS tests, each on a fresh database."""
+    if importlib.util.find_spec("pytest") is None:
+        report("pytest plugin: skipped, pytest is not installed")
+        return {"skipped": "pytest is not installed (pip install pytest)"}
+    from dbharness.benchmarks import plugin
+
+    report(f"pytest plugin: {PLUGIN_TESTS} tests, each on a fresh database, one pytest process x{runs}")
+    seconds = plugin.plugin_suite(settings, runs, PLUGIN_TESTS, report)
+    return {"tests": PLUGIN_TESTS, "runs": runs, "median_s": seconds}
+
+
+def _plugin_line(row: dict[str, Any]) -> list[str]:
+    if not row:
+        return []
+    if "skipped" in row:
+        return [f"pytest plugin: skipped, {row['skipped']}"]
+    return [f"pytest plugin: {row['tests']} tests, each on a fresh database, as one pytest process: "
+            f"{row['median_s']:.2f}s (median of {row['runs']})"]
 
 
 def table(result: dict[str, Any]) -> list[str]:
@@ -217,6 +241,7 @@ def table(result: dict[str, Any]) -> list[str]:
                      + (f"; {beyond:.2f}s beyond the file's own run" if beyond is not None else "")
                      + f"), migration {build['median_s']:.2f}s (max {build['max_s']:.2f}), "
                      f"{wt['rounds']} saves each")
+    lines += _plugin_line(result.get("plugin", {}))
     for row in result["scale"]:
         versus = (f", pg_prove {row['pg_prove_ms_per_file']:.1f} ms/file, ratio {row['ratio']:.2f}"
                   if "ratio" in row else " (pg_prove comparison skipped)")

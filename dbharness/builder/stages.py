@@ -1,8 +1,10 @@
 """The project's database as two kept stages: every migration but the newest (with the seed when
 it goes before the newest), then the rest (the newest migration, the seed when it goes last, pgTAP
 and the test helpers). An edit of the newest migration, the one a developer writes all day, starts
-from the first stage and applies one file. What building a stage said (its warnings) is kept with
-it and said again on every run that reuses it."""
+from the first stage and applies one file; a first run (nothing of the project kept) builds the
+whole in one go, and the first edit of the newest migration builds the first stage. What building
+a stage said (its warnings, and those of the stages under it) is kept with it and said again on
+every run that reuses it."""
 
 from __future__ import annotations
 
@@ -54,16 +56,17 @@ def helpers_read(settings: Settings) -> list[Path]:
 
 
 def _stage(settings: Settings, recipe: Recipe, build: Build, report: Progress,
-           start: ClusterRecipe | None, applies: Recipe | None = None) -> ClusterRecipe:
+           start: ClusterRecipe | None, applies: Recipe | None = None,
+           alone: ClusterRecipe | None = None) -> ClusterRecipe:
     """A kept stage holding what recipe says, built by applying `applies` (default: recipe) on the
-    stage under it."""
+    stage under it (or alone, in one go, while nothing of the project is kept)."""
     def init(server: Server) -> tuple[str, ...]:
         notes = Notes(report)
         build(server, settings, applies or recipe, notes)
         return tuple(notes.kept)
 
     helpers = helpers_read(settings) if recipe.pgtap else []
-    return ClusterRecipe(inputs.project(settings, recipe, helpers), init, str(settings.root), start)
+    return ClusterRecipe(inputs.project(settings, recipe, helpers), init, str(settings.root), start, alone)
 
 
 def project(settings: Settings, recipe: Recipe, build: Build, report: Progress) -> ClusterRecipe:
@@ -77,4 +80,4 @@ def project(settings: Settings, recipe: Recipe, build: Build, report: Progress) 
     older = replace(recipe, up_to=files[-2].version, seed=recipe.seed and at < len(files), pgtap=False)
     under = _stage(settings, older, build, report, None)
     rest = replace(recipe, after=files[-2].version)
-    return _stage(settings, recipe, build, report, under, rest)
+    return _stage(settings, recipe, build, report, under, rest, _stage(settings, recipe, build, report, None))

@@ -62,6 +62,9 @@ class ClusterRecipe:
     init: Callable[[Server], tuple[str, ...] | None]  # builds on a started server; what it said (notes)
     owner: str = ""  # the project it is built for (none for what every project shares)
     start: ClusterRecipe | None = None  # the kept stage it is built on (None: the base cluster)
+    # the same content made in one go on the base cluster: built instead of the stages under it
+    # while nothing of the project is kept (a first run, a fresh clone, CI)
+    alone: ClusterRecipe | None = None
 
 
 class Engine(Protocol):

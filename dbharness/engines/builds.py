@@ -20,7 +20,7 @@ from typing import Protocol
 from dbharness.config import Storage
 from dbharness.engines import cluster_cache, kept
 from dbharness.engines.base import ClusterRecipe, Server
-from dbharness.engines.cluster_cache import copy_data
+from dbharness.engines.cluster_cache import move_data
 from dbharness.engines.kept import Entry, NotKept
 from dbharness.progress import Progress
 
@@ -58,28 +58,35 @@ class Builds:
         self.made: set[str] = set()  # keys this run built
         self.said_not_kept = False
 
-    def key(self, recipe: ClusterRecipe, under: Entry | None) -> str:
-        """The kept name of recipe built on under."""
-        if under is None:
+    def key(self, recipe: ClusterRecipe) -> str:
+        """The kept name of recipe: of what it holds and of every stage under it."""
+        if recipe is self.base:
             return self.base_key
-        return "proj-" + hashlib.sha256(f"{under.key}\0{recipe.key}".encode()).hexdigest()[:20]
+        under = self.key(recipe.start or self.base)
+        return "proj-" + hashlib.sha256(f"{under}\0{recipe.key}".encode()).hexdigest()[:20]
 
     def resolve(self, recipe: ClusterRecipe) -> Entry:
-        """The kept build of recipe (and of every stage under it), made where missing."""
-        under = None if recipe is self.base else self.resolve(recipe.start or self.base)
-        key = self.key(recipe, under)
+        """The kept build of recipe (and of every stage under it), made where missing; while
+        nothing of its project is kept, made in one go (recipe.alone) without the stages under it,
+        which the first edit of the newest migration then builds."""
+        key = self.key(recipe)
         found = kept.find(self.storage, key)
         if isinstance(found, str):
             self.damaged(key, found)
         elif found is not None:
             kept.touch(found)
             return found
-        if under is not None:
-            self.trust(under)
-        entry = self._make(key, recipe, under)
-        if under is not None:
-            kept.prune(self.storage, "proj-", PROJECT_BUILDS, spare=entry.key)
+        if recipe is self.base:
+            return self._make(key, recipe, None)
+        alone = recipe.alone if recipe.start is not None and not self._any_kept(recipe.owner) else None
+        under = self.resolve(self.base if alone else recipe.start or self.base)
+        self.trust(under)
+        entry = self._make(key, alone or recipe, under)
+        kept.prune(self.storage, "proj-", PROJECT_BUILDS, spare=entry.key)
         return entry
+
+    def _any_kept(self, owner: str) -> bool:
+        return kept.any_for(self.storage, "proj-", owner)
 
     def trust(self, entry: Entry) -> None:
         """Verify a kept build before it is used; a damaged one is removed and Rebuild raised."""
@@ -94,28 +101,34 @@ class Builds:
         self.report(f"warning: the kept build {key} is damaged ({why}): removed; building it again")
         kept.discard(self.storage, key)
 
-    def build_on(self, under: Entry | None, recipe: ClusterRecipe, dest: Path) -> tuple[str, ...]:
-        """A cluster started from under (None: initdb), recipe applied, stopped cleanly and copied
-        to dest; what building it said."""
+    def build_on(self, key: str, under: Entry | None, recipe: ClusterRecipe, dest: Path) -> tuple[str, ...]:
+        """A cluster started from under (None: initdb), recipe applied, stopped cleanly and moved
+        to dest, kept as key; what building it and the stages under it said."""
         what = "base cluster" if under is None else "kept build"
-        self.report(f"building the {what} {self.key(recipe, under)} (again only when what it holds "
-                    "changes)")
+        self.report(f"building the {what} {key} (again only when what it holds changes)")
+        self.say_again(under)
         started, server = self.start(under.data if under else None)
         try:
             notes = recipe.init(server)
             started.stop()
-            copy_data(started.data, dest)
+            move_data(started.data, dest)
         finally:
             started.destroy()
-        return tuple(notes or ())
+        return (*(under.notes if under else ()), *(notes or ()))
+
+    def say_again(self, under: Entry | None) -> None:
+        """What building a stage kept from an earlier run said, said again by a run that builds on it."""
+        if under is not None and under.key not in self.made:
+            for note in under.notes:
+                self.report(note)
 
     def _make(self, key: str, recipe: ClusterRecipe, under: Entry | None) -> Entry:
         def build(dest: Path) -> tuple[str, ...]:
-            return self.build_on(under, recipe, dest)
+            return self.build_on(key, under, recipe, dest)
 
         self.made.add(key)
         try:
-            return kept.store(self.storage, key, build, recipe.owner)
+            return kept.store(self.storage, key, build, recipe.owner, under)
         except NotKept as exc:
             if not self.said_not_kept:
                 self.report(f"warning: builds cannot be kept ({exc}): this run builds what it needs "

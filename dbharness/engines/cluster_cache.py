@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -72,6 +73,16 @@ def cache_key(bins: PgBinaries, settings: str) -> str:
         h.update(part.encode())
         h.update(b"\0")
     return f"pg{bins.major}-{h.hexdigest()[:16]}"
+
+
+def move_data(source: Path, dest: Path) -> None:
+    """A stopped cluster's data directory moved to dest: renamed where both are on one file
+    system, else copied (cp -a) and removed."""
+    try:
+        os.rename(source, dest)
+    except OSError:
+        copy_data(source, dest)
+        shutil.rmtree(source, ignore_errors=True)
 
 
 def copy_data(source: Path, dest: Path) -> None:

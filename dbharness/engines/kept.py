@@ -95,7 +95,7 @@ def verify(entry: Entry) -> str | None:
     try:
         body = _opened((entry.path / MANIFEST).read_text()) or {}
         files: list[list[object]] = body.get("files", [])  # type: ignore[assignment]
-        listed = {str(name): (size, crc) for name, size, crc in files}
+        listed = {str(name): (size, crc) for name, size, crc, *_ in files}
         present = {str(p.relative_to(entry.data)): p for p in _files(entry.data)}
         for name in sorted(listed.keys() ^ present.keys()):
             return f"{name} is {'missing' if name in listed else 'not in its manifest'}"
@@ -110,15 +110,38 @@ def verify(entry: Entry) -> str | None:
     return None
 
 
-def _seal(staging: Path, notes: tuple[str, ...], owner: str) -> None:
-    data = staging / "data"
-    files = [[str(p.relative_to(data)), p.stat().st_size, _crc(p)] for p in _files(data)]
+def _listed(entry: Entry | None) -> dict[str, tuple[int, int, int]]:
+    """name: (size, CRC, mtime in ns) of each file entry's manifest lists with its time."""
+    if entry is None:
+        return {}
+    try:
+        body = _opened((entry.path / MANIFEST).read_text()) or {}
+    except OSError:
+        return {}
+    files: list[list[object]] = body.get("files", [])  # type: ignore[assignment]
+    return {str(f[0]): (int(f[1]), int(f[2]), int(f[3])) for f in files  # type: ignore[call-overload]
+            if len(f) == 4}
+
+
+def _seal(staging: Path, notes: tuple[str, ...], owner: str, under: Entry | None) -> None:
+    """The manifest of staging's data; a file the build never wrote (copied from under with its
+    time kept, of the same size and time) keeps the CRC under's manifest gives it."""
+    data, before = staging / "data", _listed(under)
+    files = []
+    for path in _files(data):
+        name, seen = str(path.relative_to(data)), path.stat()
+        size, crc, mtime = before.get(name, (-1, 0, -1))
+        if (size, mtime) != (seen.st_size, seen.st_mtime_ns):
+            crc = _crc(path)
+        files.append([name, seen.st_size, crc, seen.st_mtime_ns])
     (staging / MANIFEST).write_text(_sealed({"files": files, "notes": list(notes), "owner": owner}))
 
 
-def store(storage: Storage, key: str, build: Callable[[Path], tuple[str, ...]], owner: str = "") -> Entry:
+def store(storage: Storage, key: str, build: Callable[[Path], tuple[str, ...]], owner: str = "",
+          under: Entry | None = None) -> Entry:
     """Build a data directory (build(dest) makes dest and returns its notes), seal it and keep it
-    under key; NotKept when the cache cannot be written (the caller builds for this run only)."""
+    under key; NotKept when the cache cannot be written (the caller builds for this run only).
+    under: the verified kept build it was copied from, whose CRCs hold for the files unwritten."""
     root = cache_root(storage)
     if not root.parent.is_dir():
         raise ConfigError(f"{root.parent}: no such directory for the kept builds; create it or "
@@ -131,7 +154,7 @@ def store(storage: Storage, key: str, build: Callable[[Path], tuple[str, ...]], 
         except OSError as exc:
             raise NotKept(f"{root.parent} cannot be written ({exc.strerror})") from None
         notes = build(staging / "data")
-        _seal(staging, notes, owner)
+        _seal(staging, notes, owner, under)
         _rename_in(root, staging, key)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -185,6 +208,15 @@ def owner_of(path: Path) -> str | None:
         return None
     owner = body.get("owner") if body else None
     return owner if isinstance(owner, str) else None
+
+
+def any_for(storage: Storage, prefix: str, project: str) -> bool:
+    """Whether a kept build whose key starts with prefix was made for project."""
+    root = cache_root(storage)
+    try:
+        return any(owner_of(p) == project for p in root.glob(prefix + "*") if p.is_dir())
+    except OSError:
+        return False
 
 
 def forget_project(storage: Storage, project: str) -> int:

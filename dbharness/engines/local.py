@@ -83,7 +83,8 @@ class LocalEngine:
             return builds.resolve(self.base), None  # type: ignore[arg-type]
         if not self.keep_project:
             under = builds.resolve(self.project.start or self.base)  # type: ignore[arg-type]
-            self.built_from = builds.key(self.project, under)
+            self.built_from, self.notes = builds.key(self.project), under.notes
+            builds.say_again(under)
             return under, self.project
         made = len(builds.made)
         entry = builds.resolve(self.project)
@@ -117,7 +118,7 @@ class LocalEngine:
                 builds.damaged(source.key, problem)
                 continue
             if pending is not None:
-                self.notes = tuple(pending.init(server) or ())
+                self.notes = (*self.notes, *(pending.init(server) or ()))
             return cluster, server
         raise EngineError("the kept builds were damaged three times in a row (a failing disk?); run "
                           "dbharness clean --all, or set DBHARNESS_NO_CACHE=1")

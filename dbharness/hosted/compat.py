@@ -10,6 +10,7 @@ a line `-- @opt-in NAME` holds what the platform adds only when a project turns 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,6 +109,10 @@ def _shown(path: Path) -> str:
     return shown(path, PACKAGE_PARENT)
 
 
+def _run_whole(conn: psycopg.Connection, section: Section) -> None:
+    conn.execute(section.sql)  # no parameters: one round trip of the simple protocol, every statement
+
+
 def _run(conn: psycopg.Connection, section: Section) -> None:
     for stmt in split_statements(section.sql, str(section.path)):
         try:
@@ -134,10 +139,20 @@ def install(conn: psycopg.Connection, options: frozenset[str] = frozenset()) -> 
         raise PrerequisiteError(
             f"the server has no {' or '.join(absent)} extension: the local engine needs the offline "
             f"ones from {_shown(EXTENSIONS_DIR)}; install them with: dbharness setup")
+    try:
+        _install(conn, options, _run_whole)
+    except psycopg.Error:
+        # the same again statement by statement, in a new transaction: it names the file and line
+        _install(conn, options, _run)
+        raise EngineError("Supabase compat failed as a whole but not statement by statement") from None
+
+
+def _install(conn: psycopg.Connection, options: frozenset[str],
+             run: Callable[[psycopg.Connection, Section], None]) -> None:
     with conn.transaction():
         for section in sections():
             if (section.option is None or section.option in options) and not _present(conn, section):
-                _run(conn, section)
+                run(conn, section)
 
 
 def extension_available(conn: psycopg.Connection, name: str) -> bool:

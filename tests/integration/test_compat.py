@@ -207,3 +207,20 @@ def test_compat_creates_nothing_that_exists_even_in_another_shape(server):
             "order by attnum")]
         assert cols == ["id", "email"]
         assert admin.execute("select to_regclass('auth.identities') is not null").fetchone() == (True,)
+
+
+def test_a_failing_section_is_named_by_its_file_and_line_and_leaves_nothing(server, tmp_path, monkeypatch):
+    from dbharness.builder import database
+    from dbharness.errors import EngineError
+
+    (tmp_path / "01_demo.sql").write_text(
+        "-- a demo\n-- @provide schema demo_ok\ncreate schema demo_ok;\n"
+        "-- @provide schema demo_bad\ncreate schema demo_bad;\n\nselect pg_catalog.no_such_function();\n")
+    every = compat.sections
+    monkeypatch.setattr(compat, "sections", lambda: every(tmp_path))
+    with database.scratch(server, "failingcompat") as db, \
+            psycopg.connect(db.conninfo(admin=True), autocommit=True) as admin:
+        with pytest.raises(EngineError, match=r"01_demo.sql:7: Supabase compat failed: function "
+                                              r"pg_catalog.no_such_function\(\) does not exist"):
+            compat.install(admin)
+        assert admin.execute("select count(*) from pg_namespace where nspname like 'demo_%'").fetchone() == (0,)

@@ -68,15 +68,26 @@ def test_a_file_a_helper_includes_is_in_the_key(cached):
     assert not any("from the kept build" in line for line in said)
 
 
+def building(said: list[str]) -> list[str]:
+    return [line for line in said if line.startswith("building the kept build")]
+
+
 def test_an_edit_of_the_newest_migration_applies_that_file_alone(cached):
-    run(cached)
-    (cached / "supabase" / "migrations" / "2_u.sql").write_text(
-        "create table public.u (b bigint, c int);\nalter table public.u enable row level security;\n")
-    failed, said, _ = run(cached)
-    assert failed == []
+    _, said, _ = run(cached)
+    assert len(building(said)) == 1, said  # a first run: the whole in one go, no stage under it
+    for columns in ("b bigint, c int", "b bigint, c int, d int"):
+        (cached / "supabase" / "migrations" / "2_u.sql").write_text(
+            f"create table public.u ({columns});\nalter table public.u enable row level security;\n")
+        failed, said, _ = run(cached)
+        assert failed == []
+        assert any(line.startswith("Seeded") for line in said)  # the seed goes last, on top, as always
+    # the first edit built the stage of every migration but the newest; this one started from it
     applying = [line for line in said if line.startswith("Applying")]
     assert applying and all(line.startswith("Applying 2_u ") for line in applying), said
-    assert any(line.startswith("Seeded") for line in said)  # the seed goes last, on top, as always
+    assert len(building(said)) == 1, said
+    # a stage's manifest takes the CRCs of the files its build never wrote from the stage under it:
+    # every kept build still verifies, byte for byte
+    assert len(entries()) == 4 and all(kept.verify(e) is None for e in entries())
     (cached / "supabase" / "migrations" / "1_t.sql").write_text(
         "create table public.t (a bigint, z int);\nalter table public.t enable row level security;\n")
     failed, said, _ = run(cached)  # an older migration: everything again
@@ -133,6 +144,22 @@ def test_what_building_said_is_said_again_on_every_run_that_reuses_it(project, o
         assert out.returncode == 0, out.stdout + out.stderr
         assert "warning: skipping" in out.stdout and "20260105000000_add_thing.SQL" in out.stdout
     assert "from the kept build" in out.stdout
+
+
+def test_what_an_older_migration_said_is_said_after_edits_of_the_newest(project, own_scratch, monkeypatch):
+    monkeypatch.setenv("DBHARNESS_CACHE_DIR", str(own_scratch / "cache"))
+    (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text()
+                                            + 'stub_extensions = ["pg_graphql"]\n')
+    migrations = project / "supabase" / "migrations"
+    (migrations / "1_a.sql").write_text("create extension if not exists pg_graphql;\n")
+    stubbed = "supabase/migrations/1_a.sql:1: create extension pg_graphql skipped: stubbed"
+    for newest in ("select 1;\n", "select 2;\n", "select 3;\n"):  # one go, then both stages, then reused
+        (migrations / "2_b.sql").write_text(newest)
+        out = run_invoke("test", "--no-lint", root=project)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert stubbed in out.stdout, out.stdout
+        assert "platform.stubbed" in (project / "reports" / "junit" / "pgtap.xml").read_text()
+    assert "Applying 1_a" not in out.stdout, out.stdout
 
 
 def test_a_clean_while_a_run_builds_leaves_both_correct(cached):

@@ -48,6 +48,12 @@ def test_spread_and_table():
     assert "whole warm cycle / pg_prove's test phase alone: 2.75 (1.10s against 0.40s)" in lines
     assert ("watch: save to verdict, test file 0.12s (max 0.20), migration 1.50s (max 1.90), "
             "3 saves each") in lines
+    assert not any(line.startswith("pytest plugin") for line in lines)  # not measured: not said
+    plugin = table({**result, "plugin": {"tests": 100, "runs": 3, "median_s": 2.345}})
+    assert ("pytest plugin: 100 tests, each on a fresh database, as one pytest process: 2.35s "
+            "(median of 3)") in plugin
+    skipped = table({**result, "plugin": {"skipped": "pytest is not installed (pip install pytest)"}})
+    assert "pytest plugin: skipped, pytest is not installed (pip install pytest)" in skipped
 
 
 def test_the_load_script_gets_the_row_count_and_keeps_casts(tmp_path):
