@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -193,14 +192,16 @@ def run_all(settings: Settings, engine: str, quick: bool, report: Progress,
 
 
 def _plugin(settings: Settings, runs: int, report: Progress) -> dict[str, Any]:
-    """The pytest plugin: a whole pytest process of PLUGIN_TESTS tests, each on a fresh database."""
-    if importlib.util.find_spec("pytest") is None:
-        report("pytest plugin: skipped, pytest is not installed")
-        return {"skipped": "pytest is not installed (pip install pytest)"}
+    """The pytest plugin: a whole pytest process of PLUGIN_TESTS tests, each on a fresh database
+    (skipped, and said, where pytest is not installed)."""
     from dbharness.benchmarks import plugin
 
     report(f"pytest plugin: {PLUGIN_TESTS} tests, each on a fresh database, one pytest process x{runs}")
-    seconds = plugin.plugin_suite(settings, runs, PLUGIN_TESTS, report)
+    try:
+        seconds = plugin.plugin_suite(settings, runs, PLUGIN_TESTS, report)
+    except PrerequisiteError as exc:
+        report(f"  skipped: {exc}")
+        return {"skipped": str(exc)}
     return {"tests": PLUGIN_TESTS, "runs": runs, "median_s": seconds}
 
 
