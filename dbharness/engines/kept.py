@@ -46,16 +46,30 @@ class Entry:
         return self.path / "data"
 
 
-def _crc(path: Path) -> int:
-    crc = 0
-    with path.open("rb") as fh:
+def _read(path: str) -> tuple[int, int]:
+    """(bytes, CRC-32) of the file at path, as read now."""
+    size = crc = 0
+    with open(path, "rb") as fh:
         while chunk := fh.read(CHUNK):
+            size += len(chunk)
             crc = zlib.crc32(chunk, crc)
-    return crc
+    return size, crc
 
 
-def _files(data: Path) -> list[Path]:
-    return sorted(p for p in data.rglob("*") if p.is_file() and not p.is_symlink())
+def _files(data: Path) -> dict[str, str]:
+    """name (relative to data) -> path of each regular file under data, symlinks left out (one
+    scandir per folder: a kept build holds over a thousand files and is listed on every run)."""
+    found: dict[str, str] = {}
+    start = len(str(data)) + 1
+    folders = [str(data)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for item in entries:
+                if item.is_dir(follow_symlinks=False):
+                    folders.append(item.path)
+                elif item.is_file(follow_symlinks=False):
+                    found[item.path[start:]] = item.path
+    return found
 
 
 def _sealed(body: dict[str, object]) -> str:
@@ -96,14 +110,14 @@ def verify(entry: Entry) -> str | None:
         body = _opened((entry.path / MANIFEST).read_text()) or {}
         files: list[list[object]] = body.get("files", [])  # type: ignore[assignment]
         listed = {str(name): (size, crc) for name, size, crc, *_ in files}
-        present = {str(p.relative_to(entry.data)): p for p in _files(entry.data)}
+        present = _files(entry.data)
         for name in sorted(listed.keys() ^ present.keys()):
             return f"{name} is {'missing' if name in listed else 'not in its manifest'}"
         for name, (size, crc) in sorted(listed.items()):
-            path = present[name]
-            if path.stat().st_size != size:
-                return f"{name} has {path.stat().st_size} bytes, not the {size} it was written with"
-            if _crc(path) != crc:
+            now_size, now_crc = _read(present[name])
+            if now_size != size:
+                return f"{name} has {now_size} bytes, not the {size} it was written with"
+            if now_crc != crc:
                 return f"{name} does not hold the bytes it was written with"
     except (OSError, ValueError, TypeError) as exc:
         return f"it cannot be read ({exc})"
@@ -126,14 +140,14 @@ def _listed(entry: Entry | None) -> dict[str, tuple[int, int, int]]:
 def _seal(staging: Path, notes: tuple[str, ...], owner: str, under: Entry | None) -> None:
     """The manifest of staging's data; a file the build never wrote (copied from under with its
     time kept, of the same size and time) keeps the CRC under's manifest gives it."""
-    data, before = staging / "data", _listed(under)
+    before = _listed(under)
     files = []
-    for path in _files(data):
-        name, seen = str(path.relative_to(data)), path.stat()
+    for name, path in sorted(_files(staging / "data").items()):
+        seen = os.stat(path)
         size, crc, mtime = before.get(name, (-1, 0, -1))
         if (size, mtime) != (seen.st_size, seen.st_mtime_ns):
-            crc = _crc(path)
-        files.append([name, seen.st_size, crc, seen.st_mtime_ns])
+            size, crc = _read(path)
+        files.append([name, size, crc, seen.st_mtime_ns])
     (staging / MANIFEST).write_text(_sealed({"files": files, "notes": list(notes), "owner": owner}))
 
 
