@@ -12,7 +12,7 @@ from dbharness.builder.database import Phases
 from dbharness.config import Settings
 from dbharness.errors import TestRunError
 from dbharness.progress import Progress, quiet
-from dbharness.suite import pgtap, testfiles
+from dbharness.suite import durations, pgtap, testfiles
 from dbharness.suite.tapresults import FileResult, Totals, totals
 from dbharness.words import plural
 
@@ -125,8 +125,12 @@ def run(settings: Settings, *, engine: str | None = None, files: list[str] | Non
                 outcome.stopped = f"lint found {plural(outcome.lint.count('error'), 'error')}"
         if outcome.stopped is None:
             with phases.timed("pgtap"):
+                known = durations.load(settings.storage)
                 outcome.results = pgtap.run_loaded(conninfo, chosen, jobs, settings.test_timeout,
-                                                   _reported(shard, on_result), ready.engine.check_alive)
+                                                   _reported(shard, on_result), ready.engine.check_alive,
+                                                   expected=known)
+                ran = zip(chosen, outcome.results, strict=True)
+                durations.save(settings.storage, known, [(str(f.path), r.seconds) for f, r in ran])
         outcome.results = [r for r in outcome.results if _keep(shard, r)]
         outcome.notes, outcome.stubbed = list(ready.notes), ready.stubbed
     outcome.totals = totals(outcome.results)

@@ -19,7 +19,7 @@ from dbharness.errors import ConfigError, PrerequisiteError
 from dbharness.hosted import compat
 from dbharness.pg import psycopg
 from dbharness.pg import sql as psql
-from dbharness.suite import live
+from dbharness.suite import durations, live
 from dbharness.suite.filerun import FileRun, Output, Stopped
 from dbharness.suite.tapresults import FileResult, parse_emitted
 from dbharness.suite.testfiles import TestFile, load
@@ -200,10 +200,12 @@ def segments(files: list[TestFile]) -> Iterator[list[int]]:
 def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
                on_result: Callable[[FileResult], None] | None = None,
                alive: Callable[[], None] | None = None,
-               checkpoint: Callable[[int], None] | None = None) -> list[FileResult]:
+               checkpoint: Callable[[int], None] | None = None,
+               expected: dict[str, float] | None = None) -> list[FileResult]:
     """The files in the given order, persistent ones as barriers, the isolated ones between two
-    barriers on `jobs` reused connections in parallel. Each result is reported (on_result) as
-    its file finishes; results come back in the order of files.
+    barriers on `jobs` reused connections in parallel (taken slowest first where expected gives
+    the seconds of earlier runs, by path). Each result is reported (on_result) as its file
+    finishes; results come back in the order of files.
 
     alive raises when the server has died: a file that failed on a lost connection asks it, and
     then the run stops with that one error instead of one failure per file left. checkpoint(k)
@@ -224,6 +226,8 @@ def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
             if checkpoint:
                 checkpoint(done)
         else:
+            if expected:
+                part = durations.slowest_first(part, [str(f.path) for f in files], expected)
             results.update(_parallel(conninfo, files, part, jobs, timeout, on_result, alive))
     return [results[i] for i in range(len(files))]
 

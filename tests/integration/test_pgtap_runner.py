@@ -206,3 +206,24 @@ def test_a_warm_run_parses_nothing_and_never_imports_the_parser(pgtap_db, tmp_pa
                     "select * from finish();\nrollback;\n")
     run(gset)
     assert run(gset) == "[(True, 1)] [True] True"  # only the query that holds a \gset value is parsed
+
+
+def test_the_slowest_files_of_the_last_run_start_first_and_are_reported_in_their_own_order(pgtap_db, tmp_path):
+    from dbharness.suite.testfiles import load
+
+    paths = []
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.test.sql").write_text(f"begin;\nselect plan(1);\nselect ok(true, '{name}');\n"
+                                                    "select * from finish();\nrollback;\n")
+        paths.append(tmp_path / f"{name}.test.sql")
+    loaded = [load(p) for p in paths]
+    started: list[str] = []
+    expected = {str(paths[0]): 0.01, str(paths[1]): 0.02, str(paths[2]): 0.5}
+    results = pgtap.run_loaded(pgtap_db, loaded, 1, "30s", lambda r: started.append(Path(r.path).name),
+                               expected=expected)
+    assert started == ["c.test.sql", "b.test.sql", "a.test.sql"]  # one worker: the order they ran in
+    assert [Path(r.path).name for r in results] == ["a.test.sql", "b.test.sql", "c.test.sql"]
+    assert all(r.passed for r in results)
+    started.clear()
+    pgtap.run_loaded(pgtap_db, loaded, 1, "30s", lambda r: started.append(Path(r.path).name))
+    assert started == ["a.test.sql", "b.test.sql", "c.test.sql"]  # nothing known: name order
