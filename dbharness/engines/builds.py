@@ -78,15 +78,13 @@ class Builds:
             return found
         if recipe is self.base:
             return self._make(key, recipe, None)
-        alone = recipe.alone if recipe.start is not None and not self._any_kept(recipe.owner) else None
+        kept_for_project = recipe.alone is not None and kept.any_for(self.storage, "proj-", recipe.owner)
+        alone = None if kept_for_project else recipe.alone
         under = self.resolve(self.base if alone else recipe.start or self.base)
         self.trust(under)
         entry = self._make(key, alone or recipe, under)
         kept.prune(self.storage, "proj-", PROJECT_BUILDS, spare=entry.key)
         return entry
-
-    def _any_kept(self, owner: str) -> bool:
-        return kept.any_for(self.storage, "proj-", owner)
 
     def trust(self, entry: Entry) -> None:
         """Verify a kept build before it is used; a damaged one is removed and Rebuild raised."""

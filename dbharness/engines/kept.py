@@ -87,16 +87,29 @@ def _opened(text: str) -> dict[str, object] | None:
     return body if ok and isinstance(body, dict) else None
 
 
+def _manifest(path: Path) -> dict[str, object] | None:
+    """The checked body of the manifest of the kept build at path; None when it is missing,
+    unreadable or damaged."""
+    try:
+        return _opened((path / MANIFEST).read_text())
+    except OSError:
+        return None
+
+
+def _manifest_files(path: Path) -> list[list[object]]:
+    """The manifest's rows of the kept build at path: name, size, CRC (and, since they carry it,
+    the time the file was written)."""
+    files = (_manifest(path) or {}).get("files", [])
+    return files if isinstance(files, list) else []
+
+
 def find(storage: Storage, key: str) -> Entry | str | None:
     """The kept build for key; None when there is none; a reason (str) when there is one whose
     manifest is missing or damaged (it must not be used)."""
     path = cache_root(storage) / key
     if not path.exists():
         return None
-    try:
-        body = _opened((path / MANIFEST).read_text())
-    except OSError:
-        body = None
+    body = _manifest(path)
     if body is None or not (path / "data" / "PG_VERSION").exists():
         return "its manifest is missing or damaged"
     notes = body.get("notes", [])
@@ -107,9 +120,7 @@ def verify(entry: Entry) -> str | None:
     """Why entry's files are not what was written (None when every one is): a file missing,
     added, of another size or with other bytes."""
     try:
-        body = _opened((entry.path / MANIFEST).read_text()) or {}
-        files: list[list[object]] = body.get("files", [])  # type: ignore[assignment]
-        listed = {str(name): (size, crc) for name, size, crc, *_ in files}
+        listed = {str(name): (size, crc) for name, size, crc, *_ in _manifest_files(entry.path)}
         present = _files(entry.data)
         for name in sorted(listed.keys() ^ present.keys()):
             return f"{name} is {'missing' if name in listed else 'not in its manifest'}"
@@ -126,13 +137,7 @@ def verify(entry: Entry) -> str | None:
 
 def _listed(entry: Entry | None) -> dict[str, tuple[int, int, int]]:
     """name: (size, CRC, mtime in ns) of each file entry's manifest lists with its time."""
-    if entry is None:
-        return {}
-    try:
-        body = _opened((entry.path / MANIFEST).read_text()) or {}
-    except OSError:
-        return {}
-    files: list[list[object]] = body.get("files", [])  # type: ignore[assignment]
+    files = _manifest_files(entry.path) if entry is not None else []
     return {str(f[0]): (int(f[1]), int(f[2]), int(f[3])) for f in files  # type: ignore[call-overload]
             if len(f) == 4}
 
@@ -216,10 +221,7 @@ def prune(storage: Storage, prefix: str, keep: int, spare: str | None = None) ->
 
 def owner_of(path: Path) -> str | None:
     """The project a kept build was made for, from its manifest."""
-    try:
-        body = _opened((path / MANIFEST).read_text())
-    except OSError:
-        return None
+    body = _manifest(path)
     owner = body.get("owner") if body else None
     return owner if isinstance(owner, str) else None
 

@@ -213,6 +213,7 @@ def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
     connection of the run is open."""
     results: dict[int, FileResult] = {}
     done = 0
+    names = [str(f.path) for f in files] if expected else []
     if checkpoint:
         checkpoint(0)
     for part in segments(files):
@@ -227,7 +228,7 @@ def run_loaded(conninfo: str, files: list[TestFile], jobs: int, timeout: str,
                 checkpoint(done)
         else:
             if expected:
-                part = durations.slowest_first(part, [str(f.path) for f in files], expected)
+                part = durations.slowest_first(part, names, expected)
             results.update(_parallel(conninfo, files, part, jobs, timeout, on_result, alive))
     return [results[i] for i in range(len(files))]
 
